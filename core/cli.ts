@@ -1,0 +1,117 @@
+/**
+ * The `pmubench` command line: a thin dispatcher over the commands in
+ * `core/cli/`. Run `deno task pmubench --help`.
+ *
+ * | command | what it does |
+ * | --- | --- |
+ * | (see `--help`) | each command registers itself in {@linkcode commands} |
+ *
+ * @example In-process, as the tests call it
+ * ```ts
+ * import { main } from "./cli.ts";
+ * import { bufferIo } from "./cli/command.ts";
+ *
+ * const io = bufferIo();
+ * const code = await main(["--help"], io);
+ * console.assert(code === 0 && io.out().includes("Usage"));
+ * ```
+ *
+ * @module
+ */
+
+import {
+  type Command,
+  EXIT_OK,
+  EXIT_USAGE,
+  type Io,
+  UsageError,
+} from "./cli/command.ts";
+
+/** Every command, in the order `--help` lists them. */
+export const commands: readonly Command[] = [];
+
+function usage(): string {
+  const width = Math.max(0, ...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    "Usage: pmubench <command> [options]",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    "Run 'pmubench <command> --help' for a command's options.",
+    "Exit codes: 0 ok, 1 regression, 2 bad usage or input.",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Run the CLI with `args` (what follows `pmubench`); resolves to the exit
+ * code. Never throws: unexpected errors become one line on standard error.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./cli.ts";
+ * import { bufferIo } from "./cli/command.ts";
+ *
+ * const io = bufferIo();
+ * console.assert((await main(["no-such-command"], io)) === 2);
+ * ```
+ */
+export async function main(args: string[], io: Io = denoIo()): Promise<number> {
+  const [name, ...rest] = args;
+  if (
+    name === undefined || name === "--help" || name === "-h" || name === "help"
+  ) {
+    io.stdout(usage());
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (command === undefined) {
+    io.stderr(
+      `pmubench: unknown command '${name}'; run 'pmubench --help' for the list\n`,
+    );
+    return EXIT_USAGE;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.stdout(command.help.endsWith("\n") ? command.help : command.help + "\n");
+    return EXIT_OK;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (
+      e instanceof UsageError || e instanceof TypeError ||
+      e instanceof RangeError || e instanceof SyntaxError
+    ) {
+      io.stderr(`pmubench ${name}: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    io.stderr(`pmubench ${name}: unexpected error: ${message}\n`);
+    return EXIT_USAGE;
+  }
+}
+
+/**
+ * The process's own streams as an {@linkcode Io}.
+ *
+ * @example
+ * ```ts
+ * import { denoIo } from "./cli.ts";
+ *
+ * denoIo().stderr("");
+ * ```
+ */
+export function denoIo(): Io {
+  const enc = new TextEncoder();
+  return {
+    stdout: (t) => void Deno.stdout.writeSync(enc.encode(t)),
+    stderr: (t) => void Deno.stderr.writeSync(enc.encode(t)),
+    readStdin: async () => await new Response(Deno.stdin.readable).text(),
+  };
+}
+
+if (import.meta.main) {
+  Deno.exitCode = await main(Deno.args);
+}

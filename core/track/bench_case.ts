@@ -1,0 +1,146 @@
+/**
+ * Benchmark cases defined once, run by several runners.
+ *
+ * A {@linkcode BenchCase} is the unit everything measures: `deno bench`
+ * (through {@linkcode registerSuite} in a `bench/*_bench.ts` file), the
+ * tracking tool and the instruction counter (which call the very same
+ * `body` a fixed number of times). The key history is tracked by is
+ * `file + group + name`: renaming a case is a breaking change.
+ *
+ * @module
+ */
+
+/**
+ * One benchmark case.
+ *
+ * @example A batched case with its sink
+ * ```ts
+ * import { type BenchCase, blackhole } from "./bench_case.ts";
+ *
+ * const words = new Uint32Array(1024).map((_, i) => i * 2654435761);
+ * const popcount: BenchCase = {
+ *   group: "weight",
+ *   name: "Math.clz32 loop x1024",
+ *   opsPerCall: 1024,
+ *   axes: { strategy: "u32pair" },
+ *   body: () => {
+ *     let acc = 0;
+ *     for (let i = 0; i < words.length; i++) acc += Math.clz32(words[i]);
+ *     blackhole(acc);
+ *   },
+ * };
+ * popcount.body();
+ * ```
+ */
+export interface BenchCase {
+  /** The question this case answers; one `Deno.bench` group. */
+  readonly group: string;
+  /** Unique within its group; says the batch size (e.g. `"u64 x1024"`). */
+  readonly name: string;
+  /** Whether this case is its group's baseline (exactly one per group). */
+  readonly baseline?: boolean;
+  /** Operations performed by one call of `body`; figures are divided by it. */
+  readonly opsPerCall: number;
+  /** The axes this case sits on (strategy, N, k, mechanism, ...). */
+  readonly axes: Readonly<Record<string, string | number | boolean>>;
+  /** The measured work. Must fold its results into {@linkcode blackhole}. */
+  readonly body: () => void;
+}
+
+/**
+ * The cases of one `bench/*_bench.ts` file.
+ *
+ * @example
+ * ```ts
+ * import type { BenchSuite } from "./bench_case.ts";
+ *
+ * const suite: BenchSuite = { file: "noop_bench.ts", cases: [] };
+ * console.assert(suite.cases.length === 0);
+ * ```
+ */
+export interface BenchSuite {
+  /** The bench file's base name, e.g. `"bitmap_bench.ts"`. */
+  readonly file: string;
+  /** Every case, in registration order. */
+  readonly cases: readonly BenchCase[];
+}
+
+let sinkValue = 0;
+let sinkObject: unknown = undefined;
+
+/**
+ * Keep a result alive so the JIT cannot remove the work that produced it.
+ *
+ * Numbers and booleans are folded into an accumulator with a data
+ * dependency; anything else is stored in a module variable that
+ * {@linkcode sinkDigest} reads, so the optimizer must assume it is observed.
+ *
+ * @example
+ * ```ts
+ * import { blackhole, sinkDigest } from "./bench_case.ts";
+ *
+ * blackhole(41);
+ * blackhole(true);
+ * console.assert(typeof sinkDigest() === "number");
+ * ```
+ */
+export function blackhole(value: unknown): void {
+  if (typeof value === "number") sinkValue = (sinkValue + value) | 0;
+  else if (typeof value === "boolean") {
+    sinkValue = (sinkValue + (value ? 1 : 0)) | 0;
+  } else sinkObject = value;
+}
+
+/**
+ * A digest of everything sunk so far; runners read it after measuring so
+ * the sink is observably used.
+ *
+ * @example
+ * ```ts
+ * import { sinkDigest } from "./bench_case.ts";
+ *
+ * console.assert(Number.isInteger(sinkDigest()));
+ * ```
+ */
+export function sinkDigest(): number {
+  return sinkValue ^ (sinkObject === undefined ? 0 : 1);
+}
+
+/** Iterations `deno bench` runs per case in smoke mode (`PMUBENCH_SMOKE=1`). */
+export const SMOKE_ITERATIONS = 3;
+
+/**
+ * Register every case of a suite with `Deno.bench`, under the case's group
+ * and name. With the environment variable `PMUBENCH_SMOKE=1` each case runs
+ * only {@linkcode SMOKE_ITERATIONS} times (CI checks that benches run, never
+ * their speed).
+ *
+ * @example
+ * ```ts ignore
+ * import { registerSuite } from "../core/track/bench_case.ts";
+ * import { bitmapSuite } from "./bitmap_cases.ts";
+ *
+ * registerSuite(bitmapSuite);
+ * ```
+ */
+export function registerSuite(suite: BenchSuite): void {
+  const smoke = readSmokeFlag();
+  for (const c of suite.cases) {
+    Deno.bench({
+      name: c.name,
+      group: c.group,
+      baseline: c.baseline ?? false,
+      ...(smoke ? { n: SMOKE_ITERATIONS, warmup: 1 } : {}),
+      fn: c.body,
+    });
+  }
+}
+
+function readSmokeFlag(): boolean {
+  try {
+    return Deno.env.get("PMUBENCH_SMOKE") === "1";
+  } catch {
+    // No --allow-env: behave as a normal run.
+    return false;
+  }
+}

@@ -19,4 +19,19 @@
  */
 
 export * from "./core/bitmap/bitmap.ts";
+export * from "./core/bitmap/registry.ts";
+export * from "./core/bitmap/u32pair.ts";
+export * from "./core/bitmap/u64.ts";
+export * from "./core/bitmap/u64view.ts";
+export * from "./core/bitmap/bigint.ts";
+export * from "./core/bitmap/bool.ts";
+export * from "./core/bitmap/format.ts";
 export * from "./core/track/bench_case.ts";
+export * from "./core/track/result.ts";
+export * from "./core/track/stats.ts";
+export * from "./core/track/compare.ts";
+export * from "./core/track/compare_format.ts";
+export * from "./core/track/runner.ts";
+export * from "./core/track/git.ts";
+export * from "./core/track/environment.ts";
+export * from "./core/pmu/mod.ts";

@@ -26,9 +26,26 @@ import {
   type Io,
   UsageError,
 } from "./cli/command.ts";
+import { abCommand } from "./cli/ab.ts";
+import { compareCommand } from "./cli/compare.ts";
+import { runCommand } from "./cli/run.ts";
+import { recordCommand } from "./cli/record.ts";
+import { logCommand } from "./cli/log.ts";
+import { checkCommand } from "./cli/check.ts";
+import { reportCommand } from "./cli/report.ts";
+import { replayCommand } from "./cli/replay.ts";
 
 /** Every command, in the order `--help` lists them. */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [
+  runCommand,
+  compareCommand,
+  abCommand,
+  recordCommand,
+  logCommand,
+  checkCommand,
+  reportCommand,
+  replayCommand,
+];
 
 function usage(): string {
   const width = Math.max(0, ...commands.map((c) => c.name.length));

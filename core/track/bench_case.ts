@@ -35,7 +35,10 @@
 export interface BenchCase {
   /** The question this case answers; one `Deno.bench` group. */
   readonly group: string;
-  /** Unique within its group; says the batch size (e.g. `"u64 x1024"`). */
+  /**
+   * Unique within its group. A batched case's name ends in ` x<opsPerCall>`
+   * (e.g. `"u64 x1024"`); {@linkcode registerSuite} enforces it.
+   */
   readonly name: string;
   /** Whether this case is its group's baseline (exactly one per group). */
   readonly baseline?: boolean;
@@ -106,6 +109,53 @@ export function sinkDigest(): number {
   return sinkValue ^ (sinkObject === undefined ? 0 : 1);
 }
 
+/**
+ * The batch size a case name declares: names of batched cases end in
+ * ` x<ops>` (e.g. `"u64 x1024"`), so figures read from plain
+ * `deno bench --json` output can be turned into per-operation figures.
+ * Returns 1 for unbatched names.
+ *
+ * @example
+ * ```ts
+ * import { opsPerCallFromName } from "./bench_case.ts";
+ *
+ * console.assert(opsPerCallFromName("u64view x1024") === 1024);
+ * console.assert(opsPerCallFromName("early return, N=6") === 1);
+ * ```
+ */
+export function opsPerCallFromName(name: string): number {
+  const m = / x([1-9][0-9]*)$/.exec(name);
+  return m === null ? 1 : Number(m[1]);
+}
+
+/**
+ * Check that a case's name declares its batch the way
+ * {@linkcode opsPerCallFromName} reads it.
+ *
+ * @throws {RangeError} when `opsPerCall` is not a positive integer or the
+ * name's ` x<ops>` suffix disagrees with it.
+ *
+ * @example
+ * ```ts
+ * import { assertCaseNaming } from "./bench_case.ts";
+ *
+ * assertCaseNaming({ group: "g", name: "u64 x8", opsPerCall: 8, axes: {}, body: () => {} });
+ * ```
+ */
+export function assertCaseNaming(c: BenchCase): void {
+  if (!Number.isInteger(c.opsPerCall) || c.opsPerCall < 1) {
+    throw new RangeError(
+      `Cannot register bench '${c.group}/${c.name}' as 'opsPerCall' must be a positive integer: current value is ${c.opsPerCall}`,
+    );
+  }
+  const declared = opsPerCallFromName(c.name);
+  if (declared !== c.opsPerCall) {
+    throw new RangeError(
+      `Cannot register bench '${c.group}/${c.name}' as its name must end in ' x${c.opsPerCall}' to declare its batch: the name declares ${declared}`,
+    );
+  }
+}
+
 /** Iterations `deno bench` runs per case in smoke mode (`PMUBENCH_SMOKE=1`). */
 export const SMOKE_ITERATIONS = 3;
 
@@ -126,6 +176,7 @@ export const SMOKE_ITERATIONS = 3;
 export function registerSuite(suite: BenchSuite): void {
   const smoke = readSmokeFlag();
   for (const c of suite.cases) {
+    assertCaseNaming(c);
     Deno.bench({
       name: c.name,
       group: c.group,

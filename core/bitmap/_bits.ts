@@ -1,0 +1,170 @@
+/**
+ * Internals shared by the bitmap strategies: 32-bit bit tricks, the 64-bit
+ * mask, and the one place that words every bitmap error message. Never
+ * re-exported from `mod.ts`.
+ *
+ * @module
+ */
+
+/** All 64 bits set: the largest value a map holds. */
+export const MASK64: bigint = 0xffff_ffff_ffff_ffffn;
+
+/** `1n << BigInt(i)` for every bit index, so bigint code needs no shift to make a mask. */
+export const BIT64: readonly bigint[] = Array.from(
+  { length: 64 },
+  (_, i) => 1n << BigInt(i),
+);
+
+/** Whether `Uint32Array` word 0 over a `BigUint64Array` holds bits 31:0. */
+export const LITTLE_ENDIAN: boolean =
+  new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * `hweight32()`: SWAR popcount of the low 32 bits of `x`, no loop, no
+ * allocation.
+ */
+export function popcount32(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/**
+ * `__ffs()`: index of the lowest set bit of a non-zero 32-bit `x`
+ * (isolate it with `x & -x`, then count the zeros above it).
+ */
+export function ctz32(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
+/** A value as an error message shows it (`64`, `"3"`, `1.5`, `undefined`). */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "bigint":
+      return `${value}n`;
+    case "number":
+      return Object.is(value, -0) ? "-0" : String(value);
+    case "object":
+      if (value === null) return "null";
+      if (
+        typeof (value as { strategy?: unknown }).strategy === "string"
+      ) return `a ${(value as { strategy: string }).strategy} bitmap`;
+      return `an object (${
+        (value as object).constructor?.name ?? "no constructor"
+      })`;
+    default:
+      return String(value);
+  }
+}
+
+/**
+ * Throw the `RangeError` for a bad bit index. Kept out of line so the hot
+ * methods stay small enough to inline.
+ */
+export function throwBadBitIndex(action: string, i: unknown): never {
+  throw new RangeError(
+    `Cannot ${action} as 'i' must be an integer in [0, 63]: current value is ${
+      describeValue(i)
+    }`,
+  );
+}
+
+/** Throw the `RangeError` for a bad `findNextBit()` offset. */
+export function throwBadOffset(offset: unknown): never {
+  throw new RangeError(
+    `Cannot find next bit as 'offset' must be an integer in [0, 64]: current value is ${
+      describeValue(offset)
+    }`,
+  );
+}
+
+/**
+ * Throw the `TypeError` for an operand of another strategy (or not a bitmap
+ * at all): binary operations only take bitmaps of the receiver's strategy.
+ */
+export function throwForeignBitmap(
+  action: string,
+  param: string,
+  strategy: string,
+  value: unknown,
+): never {
+  throw new TypeError(
+    `Cannot ${action} as '${param}' must be a ${strategy} bitmap like the receiver: current value is ${
+      describeValue(value)
+    }`,
+  );
+}
+
+/** Throw the `RangeError` for `snapshotAndClear(out)` with `out === this`. */
+export function throwSnapshotIntoSelf(strategy: string): never {
+  throw new RangeError(
+    `Cannot snapshot and clear as 'out' must be another bitmap than the receiver: current value is the receiver (a ${strategy} bitmap)`,
+  );
+}
+
+/**
+ * Check a value for `fromBigInt()`: a `bigint` in [0, 2^64 - 1].
+ *
+ * @throws {TypeError} when `v` is not a bigint.
+ * @throws {RangeError} when `v` is negative or wider than 64 bits.
+ */
+export function checkBigInt64(v: unknown, action: string): bigint {
+  if (typeof v !== "bigint") {
+    throw new TypeError(
+      `Cannot ${action} as 'v' must be a bigint: current value is ${
+        describeValue(v)
+      }`,
+    );
+  }
+  if (v < 0n || v > MASK64) {
+    throw new RangeError(
+      `Cannot ${action} as 'v' must be in [0, 2^64 - 1]: current value is ${v}n`,
+    );
+  }
+  return v;
+}
+
+/**
+ * Check a buffer handed to `attach()`: a `SharedArrayBuffer` of exactly the
+ * strategy's size.
+ *
+ * @throws {TypeError} when `buffer` is not a `SharedArrayBuffer`.
+ * @throws {RangeError} when its size is not `byteLength`.
+ */
+export function checkSharedBuffer(
+  buffer: unknown,
+  byteLength: number,
+  strategy: string,
+): SharedArrayBuffer {
+  if (!(buffer instanceof SharedArrayBuffer)) {
+    throw new TypeError(
+      `Cannot attach a ${strategy} bitmap as 'buffer' must be a SharedArrayBuffer: current value is ${
+        describeValue(buffer)
+      }`,
+    );
+  }
+  if (buffer.byteLength !== byteLength) {
+    throw new RangeError(
+      `Cannot attach a ${strategy} bitmap as 'buffer' must be ${byteLength} bytes long: current value is ${buffer.byteLength} bytes`,
+    );
+  }
+  return buffer;
+}
+
+/** Throw the `TypeError` for `bufferOf()` given another strategy's bitmap. */
+export function throwBufferOfForeign(strategy: string, value: unknown): never {
+  throw new TypeError(
+    `Cannot get the buffer of a bitmap as 'b' must be a ${strategy} bitmap: current value is ${
+      describeValue(value)
+    }`,
+  );
+}
+
+/** Whether `options.shared` asks for a `SharedArrayBuffer`. */
+export function wantsShared(
+  options: { shared?: boolean } | undefined,
+): boolean {
+  return options?.shared === true;
+}

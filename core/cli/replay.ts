@@ -1,0 +1,148 @@
+/**
+ * `pmubench replay`: replay a PMU trace (JSON Lines, see
+ * `core/pmu/trace.ts`) on the model and print one output line per RDMSR,
+ * fault and VM-entry.
+ *
+ * @module
+ */
+
+import type { VcpuConfig } from "../pmu/config.ts";
+import { formatRecord, formatRecordsTable, replayTrace } from "../pmu/trace.ts";
+import {
+  type Command,
+  EXIT_OK,
+  EXIT_USAGE,
+  parseFlags,
+  UsageError,
+} from "./command.ts";
+
+/**
+ * Config overrides from `replay`'s flags (only the flags given).
+ *
+ * @throws {UsageError} when `--counters` is not an integer, or both a flag
+ * and its `--no-` form are given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { replayFlagsToConfig } from "./replay.ts";
+ *
+ * assert.deepEqual(replayFlagsToConfig({ model: "gp8", "no-mediated": true }), {
+ *   model: "gp8", mediated: false,
+ * });
+ * ```
+ */
+export function replayFlagsToConfig(
+  values: Record<string, string | boolean | undefined>,
+): Partial<VcpuConfig> {
+  const out: Partial<VcpuConfig> = {};
+  for (const key of ["vendor", "model", "semantics", "mechanism", "bitmap"]) {
+    const v = values[key];
+    if (typeof v === "string") (out as Record<string, unknown>)[key] = v;
+  }
+  if (typeof values.counters === "string") {
+    if (!/^\d+$/.test(values.counters)) {
+      throw new UsageError(
+        `--counters must be an integer: current value is ${
+          JSON.stringify(values.counters)
+        }`,
+      );
+    }
+    out.counters = Number(values.counters);
+  }
+  for (
+    const [flag, key] of [["mediated", "mediated"], [
+      "guest-svm",
+      "guestSvm",
+    ]] as const
+  ) {
+    const yes = values[flag] === true;
+    const no = values[`no-${flag}`] === true;
+    if (yes && no) {
+      throw new UsageError(`--${flag} and --no-${flag} cannot both be given`);
+    }
+    if (yes) out[key] = true;
+    if (no) out[key] = false;
+  }
+  return out;
+}
+
+/** `pmubench replay`. */
+export const replayCommand: Command = {
+  name: "replay",
+  summary: "replay a PMU trace (JSON Lines) on the KVM PMU model",
+  help: `Usage: pmubench replay [FILE|-] [options]
+
+Replay a PMU trace on the model of the KVM x86 PMU and print, as JSON Lines,
+one record per rdmsr, per faulting op and per VM-entry ("entry"). Reads
+standard input when FILE is "-" or absent. The trace's optional first line
+{"op":"config",...} chooses the vCPU; flags override it.
+
+Options:
+  --vendor V                amd | intel
+  --model M                 legacy | extcore | perfmonv2 (AMD), gp4 | gp8 (Intel),
+                            synthetic (AMD, not reachable in KVM; needs --counters)
+  --counters N              GP counters of model synthetic (1..64)
+  --mediated, --no-mediated           mediated PMU (default on)
+  --guest-svm, --no-guest-svm         guest CPUID has SVM (default on for AMD)
+  --semantics S             v4 | upstream
+  --mechanism M             tracked | all-bits | immediate | none
+  --bitmap B                bitmap strategy (see core/bitmap/registry.ts)
+  --table                   print a readable table instead of JSON Lines
+  -h, --help                show this help
+
+Trace ops: config, wrmsr {msr,value}, rdmsr {msr}, vmrun, vmexit, entry,
+filter {action,events[,fixedCounterBitmap]}, reset; numbers are hex strings.
+
+Exit codes: 0 ok; 2 bad usage, unreadable file, or a bad trace line (reported
+as FILE:LINE: message on standard error, after the output of every line
+before it).
+`,
+  async run(args, io) {
+    const { values, positionals } = parseFlags(args, {
+      vendor: { type: "string" },
+      model: { type: "string" },
+      counters: { type: "string" },
+      mediated: { type: "boolean" },
+      "no-mediated": { type: "boolean" },
+      "guest-svm": { type: "boolean" },
+      "no-guest-svm": { type: "boolean" },
+      semantics: { type: "string" },
+      mechanism: { type: "string" },
+      bitmap: { type: "string" },
+      table: { type: "boolean" },
+    });
+    if (positionals.length > 1) {
+      throw new UsageError(
+        `expected at most one trace file: current value is ${
+          positionals.map((p) => JSON.stringify(p)).join(" ")
+        }`,
+      );
+    }
+    const overrides = replayFlagsToConfig(values);
+    const file = positionals[0] ?? "-";
+    const name = file === "-" ? "<stdin>" : file;
+    let text: string;
+    try {
+      text = file === "-"
+        ? await io.readStdin()
+        : await Deno.readTextFile(file);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new UsageError(`cannot read trace ${name}: ${why}`);
+    }
+    const result = replayTrace(text, { config: overrides });
+    if (values.table) {
+      io.stdout(formatRecordsTable(result.records));
+    } else if (result.records.length > 0) {
+      io.stdout(result.records.map(formatRecord).join("\n") + "\n");
+    }
+    if (result.error !== null) {
+      io.stderr(
+        `pmubench replay: ${name}:${result.error.line}: ${result.error.message}\n`,
+      );
+      return EXIT_USAGE;
+    }
+    return EXIT_OK;
+  },
+};

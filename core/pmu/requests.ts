@@ -1,0 +1,317 @@
+/**
+ * Requesting and doing counter reprogramming (SPEC c2, c4, c5, c7): the
+ * deferred path every mechanism but `immediate` funnels through
+ * `KVM_REQ_PMU`.
+ *
+ * | function | kernel | what it does |
+ * | --- | --- | --- |
+ * | `requestCounterReprogram` | `kvm_pmu_request_counter_reprogram()` | recalc emulation bits, set one pending bit, raise `KVM_REQ_PMU` |
+ * | `requestCountersReprogram` | `kvm_pmu_request_counters_reprogram()` | return if the mask is empty, else one atomic OR and `KVM_REQ_PMU` |
+ * | `handleEvent` | `kvm_pmu_handle_event()` | snapshot-then-clear `reprogramPmi`, reprogram each pending counter, re-queue failures, recalc emulation bits |
+ * | `reprogramCounter` | `reprogram_counter()` (mediated: `kvm_mediated_pmu_refresh_event_filter()`) | `eventsel_hw.EN = locally enabled && filter allows` |
+ * | `recalcPmcEmulation` | `kvm_pmu_recalc_pmc_emulation()` | the counter's bits in `pmcCountingInstructions/Branches` |
+ * | `pmcIsLocallyEnabled` | `pmc_is_locally_enabled()` | EN (or fixed OS/USR), minus the HO/GO mode check |
+ * | `pmcIsDisabledInCurrentMode` | `kvm_pmu_ops.pmc_is_disabled_in_current_mode` | AMD: the semantics' truth table; Intel: always false (`OPTIONAL_RET0`) |
+ * | `pmcIsGloballyEnabled` | `pmc_is_globally_enabled()` | version < 2, or the counter's `global_ctrl` bit |
+ *
+ * None of these allocates: they walk bitmaps with `findFirstBit` /
+ * `findNextBit` and read event selects as 32-bit halves.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createVcpu } from "./vcpu.ts";
+ * import { handleEvent } from "./requests.ts";
+ *
+ * const vcpu = createVcpu({ model: "perfmonv2" });
+ * vcpu.wrmsr(0xc0010200, 0x430076n); // pends counter 0, raises KVM_REQ_PMU
+ * assert.equal(vcpu.pmu.reprogramPmi.testBit(0), true);
+ * handleEvent(vcpu);
+ * assert.equal(vcpu.pmu.reprogramPmi.isEmpty(), true);
+ * ```
+ *
+ * @module
+ */
+
+import type { Bitmap64 } from "../bitmap/bitmap.ts";
+import {
+  EFER_SVME,
+  EVENTSEL_ENABLE_LO,
+  INTEL_FIXED_0_KERNEL,
+  INTEL_FIXED_0_USER,
+  INTEL_FIXED_BITS_STRIDE,
+  INTEL_FIXED_PMC_EVENTS,
+  KVM_FIXED_PMC_BASE_IDX,
+  KVM_REQ_PMU,
+  X86_PMC_IDX_MAX,
+} from "./constants.ts";
+import { eventKey, hostGuestBits } from "./eventsel.ts";
+import type { KvmPmu } from "./pmu.ts";
+import type { Vcpu } from "./vcpu.ts";
+
+/**
+ * `amd_pmc_is_disabled_in_current_mode()` (Intel: the op is absent, so
+ * `false`): whether GP counter `idx`, locally enabled by EN, must not count
+ * in the vCPU's current mode (EFER.SVME, `is_guest_mode()`), per the vCPU's
+ * semantics. Only consulted for counters in
+ * `reprogramPmcOnNestedTransition`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createVcpu } from "./vcpu.ts";
+ * import { pmcIsDisabledInCurrentMode } from "./requests.ts";
+ *
+ * const vcpu = createVcpu({ model: "perfmonv2" });
+ * vcpu.wrmsr(0xc0000080, 0x1000n); // EFER.SVME
+ * vcpu.wrmsr(0xc0010200, 0x10000430076n); // Guest-Only, EN
+ * assert.equal(pmcIsDisabledInCurrentMode(vcpu, 0), true); // in L1
+ * vcpu.vmrun();
+ * assert.equal(pmcIsDisabledInCurrentMode(vcpu, 0), false); // in L2
+ * ```
+ */
+export function pmcIsDisabledInCurrentMode(vcpu: Vcpu, idx: number): boolean {
+  const pmu = vcpu.pmu;
+  if (!pmu.isAmd || !pmu.mediated) return false;
+  // The kernel WARNs here when EN is clear; callers check EN first.
+  if ((pmu.eventselLo[idx] & EVENTSEL_ENABLE_LO) === 0) return false;
+  return vcpu.semantics.isDisabledInCurrentMode(
+    hostGuestBits(pmu.eventselHi[idx]),
+    (vcpu.efer & EFER_SVME) !== 0,
+    vcpu.isGuestMode,
+  );
+}
+
+/**
+ * `pmc_is_locally_enabled()`: a fixed counter when its FIXED_CTR_CTRL
+ * field enables ring 0 or ring 3; a GP counter when EN is set and, if it is
+ * in `reprogramPmcOnNestedTransition`, it is not disabled in the current
+ * mode.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createVcpu } from "./vcpu.ts";
+ * import { pmcIsLocallyEnabled } from "./requests.ts";
+ *
+ * const vcpu = createVcpu({ model: "gp4" });
+ * vcpu.wrmsr(0x38d, 0x2n); // fixed counter 0: ring 3
+ * assert.equal(pmcIsLocallyEnabled(vcpu, 32), true);
+ * assert.equal(pmcIsLocallyEnabled(vcpu, 0), false);
+ * ```
+ */
+export function pmcIsLocallyEnabled(vcpu: Vcpu, idx: number): boolean {
+  const pmu = vcpu.pmu;
+  if (idx >= pmu.nrArchGpCounters) {
+    const field = pmu.fixedCtrCtrl >>>
+      ((idx - KVM_FIXED_PMC_BASE_IDX) * INTEL_FIXED_BITS_STRIDE);
+    return (field & (INTEL_FIXED_0_KERNEL | INTEL_FIXED_0_USER)) !== 0;
+  }
+  if ((pmu.eventselLo[idx] & EVENTSEL_ENABLE_LO) === 0) return false;
+  if (!pmu.reprogramPmcOnNestedTransition.testBit(idx)) return true;
+  return !pmcIsDisabledInCurrentMode(vcpu, idx);
+}
+
+/**
+ * `pmc_is_globally_enabled()`: true below version 2, else the counter's
+ * `global_ctrl` bit. An orthogonal gate: `eventsel_hw` does not include it
+ * (the hardware applies the guest's global control itself).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createVcpu } from "./vcpu.ts";
+ * import { pmcIsGloballyEnabled } from "./requests.ts";
+ *
+ * const vcpu = createVcpu({ model: "perfmonv2" });
+ * vcpu.wrmsr(0xc0000301, 0x3en); // PERF_CNTR_GLOBAL_CTL without counter 0
+ * assert.equal(pmcIsGloballyEnabled(vcpu.pmu, 0), false);
+ * assert.equal(pmcIsGloballyEnabled(vcpu.pmu, 1), true);
+ * ```
+ */
+export function pmcIsGloballyEnabled(pmu: KvmPmu, idx: number): boolean {
+  if (pmu.version < 2) return true;
+  return idx < 32
+    ? ((pmu.globalCtrlLo >>> idx) & 1) === 1
+    : ((pmu.globalCtrlHi >>> (idx - 32)) & 1) === 1;
+}
+
+/**
+ * `kvm_pmu_recalc_pmc_emulation()`: clear counter `idx`'s bits in
+ * `pmcCountingInstructions/Branches`, then set them if the counter is
+ * locally enabled and its event (under `AMD64_RAW_EVENT_MASK_NB`) is
+ * "instructions retired" / "branches retired". The event filter is
+ * deliberately not consulted. Because local enablement depends on the
+ * vCPU's mode, nested transitions must redo this: one reason the review
+ * funnels them through `KVM_REQ_PMU`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createVcpu } from "./vcpu.ts";
+ *
+ * const vcpu = createVcpu({ model: "perfmonv2" });
+ * vcpu.wrmsr(0xc0010202, 0x4300c0n); // counter 1: instructions retired, EN
+ * assert.equal(vcpu.pmu.pmcCountingInstructions.testBit(1), true);
+ * ```
+ */
+export function recalcPmcEmulation(vcpu: Vcpu, idx: number): void {
+  const pmu = vcpu.pmu;
+  pmu.pmcCountingInstructions.clearBit(idx);
+  pmu.pmcCountingBranches.clearBit(idx);
+  if (!pmcIsLocallyEnabled(vcpu, idx)) return;
+  const key = idx < pmu.nrArchGpCounters
+    ? eventKey(pmu.eventselLo[idx], pmu.eventselHi[idx])
+    : INTEL_FIXED_PMC_EVENTS[idx - KVM_FIXED_PMC_BASE_IDX];
+  if (key === pmu.instructionsEventKey) pmu.pmcCountingInstructions.setBit(idx);
+  if (key === pmu.branchesEventKey) pmu.pmcCountingBranches.setBit(idx);
+}
+
+/**
+ * `kvm_pmu_request_counter_reprogram()`: recalc the counter's emulation
+ * bits, set its bit in `reprogramPmi` and raise `KVM_REQ_PMU`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createVcpu } from "./vcpu.ts";
+ * import { requestCounterReprogram } from "./requests.ts";
+ * import { KVM_REQ_PMU } from "./constants.ts";
+ *
+ * const vcpu = createVcpu();
+ * requestCounterReprogram(vcpu, 3);
+ * assert.equal(vcpu.pmu.reprogramPmi.toBigInt(), 0b1000n);
+ * assert.equal(vcpu.testRequest(KVM_REQ_PMU), true);
+ * ```
+ */
+export function requestCounterReprogram(vcpu: Vcpu, idx: number): void {
+  recalcPmcEmulation(vcpu, idx);
+  vcpu.pmu.reprogramPmi.setBit(idx);
+  vcpu.makeRequest(KVM_REQ_PMU);
+}
+
+/**
+ * `kvm_pmu_request_counters_reprogram()` (was `reprogram_counters()`): if
+ * `mask` is empty return; else one atomic OR of `mask` into
+ * `__reprogram_pmi` (never an assignment: pending bits survive) and raise
+ * `KVM_REQ_PMU`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createVcpu } from "./vcpu.ts";
+ * import { requestCountersReprogram } from "./requests.ts";
+ * import { createBitmap } from "../bitmap/registry.ts";
+ *
+ * const vcpu = createVcpu();
+ * vcpu.pmu.reprogramPmi.setBit(5);
+ * const mask = createBitmap("u32pair");
+ * mask.setBit(1);
+ * requestCountersReprogram(vcpu, mask);
+ * assert.equal(vcpu.pmu.reprogramPmi.toBigInt(), 0b100010n);
+ * ```
+ */
+export function requestCountersReprogram(vcpu: Vcpu, mask: Bitmap64): void {
+  if (mask.isEmpty()) return;
+  vcpu.pmu.reprogramPmi.atomicOr(mask);
+  vcpu.makeRequest(KVM_REQ_PMU);
+}
+
+/**
+ * `reprogram_counter()` on the mediated PMU
+ * (`kvm_mediated_pmu_refresh_event_filter()`): for a GP counter, clear EN
+ * in `eventsel_hw` and set it back iff the counter is locally enabled
+ * (including the HO/GO mode check) and the event filter allows its event;
+ * for an Intel fixed counter, the same on its FIXED_CTR_CTRL field of
+ * `fixed_ctr_ctrl_hw`. Returns 0, or nonzero when the vCPU's
+ * `reprogramFault` hook says this counter's reprogram fails (standing for
+ * a failed perf_event creation on the emulated path), in which case nothing
+ * changes.
+ *
+ * The emulated (perf-based) vPMU is modelled by the same rule: there,
+ * `eventsel_hw.EN` stands for "the perf event is armed". The global-control
+ * gate is left out in both cases (see `pmcIsGloballyEnabled`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createVcpu } from "./vcpu.ts";
+ * import { reprogramCounter } from "./requests.ts";
+ *
+ * const vcpu = createVcpu();
+ * vcpu.wrmsr(0xc0010200, 0x430076n);
+ * vcpu.setEventFilter("deny", [0x76n]);
+ * assert.equal(reprogramCounter(vcpu, 0), 0);
+ * assert.equal(vcpu.pmu.eventselHw(0), 0x10000030076n); // EN cleared
+ * ```
+ */
+export function reprogramCounter(vcpu: Vcpu, idx: number): number {
+  const fault = vcpu.reprogramFault;
+  if (fault !== null && fault(idx)) return 1;
+  const pmu = vcpu.pmu;
+  const filter = vcpu.eventFilter;
+  if (idx < pmu.nrArchGpCounters) {
+    const allowed = pmcIsLocallyEnabled(vcpu, idx) &&
+      (filter === null ||
+        filter.isGpEventAllowed(pmu.eventselLo[idx], pmu.eventselHi[idx]));
+    const lo = pmu.eventselHwLo[idx];
+    pmu.eventselHwLo[idx] = allowed
+      ? (lo | EVENTSEL_ENABLE_LO) >>> 0
+      : (lo & ~EVENTSEL_ENABLE_LO) >>> 0;
+    return 0;
+  }
+  const fixedIdx = idx - KVM_FIXED_PMC_BASE_IDX;
+  const shift = fixedIdx * INTEL_FIXED_BITS_STRIDE;
+  const allowed = pmcIsLocallyEnabled(vcpu, idx) &&
+    (filter === null || filter.isFixedEventAllowed(fixedIdx));
+  const field = (pmu.fixedCtrCtrl >>> shift) & 0xf;
+  pmu.fixedCtrCtrlHw = ((pmu.fixedCtrCtrlHw & ~(0xf << shift)) |
+    (allowed ? field << shift : 0)) >>> 0;
+  return 0;
+}
+
+/**
+ * `kvm_pmu_handle_event()`, run by VM-entry when `KVM_REQ_PMU` is pending:
+ *
+ * 1. copy `reprogramPmi` into a snapshot and atomically clear exactly the
+ *    copied bits (bits set meanwhile survive for the next round);
+ * 2. for each snapshot bit naming a real counter (`kvm_for_each_pmc()`
+ *    skips the rest), `reprogram_counter()`; on failure set the bit again
+ *    WITHOUT a new request (retried on the next `KVM_REQ_PMU`);
+ * 3. (`kvm_pmu_cleanup()` of perf events is not modelled);
+ * 4. `kvm_pmu_recalc_pmc_emulation()` for each snapshot counter.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createVcpu } from "./vcpu.ts";
+ * import { handleEvent } from "./requests.ts";
+ *
+ * const vcpu = createVcpu();
+ * vcpu.wrmsr(0xc0010200, 0x430076n);
+ * vcpu.wrmsr(0xc0010202, 0x430076n);
+ * vcpu.reprogramFault = (idx) => idx === 1;
+ * handleEvent(vcpu);
+ * assert.equal(vcpu.pmu.reprogramPmi.toBigInt(), 0b10n); // re-queued
+ * ```
+ */
+export function handleEvent(vcpu: Vcpu): void {
+  const pmu = vcpu.pmu;
+  const snap = pmu.reprogramSnapshot;
+  pmu.reprogramPmi.snapshotAndClear(snap);
+  for (
+    let i = snap.findFirstBit();
+    i < X86_PMC_IDX_MAX;
+    i = snap.findNextBit(i + 1)
+  ) {
+    if (!pmu.isValidPmcIdx(i)) continue;
+    if (reprogramCounter(vcpu, i) !== 0) pmu.reprogramPmi.setBit(i);
+  }
+  for (
+    let i = snap.findFirstBit();
+    i < X86_PMC_IDX_MAX;
+    i = snap.findNextBit(i + 1)
+  ) {
+    if (pmu.isValidPmcIdx(i)) recalcPmcEmulation(vcpu, i);
+  }
+}

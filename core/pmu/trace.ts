@@ -1,0 +1,652 @@
+/**
+ * Trace replay: a public, stable JSON Lines format driving a {@linkcode Vcpu},
+ * and its JSON Lines output. 64-bit values and MSR numbers are hex strings
+ * (`"0x..."`); the step of an op is its 1-based line number.
+ *
+ * Input, one object per line (blank lines allowed):
+ *
+ * | op | fields | effect |
+ * | --- | --- | --- |
+ * | `config` | `vendor`, `model`, `counters`, `mediated`, `guestSvm`, `semantics`, `mechanism`, `bitmap` (all optional) | first line only; caller overrides win |
+ * | `wrmsr` | `msr`, `value` | guest WRMSR |
+ * | `rdmsr` | `msr` | guest RDMSR |
+ * | `vmrun` / `vmexit` | | enter / leave guest mode (L2) |
+ * | `entry` | | VM-entry: process pending requests |
+ * | `filter` | `action` (`allow`/`deny`), `events` (hex, within `AMD64_RAW_EVENT_MASK_NB`), optional `fixedCounterBitmap` (hex) | `KVM_SET_PMU_EVENT_FILTER` |
+ * | `reset` | | vCPU reset |
+ *
+ * Output, one record per line:
+ *
+ * | when | record |
+ * | --- | --- |
+ * | `rdmsr` | `{"step":N,"msr":"0x..","value":"0x.."}` |
+ * | faulting `wrmsr`/`rdmsr` | `{"step":N,"fault":"#GP"}` |
+ * | `vmrun` with EFER.SVME clear or in L2, `vmexit` outside L2 | `{"step":N,"fault":"#UD"}` (nothing changes) |
+ * | `entry` | `{"step":N,"guestMode":b,"svme":b,"tracked":"0x..","reprogramPmi":"0x..","counting":"0x..","eventselHw":["0x..",...]}` |
+ *
+ * A bad line (not JSON, unknown op, field or MSR, value out of range) stops
+ * the replay; the result carries the records before it and the error, as a
+ * value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatRecord, replayTrace } from "./trace.ts";
+ *
+ * const trace = [
+ *   '{"op":"config","vendor":"amd","model":"perfmonv2","semantics":"v4","mechanism":"tracked"}',
+ *   '{"op":"wrmsr","msr":"0xc0000080","value":"0x1000"}',
+ *   '{"op":"wrmsr","msr":"0xc0010200","value":"0x20000430076"}',
+ *   '{"op":"vmrun"}',
+ *   '{"op":"entry"}',
+ * ].join("\n");
+ * const { records, error } = replayTrace(trace);
+ * assert.equal(error, null);
+ * assert.equal(
+ *   formatRecord(records[0]),
+ *   '{"step":5,"guestMode":true,"svme":true,"tracked":"0x1","reprogramPmi":"0x0","counting":"0x0","eventselHw":["0x10000030076","0x0","0x0","0x0","0x0","0x0"]}',
+ * );
+ * ```
+ *
+ * @module
+ */
+
+import type { VcpuConfig } from "./config.ts";
+import { validateVcpuConfig } from "./config.ts";
+import type { FilterAction } from "./filter.ts";
+import { isKnownMsr } from "./msr.ts";
+import { createVcpu, type Fault, type Vcpu } from "./vcpu.ts";
+
+/**
+ * One parsed trace op (`line` is its line number when it came from text).
+ *
+ * @example
+ * ```ts
+ * import type { TraceOp } from "./trace.ts";
+ *
+ * const op: TraceOp = { op: "wrmsr", msr: 0xc0010200, value: 0x430076n };
+ * console.assert(op.op === "wrmsr");
+ * ```
+ */
+export type TraceOp =
+  | { op: "wrmsr"; msr: number; value: bigint; line?: number }
+  | { op: "rdmsr"; msr: number; line?: number }
+  | { op: "vmrun"; line?: number }
+  | { op: "vmexit"; line?: number }
+  | { op: "entry"; line?: number }
+  | { op: "reset"; line?: number }
+  | {
+    op: "filter";
+    action: FilterAction;
+    events: bigint[];
+    fixedCounterBitmap?: number;
+    line?: number;
+  };
+
+/** Output of an `rdmsr`. */
+export interface RdmsrRecord {
+  /** Line number (step) of the op. */
+  step: number;
+  /** The MSR, `"0x..."`. */
+  msr: string;
+  /** The value read, `"0x..."`. */
+  value: string;
+}
+
+/** Output of a faulting op. */
+export interface FaultRecord {
+  /** Line number (step) of the op. */
+  step: number;
+  /** The fault. */
+  fault: Fault;
+}
+
+/** Output of an `entry`: what VM-entry loads. */
+export interface EntryRecord {
+  /** Line number (step) of the op. */
+  step: number;
+  /** `is_guest_mode()`. */
+  guestMode: boolean;
+  /** EFER.SVME. */
+  svme: boolean;
+  /** `reprogramPmcOnNestedTransition`. */
+  tracked: string;
+  /** `reprogramPmi` after processing. */
+  reprogramPmi: string;
+  /** Counters whose hardware enable is on (GP bit i, fixed bit 32 + i). */
+  counting: string;
+  /** Every GP counter's `eventsel_hw`. */
+  eventselHw: string[];
+}
+
+/** One output line. */
+export type OutputRecord = RdmsrRecord | FaultRecord | EntryRecord;
+
+/** A bad input line, as a value. */
+export interface TraceError {
+  /** 1-based line number (0 when no line is to blame). */
+  line: number;
+  /** What is wrong, naming the value. */
+  message: string;
+}
+
+/** What {@linkcode parseTrace} returns. */
+export interface ParsedTrace {
+  /** The config line's fields, or `null` when there is none. */
+  config: Partial<VcpuConfig> | null;
+  /** Line number of the config line (0 when none). */
+  configLine: number;
+  /** The ops before the first bad line. */
+  ops: TraceOp[];
+  /** The first bad line, or `null`. */
+  error: TraceError | null;
+}
+
+/** What {@linkcode replayTrace} returns. */
+export interface ReplayResult {
+  /** The config the vCPU was built with, or `null` when it could not be built. */
+  config: VcpuConfig | null;
+  /** Every output record up to the first bad line. */
+  records: OutputRecord[];
+  /** The first bad line (or bad config line), or `null`. */
+  error: TraceError | null;
+}
+
+/** Options of {@linkcode replayTrace}. */
+export interface ReplayOptions {
+  /**
+   * Config fields that override the trace's config line (e.g. from command
+   * line flags).
+   * @default {{}}
+   */
+  config?: Partial<VcpuConfig>;
+}
+
+const OP_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  config: [
+    "op",
+    "vendor",
+    "model",
+    "counters",
+    "mediated",
+    "guestSvm",
+    "semantics",
+    "mechanism",
+    "bitmap",
+  ],
+  wrmsr: ["op", "msr", "value"],
+  rdmsr: ["op", "msr"],
+  vmrun: ["op"],
+  vmexit: ["op"],
+  entry: ["op"],
+  reset: ["op"],
+  filter: ["op", "action", "events", "fixedCounterBitmap"],
+};
+
+const HEX = /^0x[0-9a-fA-F]+$/;
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
+
+/**
+ * Parse a hex string field into a bigint no larger than `max`.
+ *
+ * @throws {TypeError} when it is not a `"0x..."` string.
+ * @throws {RangeError} when it exceeds `max`.
+ */
+function parseHex(value: unknown, field: string, max: bigint): bigint {
+  if (typeof value !== "string" || !HEX.test(value)) {
+    throw new TypeError(
+      `'${field}' must be a hex string like "0x1f": current value is ${
+        JSON.stringify(value)
+      }`,
+    );
+  }
+  const v = BigInt(value);
+  if (v > max) {
+    throw new RangeError(
+      `'${field}' must be at most 0x${max.toString(16)}: current value is ${
+        JSON.stringify(value)
+      }`,
+    );
+  }
+  return v;
+}
+
+function parseMsr(value: unknown): number {
+  const msr = Number(parseHex(value, "msr", 0xffff_ffffn));
+  if (!isKnownMsr(msr)) {
+    throw new RangeError(
+      `'msr' must be an MSR the model knows: current value is ${
+        JSON.stringify(value)
+      }`,
+    );
+  }
+  return msr;
+}
+
+/**
+ * Parse one non-blank line: an op, or (for `config`) the config fields.
+ *
+ * @throws {SyntaxError} when the line is not JSON.
+ * @throws {TypeError} when it is not an object, lacks `op`, has an unknown
+ * op or field, or a field has the wrong type.
+ * @throws {RangeError} when a value is out of range or an MSR is unknown.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseTraceLine } from "./trace.ts";
+ *
+ * assert.deepEqual(parseTraceLine('{"op":"rdmsr","msr":"0xc0010200"}', 3), {
+ *   op: "rdmsr", msr: 0xc0010200, line: 3,
+ * });
+ * assert.throws(() => parseTraceLine('{"op":"jump"}', 1), TypeError);
+ * ```
+ */
+export function parseTraceLine(
+  text: string,
+  line: number,
+): TraceOp | { op: "config"; config: Partial<VcpuConfig> } {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch {
+    throw new SyntaxError(`not a JSON object: ${abbreviate(text)}`);
+  }
+  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
+    throw new TypeError(`not a JSON object: ${abbreviate(text)}`);
+  }
+  const o = obj as Record<string, unknown>;
+  const op = o.op;
+  if (typeof op !== "string" || !(op in OP_FIELDS)) {
+    throw new TypeError(
+      `'op' must be one of ${
+        Object.keys(OP_FIELDS).map((k) => `"${k}"`).join(", ")
+      }: current value is ${JSON.stringify(op)}`,
+    );
+  }
+  const allowed = OP_FIELDS[op];
+  for (const key of Object.keys(o)) {
+    if (!allowed.includes(key)) {
+      throw new TypeError(
+        `'${key}' is not a field of op "${op}": expected ${allowed.join(", ")}`,
+      );
+    }
+  }
+  switch (op) {
+    case "config": {
+      const { op: _op, ...config } = o;
+      return { op: "config", config: config as Partial<VcpuConfig> };
+    }
+    case "wrmsr":
+      return {
+        op: "wrmsr",
+        msr: parseMsr(o.msr),
+        value: parseHex(o.value, "value", U64_MAX),
+        line,
+      };
+    case "rdmsr":
+      return { op: "rdmsr", msr: parseMsr(o.msr), line };
+    case "filter": {
+      if (o.action !== "allow" && o.action !== "deny") {
+        throw new RangeError(
+          `'action' must be "allow" or "deny": current value is ${
+            JSON.stringify(o.action)
+          }`,
+        );
+      }
+      if (!Array.isArray(o.events)) {
+        throw new TypeError(
+          `'events' must be an array of hex strings: current value is ${
+            JSON.stringify(o.events)
+          }`,
+        );
+      }
+      const events = o.events.map((e, i) =>
+        parseHex(e, `events[${i}]`, 0xf_0000_ffffn)
+      );
+      const out: TraceOp = { op: "filter", action: o.action, events, line };
+      if (o.fixedCounterBitmap !== undefined) {
+        out.fixedCounterBitmap = Number(
+          parseHex(o.fixedCounterBitmap, "fixedCounterBitmap", 0xffff_ffffn),
+        );
+      }
+      return out;
+    }
+    default:
+      return { op: op as "vmrun" | "vmexit" | "entry" | "reset", line };
+  }
+}
+
+/**
+ * Parse a whole trace. Never throws: the first bad line ends the parse and
+ * is returned as {@linkcode ParsedTrace.error}, with every op before it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseTrace } from "./trace.ts";
+ *
+ * const p = parseTrace('{"op":"entry"}\n{"op":"wrmsr","msr":"0x10","value":"0x0"}\n');
+ * assert.equal(p.ops.length, 1);
+ * assert.equal(p.error?.line, 2);
+ * ```
+ */
+export function parseTrace(text: string): ParsedTrace {
+  const lines = text.split(/\r?\n/);
+  const out: ParsedTrace = {
+    config: null,
+    configLine: 0,
+    ops: [],
+    error: null,
+  };
+  let seenContent = false;
+  for (let k = 0; k < lines.length; k++) {
+    const raw = lines[k];
+    if (raw.trim() === "") continue;
+    const line = k + 1;
+    try {
+      const parsed = parseTraceLine(raw, line);
+      if (parsed.op === "config") {
+        if (seenContent) {
+          throw new TypeError(
+            `op "config" must be on the first line of the trace`,
+          );
+        }
+        out.config = parsed.config;
+        out.configLine = line;
+      } else {
+        out.ops.push(parsed);
+      }
+      seenContent = true;
+    } catch (e) {
+      out.error = { line, message: e instanceof Error ? e.message : String(e) };
+      return out;
+    }
+  }
+  return out;
+}
+
+function hex(v: bigint | number): string {
+  return "0x" + v.toString(16);
+}
+
+/**
+ * Apply one op to `vcpu`, returning its output record or `null` when the
+ * op prints nothing (successful `wrmsr`, `vmrun`, `vmexit`, `filter`,
+ * `reset`).
+ *
+ * @throws {TypeError | RangeError} only for ops that did not come from
+ * {@linkcode parseTrace} and carry bad values (e.g. an event outside
+ * `AMD64_RAW_EVENT_MASK_NB`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createVcpu } from "./vcpu.ts";
+ * import { applyTraceOp } from "./trace.ts";
+ *
+ * const vcpu = createVcpu();
+ * assert.deepEqual(applyTraceOp(vcpu, { op: "vmexit" }, 7), { step: 7, fault: "#UD" });
+ * ```
+ */
+export function applyTraceOp(
+  vcpu: Vcpu,
+  op: TraceOp,
+  step: number,
+): OutputRecord | null {
+  switch (op.op) {
+    case "wrmsr": {
+      const r = vcpu.wrmsr(op.msr, op.value);
+      return r.ok ? null : { step, fault: r.fault };
+    }
+    case "rdmsr": {
+      const r = vcpu.rdmsr(op.msr);
+      return r.ok
+        ? { step, msr: hex(op.msr), value: hex(r.value) }
+        : { step, fault: r.fault };
+    }
+    case "vmrun": {
+      const r = vcpu.vmrun();
+      return r.ok ? null : { step, fault: r.fault };
+    }
+    case "vmexit": {
+      const r = vcpu.vmexit();
+      return r.ok ? null : { step, fault: r.fault };
+    }
+    case "entry": {
+      vcpu.entry();
+      const s = vcpu.entryState();
+      return {
+        step,
+        guestMode: s.guestMode,
+        svme: s.svme,
+        tracked: hex(s.tracked),
+        reprogramPmi: hex(s.reprogramPmi),
+        counting: hex(s.counting),
+        eventselHw: s.eventselHw.map(hex),
+      };
+    }
+    case "filter":
+      vcpu.setEventFilter(op.action, op.events, {
+        fixedCounterBitmap: op.fixedCounterBitmap,
+      });
+      return null;
+    case "reset":
+      vcpu.reset();
+      return null;
+  }
+}
+
+/**
+ * Replay ops on `vcpu`, collecting output records. An op's step is its
+ * `line`, else `firstStep` + its index.
+ *
+ * @param options.firstStep Step of `ops[0]` when ops carry no line. @default {1}
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createVcpu } from "./vcpu.ts";
+ * import { replayOps } from "./trace.ts";
+ *
+ * const records = replayOps(createVcpu(), [{ op: "vmrun" }, { op: "entry" }]);
+ * assert.equal(records.length, 2);
+ * assert.deepEqual(records[0], { step: 1, fault: "#UD" });
+ * ```
+ */
+export function replayOps(
+  vcpu: Vcpu,
+  ops: readonly TraceOp[],
+  options: { firstStep?: number } = {},
+): OutputRecord[] {
+  const first = options.firstStep ?? 1;
+  const records: OutputRecord[] = [];
+  for (let k = 0; k < ops.length; k++) {
+    const op = ops[k];
+    const r = applyTraceOp(vcpu, op, op.line ?? first + k);
+    if (r !== null) records.push(r);
+  }
+  return records;
+}
+
+/**
+ * Replay a JSON Lines trace: build the vCPU from the config line merged
+ * with `options.config` (which wins), then apply every op. Never throws for
+ * bad trace text: a bad line (or a config line that makes an invalid
+ * config) ends the replay and comes back as `error`, with every record
+ * before it.
+ *
+ * @throws {TypeError | RangeError} when `options.config` alone is invalid
+ * and the trace has no config line to blame.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { replayTrace } from "./trace.ts";
+ *
+ * const r = replayTrace('{"op":"entry"}\n{"op":"nap"}\n{"op":"entry"}', {
+ *   config: { model: "legacy" },
+ * });
+ * assert.equal(r.records.length, 1);
+ * assert.equal(r.error?.line, 2);
+ * ```
+ */
+export function replayTrace(
+  text: string,
+  options: ReplayOptions = {},
+): ReplayResult {
+  const parsed = parseTrace(text);
+  const merged = { ...(parsed.config ?? {}), ...(options.config ?? {}) };
+  let config: VcpuConfig;
+  try {
+    config = validateVcpuConfig(merged);
+  } catch (e) {
+    if (parsed.config === null) throw e;
+    return {
+      config: null,
+      records: [],
+      error: {
+        line: parsed.configLine,
+        message: e instanceof Error ? e.message : String(e),
+      },
+    };
+  }
+  const vcpu = createVcpu(config);
+  const records = replayOps(vcpu, parsed.ops);
+  return { config, records, error: parsed.error };
+}
+
+/**
+ * One output record as its JSON line (no newline), keys in the documented
+ * order.
+ *
+ * @example
+ * ```ts
+ * import { formatRecord } from "./trace.ts";
+ *
+ * console.assert(formatRecord({ step: 2, fault: "#GP" }) === '{"step":2,"fault":"#GP"}');
+ * ```
+ */
+export function formatRecord(record: OutputRecord): string {
+  return JSON.stringify(record);
+}
+
+/**
+ * Records as a readable, aligned table (what `replay --table` prints).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatRecordsTable } from "./trace.ts";
+ *
+ * const t = formatRecordsTable([{ step: 3, fault: "#UD" }]);
+ * assert.match(t, /^step +what/);
+ * assert.match(t, /3 +#UD/);
+ * ```
+ */
+export function formatRecordsTable(records: readonly OutputRecord[]): string {
+  const header = [
+    "step",
+    "what",
+    "mode",
+    "svme",
+    "tracked",
+    "reprogramPmi",
+    "counting",
+    "eventselHw / value",
+  ];
+  const rows = records.map((r): string[] => {
+    if ("fault" in r) return [String(r.step), r.fault, "", "", "", "", "", ""];
+    if ("msr" in r) {
+      return [
+        String(r.step),
+        "rdmsr",
+        "",
+        "",
+        "",
+        "",
+        "",
+        `${r.msr} = ${r.value}`,
+      ];
+    }
+    return [
+      String(r.step),
+      "entry",
+      r.guestMode ? "L2" : "L1",
+      r.svme ? "1" : "0",
+      r.tracked,
+      r.reprogramPmi,
+      r.counting,
+      r.eventselHw.join(" "),
+    ];
+  });
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => r[i].length))
+  );
+  const fmt = (cells: string[]) =>
+    cells.map((c, i) =>
+      i === 0
+        ? c.padStart(widths[i])
+        : i === cells.length - 1
+        ? c
+        : c.padEnd(widths[i])
+    ).join("  ").trimEnd();
+  return [fmt(header), ...rows.map(fmt)].join("\n") + "\n";
+}
+
+/**
+ * A trace as JSON Lines text (config line first when given), the inverse
+ * of {@linkcode parseTrace}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatTrace, parseTrace } from "./trace.ts";
+ *
+ * const text = formatTrace({ model: "gp4" }, [{ op: "wrmsr", msr: 0x38d, value: 0x2n }]);
+ * assert.equal(text, '{"op":"config","model":"gp4"}\n{"op":"wrmsr","msr":"0x38d","value":"0x2"}\n');
+ * assert.equal(parseTrace(text).ops[0].op, "wrmsr");
+ * ```
+ */
+export function formatTrace(
+  config: Partial<VcpuConfig> | null,
+  ops: readonly TraceOp[],
+): string {
+  const lines: string[] = [];
+  if (config !== null) lines.push(JSON.stringify({ op: "config", ...config }));
+  for (const op of ops) {
+    switch (op.op) {
+      case "wrmsr":
+        lines.push(
+          JSON.stringify({
+            op: "wrmsr",
+            msr: hex(op.msr),
+            value: hex(op.value),
+          }),
+        );
+        break;
+      case "rdmsr":
+        lines.push(JSON.stringify({ op: "rdmsr", msr: hex(op.msr) }));
+        break;
+      case "filter": {
+        const o: Record<string, unknown> = {
+          op: "filter",
+          action: op.action,
+          events: op.events.map(hex),
+        };
+        if (op.fixedCounterBitmap !== undefined) {
+          o.fixedCounterBitmap = hex(op.fixedCounterBitmap);
+        }
+        lines.push(JSON.stringify(o));
+        break;
+      }
+      default:
+        lines.push(JSON.stringify({ op: op.op }));
+    }
+  }
+  return lines.map((l) => l + "\n").join("");
+}
+
+function abbreviate(text: string): string {
+  return JSON.stringify(text.length > 60 ? text.slice(0, 57) + "..." : text);
+}

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  BIT64,
+  ctz32,
+  describeValue,
+  LITTLE_ENDIAN,
+  popcount32,
+  wantsShared,
+} from "../../core/bitmap/_bits.ts";
+
+Deno.test("popcount32() counts the set bits of a 32-bit word", () => {
+  assert.equal(popcount32(0), 0);
+  assert.equal(popcount32(0xffffffff), 32);
+  assert.equal(popcount32(0x80000000), 1);
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), (x) => {
+      assert.equal(popcount32(x), x.toString(2).replaceAll("0", "").length);
+    }),
+  );
+});
+
+Deno.test("ctz32() returns the index of the lowest set bit", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 0xffffffff }), (x) => {
+      const bits = x.toString(2);
+      assert.equal(ctz32(x), bits.length - 1 - bits.lastIndexOf("1"));
+    }),
+  );
+  assert.equal(ctz32(0x80000000), 31);
+});
+
+Deno.test("BIT64[i] is 1n << i", () => {
+  assert.equal(BIT64.length, 64);
+  BIT64.forEach((b, i) => assert.equal(b, 1n << BigInt(i)));
+});
+
+Deno.test("LITTLE_ENDIAN matches the host", () => {
+  const view = new DataView(new Uint16Array([1]).buffer);
+  assert.equal(LITTLE_ENDIAN, view.getUint8(0) === 1);
+});
+
+Deno.test("describeValue() shows a value as error messages do", () => {
+  assert.equal(describeValue(64), "64");
+  assert.equal(describeValue(-0), "-0");
+  assert.equal(describeValue("3"), '"3"');
+  assert.equal(describeValue(3n), "3n");
+  assert.equal(describeValue(null), "null");
+  assert.equal(describeValue(undefined), "undefined");
+  assert.equal(describeValue({ strategy: "u64" }), "a u64 bitmap");
+  assert.equal(describeValue(new Map()), "an object (Map)");
+  assert.equal(
+    describeValue(Object.create(null)),
+    "an object (no constructor)",
+  );
+});
+
+Deno.test("wantsShared() is true only for shared: true", () => {
+  assert.equal(wantsShared(undefined), false);
+  assert.equal(wantsShared({}), false);
+  assert.equal(wantsShared({ shared: false }), false);
+  assert.equal(wantsShared({ shared: true }), true);
+});

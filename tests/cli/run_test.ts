@@ -1,0 +1,230 @@
+import assert from "node:assert/strict";
+import { main } from "../../core/cli.ts";
+import { bufferIo } from "../../core/cli/command.ts";
+import { formatProgress, summarizeResult } from "../../core/cli/run.ts";
+import { readResultFile } from "../../core/track/result.ts";
+
+const testdata = new URL("../testdata/track/", import.meta.url).pathname;
+
+async function cli(args: string[]) {
+  const io = bufferIo();
+  const code = await main(args, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+async function tinyProject(): Promise<string> {
+  const dir = await Deno.realPath(
+    await Deno.makeTempDir({ prefix: "pmubench-run-test-" }),
+  );
+  await Deno.mkdir(`${dir}/bench`);
+  await Deno.copyFile(`${testdata}tiny_bench.ts`, `${dir}/bench/tiny_bench.ts`);
+  await Deno.copyFile(`${testdata}tiny_cases.ts`, `${dir}/bench/tiny_cases.ts`);
+  return dir;
+}
+
+Deno.test("pmubench run measures the tiny suite twice and writes a result file", async () => {
+  const dir = await tinyProject();
+  try {
+    const r = await cli(["run", "--repeat", "2", "--smoke", "--cwd", dir]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /^run 1\/2 \d+\.\ds\nrun 2\/2 \d+\.\ds\n$/);
+    const path = /^wrote (.+)$/m.exec(r.out)![1];
+    assert.match(
+      path,
+      new RegExp(
+        `^${dir}/\\.pmubench/results/\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\dZ-nogit\\.json$`,
+      ),
+    );
+    assert.match(
+      r.out,
+      /^tiny_bench.ts::tiny::sum x8 +\d[\d.]* \w?s +\d+\.\d% +2$/m,
+    );
+    const result = await readResultFile(path);
+    assert.equal(result.benches.length, 2);
+    assert.ok(result.benches.every((b) => b.replicates.length === 2));
+    assert.equal(result.flags.smoke, true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pmubench run --out and --filter pass through", async () => {
+  const dir = await tinyProject();
+  try {
+    const out = `${dir}/nested/r.json`;
+    const r = await cli([
+      "run",
+      "--repeat",
+      "1",
+      "--smoke",
+      "--cwd",
+      dir,
+      "--filter",
+      "product",
+      "--out",
+      out,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(r.out.endsWith(`wrote ${out}\n`));
+    const result = await readResultFile(out);
+    assert.deepEqual(result.benches.map((b) => b.name), ["product"]);
+    assert.equal(result.flags.filter, "product");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pmubench run rejects bad usage and broken benches with exit 2", async (t) => {
+  const dir = await tinyProject();
+  try {
+    await t.step("--repeat 0", async () => {
+      const r = await cli(["run", "--repeat", "0", "--cwd", dir]);
+      assert.equal(r.code, 2);
+      assert.equal(
+        r.err,
+        "pmubench run: --repeat must be an integer in [1, 1000]: current value is '0'\n",
+      );
+    });
+    await t.step("--cwd that does not exist", async () => {
+      const r = await cli(["run", "--cwd", `${dir}/nope`]);
+      assert.equal(r.code, 2);
+      assert.match(
+        r.err,
+        /^pmubench run: --cwd must name a directory: current value is '.*nope'\n$/,
+      );
+    });
+    await t.step("a directory without bench files", async () => {
+      const r = await cli(["run", "--cwd", `${dir}/bench`]);
+      assert.equal(r.code, 2);
+      assert.match(
+        r.err,
+        /^pmubench run: Cannot run benches as '.*\/bench' has no bench\/\*_bench.ts files\n$/,
+      );
+    });
+    await t.step("a filter that matches nothing", async () => {
+      const r = await cli([
+        "run",
+        "--repeat",
+        "1",
+        "--smoke",
+        "--cwd",
+        dir,
+        "--filter",
+        "zzz",
+      ]);
+      assert.equal(r.code, 2);
+      assert.match(
+        r.err,
+        /pmubench run: Cannot write a result as no bench matched --filter 'zzz'\n$/,
+      );
+    });
+    await t.step("a bench file that does not type-check", async () => {
+      await Deno.writeTextFile(
+        `${dir}/bench/broken_bench.ts`,
+        'const x: number = "s";\n',
+      );
+      const r = await cli([
+        "run",
+        "--repeat",
+        "1",
+        "--cwd",
+        dir,
+        "bench/broken_bench.ts",
+      ]);
+      await Deno.remove(`${dir}/bench/broken_bench.ts`);
+      assert.equal(r.code, 2);
+      assert.match(
+        r.err,
+        /^pmubench run: process 1\/1 in '.+' exited with code 1 and printed no JSON; its standard error ends: .*TS2322.*\n$/,
+      );
+      assert.equal(r.err.split("\n").length, 2);
+    });
+    await t.step(
+      "a bench that throws: the file is written, the failure named",
+      async () => {
+        await Deno.writeTextFile(
+          `${dir}/bench/throws_bench.ts`,
+          'Deno.bench("boom", () => { throw new Error("boom"); });\n',
+        );
+        const out = `${dir}/failed.json`;
+        const r = await cli([
+          "run",
+          "--repeat",
+          "1",
+          "--cwd",
+          dir,
+          "--out",
+          out,
+          "bench/throws_bench.ts",
+        ]);
+        assert.equal(r.code, 2);
+        assert.match(
+          r.err,
+          /bench 'throws_bench.ts::::boom' failed: Uncaught Error: boom\n/,
+        );
+        assert.match(
+          r.err,
+          /1 bench\(es\) failed; the result was written to '.*failed.json' but compare will reject it\n$/,
+        );
+        assert.equal(
+          (await readResultFile(out)).benches[0].failed,
+          "Uncaught Error: boom",
+        );
+      },
+    );
+    await t.step("an unknown flag", async () => {
+      const r = await cli(["run", "--repeats", "2"]);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /^pmubench run: Unknown option '--repeats'/);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pmubench run --help exits 0 and explains replicates", async () => {
+  const r = await cli(["run", "--help"]);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /^Usage: pmubench run/);
+  assert.match(r.out, /per-operation mean of one process/);
+});
+
+Deno.test("formatProgress() omits an empty label", () => {
+  assert.equal(
+    formatProgress({ index: 1, total: 2, label: "", seconds: 0.04 }),
+    "run 1/2 0.0s\n",
+  );
+});
+
+Deno.test("summarizeResult() marks failed benches", () => {
+  const text = summarizeResult({
+    schema: "pmubench-result/1",
+    date: "2025-01-01T00:00:00.000Z",
+    env: {
+      deno: "",
+      v8: "",
+      typescript: "",
+      cpu: "",
+      cores: 0,
+      os: "",
+      arch: "",
+      commit: null,
+      dirty: null,
+      branch: null,
+    },
+    flags: {},
+    benches: [{
+      key: "k",
+      file: "f",
+      group: "",
+      name: "n",
+      baseline: false,
+      metric: "time",
+      unit: "ns/op",
+      opsPerCall: 1,
+      replicates: [],
+      failed: "x",
+    }],
+  });
+  assert.match(text, /^k +FAILED +0$/m);
+});

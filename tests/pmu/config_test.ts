@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import {
+  isVcpuConfigValid,
+  pmuModelNames,
+  pmuModelOf,
+  validateVcpuConfig,
+  type VcpuConfig,
+} from "../../core/pmu/config.ts";
+
+Deno.test("validateVcpuConfig() fills in defaults by vendor", () => {
+  assert.deepEqual(validateVcpuConfig({}), {
+    vendor: "amd",
+    model: "perfmonv2",
+    mediated: true,
+    guestSvm: true,
+    semantics: "v4",
+    mechanism: "tracked",
+    bitmap: "u32pair",
+  });
+  assert.deepEqual(
+    [
+      validateVcpuConfig({ vendor: "intel" }).model,
+      validateVcpuConfig({ vendor: "intel" }).guestSvm,
+    ],
+    ["gp4", false],
+  );
+  assert.equal(validateVcpuConfig({ model: "gp8" }).vendor, "intel");
+  assert.equal(Object.isFrozen(validateVcpuConfig({})), true);
+});
+
+Deno.test("pmuModelOf() gives the SPEC (f) counter counts", () => {
+  const shape = pmuModelNames.map((model) => {
+    const m = pmuModelOf(
+      validateVcpuConfig({
+        model,
+        counters: model === "synthetic" ? 11 : undefined,
+      }),
+    );
+    return [model, m.nrGpCounters, m.nrFixedCounters, m.version, m.perfCtrCore];
+  });
+  assert.deepEqual(shape, [
+    ["legacy", 4, 0, 1, false],
+    ["extcore", 6, 0, 1, true],
+    ["perfmonv2", 6, 0, 2, true],
+    ["gp4", 4, 3, 2, false],
+    ["gp8", 8, 3, 2, false],
+    ["synthetic", 11, 0, 2, true],
+  ]);
+});
+
+Deno.test("validateVcpuConfig() rejects bad configs, naming the value", async (t) => {
+  const cases: [string, unknown, ErrorConstructor, RegExp][] = [
+    [
+      "not an object",
+      5,
+      TypeError,
+      /'config' must be an object: current value is 5/,
+    ],
+    ["an array", [], TypeError, /'config' must be an object/],
+    [
+      "unknown field",
+      { guestSVM: true },
+      TypeError,
+      /'guestSVM' is not a config field/,
+    ],
+    [
+      "string field of wrong type",
+      { model: 4 },
+      TypeError,
+      /'model' must be a string: current value is 4/,
+    ],
+    [
+      "boolean field of wrong type",
+      { mediated: "yes" },
+      TypeError,
+      /'mediated' must be a boolean: current value is "yes"/,
+    ],
+    [
+      "unknown model",
+      { model: "gp16" },
+      RangeError,
+      /'model' must be one of .*: current value is "gp16"/,
+    ],
+    [
+      "unknown vendor",
+      { vendor: "via" },
+      RangeError,
+      /'vendor' must be one of "amd", "intel": current value is "via"/,
+    ],
+    [
+      "model of the other vendor",
+      { vendor: "intel", model: "legacy" },
+      RangeError,
+      /for vendor "intel": current value is "legacy"/,
+    ],
+    [
+      "synthetic without counters",
+      { model: "synthetic" },
+      RangeError,
+      /'counters' must be an integer in \[1, 64\]/,
+    ],
+    [
+      "synthetic with 0 counters",
+      { model: "synthetic", counters: 0 },
+      RangeError,
+      /current value is 0/,
+    ],
+    [
+      "synthetic with 65 counters",
+      { model: "synthetic", counters: 65 },
+      RangeError,
+      /current value is 65/,
+    ],
+    [
+      "synthetic with 1.5 counters",
+      { model: "synthetic", counters: 1.5 },
+      RangeError,
+      /current value is 1.5/,
+    ],
+    [
+      "counters on a real model",
+      { model: "extcore", counters: 6 },
+      RangeError,
+      /'counters' is only for model "synthetic"/,
+    ],
+    [
+      "guest SVM on Intel",
+      { vendor: "intel", guestSvm: true },
+      RangeError,
+      /'guestSvm' requires vendor "amd"/,
+    ],
+    [
+      "unknown semantics",
+      { semantics: "v5" },
+      RangeError,
+      /'semantics' must be one of "v4", "upstream": current value is "v5"/,
+    ],
+    [
+      "unknown mechanism",
+      { mechanism: "lazy" },
+      RangeError,
+      /'mechanism' must be one of .*"none": current value is "lazy"/,
+    ],
+    [
+      "unknown bitmap",
+      { bitmap: "u128" },
+      RangeError,
+      /'bitmap' must be one of .*: current value is "u128"/,
+    ],
+  ];
+  for (const [name, config, type, message] of cases) {
+    await t.step(name, () => {
+      assert.throws(
+        () => validateVcpuConfig(config as Partial<VcpuConfig>),
+        (e: Error) => {
+          assert.ok(e instanceof type, `${e.name}: ${e.message}`);
+          assert.match(e.message, message);
+          assert.match(e.message, /^Cannot create vCPU as /);
+          return true;
+        },
+      );
+      assert.equal(isVcpuConfigValid(config), false);
+    });
+  }
+});
+
+Deno.test("isVcpuConfigValid() accepts every model with its vendor", () => {
+  for (const model of pmuModelNames) {
+    assert.equal(
+      isVcpuConfigValid({
+        model,
+        counters: model === "synthetic" ? 64 : undefined,
+      }),
+      true,
+      model,
+    );
+  }
+});

@@ -68,7 +68,8 @@ export function describeWindow(
 /** `pmubench check`. */
 export const checkCommand: Command = {
   name: "check",
-  summary: "compare a result with the last runs of a branch; exit 1 on a regression",
+  summary:
+    "compare a result with the last runs of a branch; exit 1 on a regression",
   help: `Usage: pmubench check RESULT [options]
 
 Compare RESULT with a window of the last runs of a branch in the history

@@ -7,7 +7,12 @@
 import type { RunSummary } from "../track/history.ts";
 import { type Command, EXIT_OK, parseFlags, UsageError } from "./command.ts";
 import { parseNumberFlag } from "./compare.ts";
-import { asUsageError, HISTORY_FLAGS, HISTORY_FLAGS_HELP, openHistoryFlag } from "./record.ts";
+import {
+  asUsageError,
+  HISTORY_FLAGS,
+  HISTORY_FLAGS_HELP,
+  openHistoryFlag,
+} from "./record.ts";
 
 /** Runs `log` lists when no `--limit` is given. */
 export const DEFAULT_LOG_LIMIT = 20;

@@ -77,7 +77,8 @@ export function openHistoryFlag(
  * import { asUsageError } from "./record.ts";
  * import { HistoryError } from "../track/history.ts";
  *
- * assert.equal(asUsageError(new HistoryError("locked", "h.db", "locked")).name, "UsageError");
+ * const e = asUsageError(new HistoryError("locked", "h.db", "locked"));
+ * assert.ok(e instanceof Error && e.name === "UsageError");
  * ```
  */
 export function asUsageError(e: unknown): unknown {
@@ -89,7 +90,8 @@ const FULL_HASH = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 /** `pmubench record`. */
 export const recordCommand: Command = {
   name: "record",
-  summary: "store a result file in the history database under a branch and commit",
+  summary:
+    "store a result file in the history database under a branch and commit",
   help: `Usage: pmubench record RESULT [options]
 
 Store RESULT (a file written by 'pmubench run', or 'deno bench --json' output;

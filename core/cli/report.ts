@@ -53,7 +53,8 @@ export function defaultReportBranch(history: History): string | undefined {
 /** `pmubench report`. */
 export const reportCommand: Command = {
   name: "report",
-  summary: "write one self-contained HTML report with SVG charts of results and history",
+  summary:
+    "write one self-contained HTML report with SVG charts of results and history",
   help: `Usage: pmubench report [RESULT...] [options]
 
 Write one self-contained HTML file (inline CSS and SVG, no scripts, no
@@ -67,10 +68,12 @@ and, from the history database, each bench's median over the recorded
 commits of one branch.
 
 Options:
-${HISTORY_FLAGS_HELP.replace(
-    `(default ${DEFAULT_HISTORY_PATH})`,
-    `(default ${DEFAULT_HISTORY_PATH}, when it exists)`,
-  )}
+${
+    HISTORY_FLAGS_HELP.replace(
+      `(default ${DEFAULT_HISTORY_PATH})`,
+      `(default ${DEFAULT_HISTORY_PATH}, when it exists)`,
+    )
+  }
   --branch NAME      the branch whose history to chart (default main, else the
                      branch of the newest run)
   --history N        chart the last N runs of that branch (default ${DEFAULT_REPORT_HISTORY})
@@ -149,12 +152,20 @@ malformed or foreign files, failed benches, unusable or locked database).
     });
     await writeAtomically(out, html);
     const charts = {
-      transition: results.reduce((a, s) => a + transitionPanels(s.result).length, 0),
-      strategy: results.reduce((a, s) => a + strategyPanels(s.result).length, 0),
+      transition: results.reduce(
+        (a, s) => a + transitionPanels(s.result).length,
+        0,
+      ),
+      strategy: results.reduce(
+        (a, s) => a + strategyPanels(s.result).length,
+        0,
+      ),
       history: history === undefined ? 0 : historyPanels(history.runs).length,
     };
     io.stdout(
-      `wrote '${out}' (${Math.ceil(html.length / 1024)} KiB): ${results.length} result${
+      `wrote '${out}' (${
+        Math.ceil(html.length / 1024)
+      } KiB): ${results.length} result${
         results.length === 1 ? "" : "s"
       }, ${charts.transition} transition, ${charts.strategy} strategy and ${charts.history} history chart${
         charts.history === 1 ? "" : "s"
@@ -188,7 +199,9 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   } catch (e) {
     await Deno.remove(tmp).catch(() => {});
     throw new UsageError(
-      `Cannot write report '${path}': ${e instanceof Error ? e.message : String(e)}`,
+      `Cannot write report '${path}': ${
+        e instanceof Error ? e.message : String(e)
+      }`,
     );
   }
 }

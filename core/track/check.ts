@@ -20,9 +20,9 @@
  */
 
 import {
-  type Comparison,
   type CompareOptions,
   compareResults,
+  type Comparison,
   type ComparisonRow,
   DEFAULT_ALPHA,
   DEFAULT_NOISE,

@@ -679,7 +679,9 @@ function prepareSchema(db: DatabaseSync, path: string, create: boolean): void {
   const version = withBusyRetry(
     () => Number(db.prepare("PRAGMA user_version").get()!.user_version),
   );
-  const appId = Number(db.prepare("PRAGMA application_id").get()!.application_id);
+  const appId = Number(
+    db.prepare("PRAGMA application_id").get()!.application_id,
+  );
   if (appId !== 0 && appId !== HISTORY_APPLICATION_ID) {
     throw notAHistory(path);
   }
@@ -810,7 +812,9 @@ function classify(
   what = op === "write" ? "write" : op,
 ): HistoryError {
   const msg = messageOf(e);
-  const verb = op === "write" ? `Cannot ${what} history` : `Cannot ${op} history`;
+  const verb = op === "write"
+    ? `Cannot ${what} history`
+    : `Cannot ${op} history`;
   if (isBusy(e)) {
     return new HistoryError(
       "locked",

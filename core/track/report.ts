@@ -430,9 +430,8 @@ export function renderReport(
     ...(input.history?.runs.flatMap((r) => r.result.benches) ?? []),
   ];
   const strategies = unique(
-    allBenches.map((b) => b.axes?.strategy).filter((s) =>
-      typeof s === "string"
-    ).map(String),
+    allBenches.map((b) => b.axes?.strategy).filter((s) => typeof s === "string")
+      .map(String),
   ).sort(compareText);
   const mechanisms = unique(
     allBenches.map((b) => b.axes?.mechanism).filter((s) =>
@@ -456,7 +455,9 @@ export function renderReport(
     }% intervals of the median (order statistics; with 5 or fewer replicates the full range, whose coverage the tooltip gives). Lower is better.</p></header>`,
   );
   if (input.results.length === 0 && input.history === undefined) {
-    body.push(`<p class="note">Nothing to report: no result files and no history.</p>`);
+    body.push(
+      `<p class="note">Nothing to report: no result files and no history.</p>`,
+    );
   }
   for (const source of input.results) {
     body.push(renderResult(source, color, dash));
@@ -583,7 +584,9 @@ function renderResult(
     out.push(`<div class="charts">`);
     for (const p of strategies) {
       const rows: BarRow[] = p.rows.map((row) => ({
-        label: row.fixed === "" ? row.strategy : `${row.strategy} (${row.fixed})`,
+        label: row.fixed === ""
+          ? row.strategy
+          : `${row.strategy} (${row.fixed})`,
         value: row.interval.median,
         lo: row.interval.lo,
         hi: row.interval.hi,
@@ -622,9 +625,9 @@ function renderHistory(h: ReportHistory): string {
     }</code></h2>`,
   );
   out.push(
-    `<p class="meta">From <code>${escapeXml(h.path)}</code>: ${h.runs.length} run${
-      h.runs.length === 1 ? "" : "s"
-    }${
+    `<p class="meta">From <code>${
+      escapeXml(h.path)
+    }</code>: ${h.runs.length} run${h.runs.length === 1 ? "" : "s"}${
       h.runs.length === 0
         ? ""
         : `, oldest ${escapeXml(h.runs[0].summary.date)} (${
@@ -749,7 +752,9 @@ function pointTip(
     : `interval ${formatFigure(m.lo)}-${formatFigure(m.hi)} (coverage ${
       (m.coverage * 100).toFixed(1)
     }%, ${m.n} replicates)`;
-  return `${what}: median ${formatFigure(m.median)} ${unit}, ${interval}; ${key}`;
+  return `${what}: median ${
+    formatFigure(m.median)
+  } ${unit}, ${interval}; ${key}`;
 }
 
 function shortCommit(commit: string): string {

@@ -143,16 +143,19 @@ export interface BarChartSpec {
  * ```
  */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) =>
-    c === "&"
-      ? "&amp;"
-      : c === "<"
-      ? "&lt;"
-      : c === ">"
-      ? "&gt;"
-      : c === '"'
-      ? "&quot;"
-      : "&#39;");
+  return text.replace(
+    /[&<>"']/g,
+    (c) =>
+      c === "&"
+        ? "&amp;"
+        : c === "<"
+        ? "&lt;"
+        : c === ">"
+        ? "&gt;"
+        : c === '"'
+        ? "&quot;"
+        : "&#39;",
+  );
 }
 
 /**
@@ -242,9 +245,9 @@ export function lineChart(spec: LineChartSpec): string {
     ? Math.min(
       240,
       LEGEND_SAMPLE_PX + 8 + textWidth(
-          series.reduce((a, s) => s.label.length > a.length ? s.label : a, ""),
-          TICK_FONT_PX,
-        ),
+        series.reduce((a, s) => s.label.length > a.length ? s.label : a, ""),
+        TICK_FONT_PX,
+      ),
     )
     : 0;
   const all = series.flatMap((s) => s.points);
@@ -389,7 +392,9 @@ export function lineChart(spec: LineChartSpec): string {
         `<line x1="${lx}" x2="${
           lx + LEGEND_SAMPLE_PX
         }" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`,
-        `<circle cx="${lx + LEGEND_SAMPLE_PX}" cy="${ly}" r="3" fill="${s.color}"/>`,
+        `<circle cx="${
+          lx + LEGEND_SAMPLE_PX
+        }" cy="${ly}" r="3" fill="${s.color}"/>`,
         `<text x="${lx + LEGEND_SAMPLE_PX + 8}" y="${
           ly + 4
         }" font-size="${TICK_FONT_PX}" fill="#111">${
@@ -475,10 +480,18 @@ export function barChart(spec: BarChartSpec): string {
       }" height="${barH}" fill="${r.color}" fill-opacity="0.75">${
         r.tip === undefined ? "" : `<title>${escapeXml(r.tip)}</title>`
       }</rect>`,
-      errorBar(cy, { x: 0, y: r.value, lo: r.lo, hi: r.hi }, sx, "#222", "horizontal"),
+      errorBar(
+        cy,
+        { x: 0, y: r.value, lo: r.lo, hi: r.hi },
+        sx,
+        "#222",
+        "horizontal",
+      ),
       `<text x="${f(sx(Math.max(r.value, r.hi ?? r.value)) + 6)}" y="${
         f(cy + 4)
-      }" font-size="${TICK_FONT_PX}" fill="#111">${formatFigure(r.value)}</text>`,
+      }" font-size="${TICK_FONT_PX}" fill="#111">${
+        formatFigure(r.value)
+      }</text>`,
       `</g>`,
     );
   });
@@ -530,12 +543,12 @@ function errorBar(
   const b = scale(p.hi);
   const cap = 4;
   const d = along === "vertical"
-    ? `M${f(at)},${f(a)} V${f(b)} M${f(at - cap)},${f(a)} H${
-      f(at + cap)
-    } M${f(at - cap)},${f(b)} H${f(at + cap)}`
-    : `M${f(a)},${f(at)} H${f(b)} M${f(a)},${f(at - cap)} V${
-      f(at + cap)
-    } M${f(b)},${f(at - cap)} V${f(at + cap)}`;
+    ? `M${f(at)},${f(a)} V${f(b)} M${f(at - cap)},${f(a)} H${f(at + cap)} M${
+      f(at - cap)
+    },${f(b)} H${f(at + cap)}`
+    : `M${f(a)},${f(at)} H${f(b)} M${f(a)},${f(at - cap)} V${f(at + cap)} M${
+      f(b)
+    },${f(at - cap)} V${f(at + cap)}`;
   return `<path class="interval" d="${d}" stroke="${color}" stroke-width="1.3" fill="none"/>`;
 }
 

@@ -90,7 +90,10 @@ export function loadV8Natives(): V8Natives | undefined {
       ) => unknown;
     raw = {
       getOptimizationStatus: fn("GetOptimizationStatus", true),
-      prepareFunctionForOptimization: fn("PrepareFunctionForOptimization", false),
+      prepareFunctionForOptimization: fn(
+        "PrepareFunctionForOptimization",
+        false,
+      ),
       optimizeFunctionOnNextCall: fn("OptimizeFunctionOnNextCall", false),
       optimizeMaglevOnNextCall: fn("OptimizeMaglevOnNextCall", false),
       compileBaseline: fn("CompileBaseline", false),

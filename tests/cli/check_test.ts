@@ -17,38 +17,102 @@ Deno.test("history round trip: record -> log -> check", async (t) => {
   await recordBaseRuns(db);
   await t.step("log shows the four runs", async () => {
     const run = await cli(["log", "--db", db, "--format", "json"]);
-    assert.deepEqual(JSON.parse(run.out).map((r: { id: number }) => r.id), [4, 3, 2, 1]);
+    assert.deepEqual(JSON.parse(run.out).map((r: { id: number }) => r.id), [
+      4,
+      3,
+      2,
+      1,
+    ]);
   });
   await t.step("an unchanged head passes (exit 0)", async () => {
     const run = await cli(["check", fixture("head-same.json"), "--db", db]);
     assert.equal(run.code, 0, run.err);
-    assert.match(run.out, /^main: last 4 runs \(#1-#4, bc3f172\.\.7b1a238\) -> .*head-same\.json\n/);
-    assert.match(run.out, /4 compared: 0 regressed, 0 improved, 4 unchanged; 0 added, 0 removed\./);
-    assert.match(run.out, /Noise band per metric: time \+\/-3%, instructions \+\/-1%\./);
+    assert.match(
+      run.out,
+      /^main: last 4 runs \(#1-#4, bc3f172\.\.7b1a238\) -> .*head-same\.json\n/,
+    );
+    assert.match(
+      run.out,
+      /4 compared: 0 regressed, 0 improved, 4 unchanged; 0 added, 0 removed\./,
+    );
+    assert.match(
+      run.out,
+      /Noise band per metric: time \+\/-3%, instructions \+\/-1%\./,
+    );
   });
   await t.step("a 25% slower bench fails the check (exit 1)", async () => {
-    const run = await cli(["check", fixture("head-regressed.json"), "--db", db]);
+    const run = await cli([
+      "check",
+      fixture("head-regressed.json"),
+      "--db",
+      db,
+    ]);
     assert.equal(run.code, 1, run.err);
-    assert.match(run.out, /bitmap_bench\.ts::weight::u32pair x1024 .* \+2[45]\.\d% .* regressed/);
+    assert.match(
+      run.out,
+      /bitmap_bench\.ts::weight::u32pair x1024 .* \+2[45]\.\d% .* regressed/,
+    );
     assert.match(run.out, /4 compared: 1 regressed, 0 improved, 3 unchanged/);
   });
   await t.step("--no-fail reports but exits 0", async () => {
-    const run = await cli(["check", fixture("head-regressed.json"), "--db", db, "--no-fail"]);
+    const run = await cli([
+      "check",
+      fixture("head-regressed.json"),
+      "--db",
+      db,
+      "--no-fail",
+    ]);
     assert.equal(run.code, 0);
     assert.match(run.out, /1 regressed/);
   });
   await t.step("a wide --noise band absorbs the change", async () => {
-    const run = await cli(["check", fixture("head-regressed.json"), "--db", db, "--noise", "30%"]);
+    const run = await cli([
+      "check",
+      fixture("head-regressed.json"),
+      "--db",
+      db,
+      "--noise",
+      "30%",
+    ]);
     assert.equal(run.code, 0);
-    assert.doesNotMatch(run.out, /Noise band per metric/, "one band for all: no per-metric line");
+    assert.doesNotMatch(
+      run.out,
+      /Noise band per metric/,
+      "one band for all: no per-metric line",
+    );
   });
-  await t.step("recording the head and checking it again leaves its own commit out", async () => {
-    assert.equal((await cli(["record", fixture("head-regressed.json"), "--db", db, "--branch", "main"])).code, 0);
-    const run = await cli(["check", fixture("head-regressed.json"), "--db", db, "--format", "json"]);
-    assert.equal(run.code, 1);
-    const json = JSON.parse(run.out);
-    assert.deepEqual(json.window.map((w: { id: number }) => w.id), [1, 2, 3, 4]);
-  });
+  await t.step(
+    "recording the head and checking it again leaves its own commit out",
+    async () => {
+      assert.equal(
+        (await cli([
+          "record",
+          fixture("head-regressed.json"),
+          "--db",
+          db,
+          "--branch",
+          "main",
+        ])).code,
+        0,
+      );
+      const run = await cli([
+        "check",
+        fixture("head-regressed.json"),
+        "--db",
+        db,
+        "--format",
+        "json",
+      ]);
+      assert.equal(run.code, 1);
+      const json = JSON.parse(run.out);
+      assert.deepEqual(json.window.map((w: { id: number }) => w.id), [
+        1,
+        2,
+        3,
+        4,
+      ]);
+    },
+  );
 });
 
 Deno.test("pmubench check output formats", async (t) => {
@@ -56,27 +120,64 @@ Deno.test("pmubench check output formats", async (t) => {
   const db = `${dir.path}/h.db`;
   await recordBaseRuns(db);
   await t.step("markdown for a CI step summary", async () => {
-    const run = await cli(["check", fixture("head-regressed.json"), "--db", db, "--format", "markdown"]);
+    const run = await cli([
+      "check",
+      fixture("head-regressed.json"),
+      "--db",
+      db,
+      "--format",
+      "markdown",
+    ]);
     assert.equal(run.code, 1);
-    assert.match(run.out, /^### pmubench: `main: last 4 runs \(#1-#4, bc3f172\.\.7b1a238\)` -> `.*head-regressed\.json`\n/);
-    assert.match(run.out, /\| `bitmap_bench\.ts::weight::u32pair x1024` \| .* \| \*\*regressed\*\* \|/);
-    assert.match(run.out, /\nNoise band per metric: time \+\/-3%, instructions \+\/-1%\.\n$/);
+    assert.match(
+      run.out,
+      /^### pmubench: `main: last 4 runs \(#1-#4, bc3f172\.\.7b1a238\)` -> `.*head-regressed\.json`\n/,
+    );
+    assert.match(
+      run.out,
+      /\| `bitmap_bench\.ts::weight::u32pair x1024` \| .* \| \*\*regressed\*\* \|/,
+    );
+    assert.match(
+      run.out,
+      /\nNoise band per metric: time \+\/-3%, instructions \+\/-1%\.\n$/,
+    );
   });
   await t.step("json with the window and the noise per metric", async () => {
-    const run = await cli(["check", fixture("head-regressed.json"), "--db", db, "--format", "json", "--window", "2"]);
+    const run = await cli([
+      "check",
+      fixture("head-regressed.json"),
+      "--db",
+      db,
+      "--format",
+      "json",
+      "--window",
+      "2",
+    ]);
     assert.equal(run.code, 1);
     const json = JSON.parse(run.out);
     assert.equal(json.branch, "main");
     assert.deepEqual(json.window.map((w: { id: number }) => w.id), [3, 4]);
     assert.deepEqual(json.noiseByMetric, { time: 0.03, instructions: 0.01 });
     assert.equal(json.rows.length, 4);
-    assert.equal(json.rows.find((r: { verdict: string }) => r.verdict === "regressed").key, "bitmap_bench.ts::weight::u32pair x1024");
+    assert.equal(
+      json.rows.find((r: { verdict: string }) => r.verdict === "regressed").key,
+      "bitmap_bench.ts::weight::u32pair x1024",
+    );
     assert.equal(json.head, fixture("head-regressed.json"));
   });
   await t.step("bmf", async () => {
-    const run = await cli(["check", fixture("head-same.json"), "--db", db, "--format", "bmf"]);
+    const run = await cli([
+      "check",
+      fixture("head-same.json"),
+      "--db",
+      db,
+      "--format",
+      "bmf",
+    ]);
     assert.equal(run.code, 0);
-    assert.ok("latency" in JSON.parse(run.out)["bitmap_bench.ts::weight::u64 x1024"]);
+    assert.ok(
+      "latency" in JSON.parse(run.out)["bitmap_bench.ts::weight::u64 x1024"],
+    );
   });
 });
 
@@ -87,19 +188,59 @@ Deno.test("pmubench check rejects bad input with one sentence and exit 2", async
   const text = `${dir.path}/text.db`;
   await Deno.writeTextFile(text, "plain text, not SQLite\n".repeat(40));
   const cases: [string, string[], RegExp][] = [
-    ["truncated JSON", [fixture("truncated.json"), "--db", db], /Cannot read result '.*truncated\.json' as it is truncated/],
-    ["another tool's JSON", [fixture("other-tool.json"), "--db", db], /Cannot read result '.*other-tool\.json' as it is neither/],
-    ["a failed bench", [fixture("failed.json"), "--db", db], /Cannot check '.*failed\.json' as bench 'bitmap_bench\.ts::weight::u32pair x1024' failed: TypeError/],
-    ["disjoint bench sets", [fixture("disjoint.json"), "--db", db], /Cannot check '.*disjoint\.json' against main: last 4 runs .* as they share no bench: '.*disjoint\.json' has 1 \('other_bench\.ts::g::something else' \(time\)\)/],
-    ["a branch without runs", [fixture("head-same.json"), "--db", db, "--branch", "dev"], /Cannot check '.*head-same\.json' as history '.*h\.db' holds no runs of branch 'dev' other than of its own commit [0-9a-f]{12}: record one first, or pick another with --branch$/],
-    ["a missing database", [fixture("head-same.json"), "--db", `${dir.path}/none.db`], /Cannot read history '.*none\.db' as it does not exist/],
-    ["not a database", [fixture("head-same.json"), "--db", text], /Cannot open history '.*text\.db' as it is not a SQLite database/],
-    ["a bad window", [fixture("head-same.json"), "--db", db, "--window", "0"], /--window must be an integer in \[1, 10000\]: current value is '0'/],
-    ["a bad format", [fixture("head-same.json"), "--db", db, "--format", "html"], /--format must be one of terminal, markdown, json, bmf: current value is 'html'/],
+    [
+      "truncated JSON",
+      [fixture("truncated.json"), "--db", db],
+      /Cannot read result '.*truncated\.json' as it is truncated/,
+    ],
+    [
+      "another tool's JSON",
+      [fixture("other-tool.json"), "--db", db],
+      /Cannot read result '.*other-tool\.json' as it is neither/,
+    ],
+    [
+      "a failed bench",
+      [fixture("failed.json"), "--db", db],
+      /Cannot check '.*failed\.json' as bench 'bitmap_bench\.ts::weight::u32pair x1024' failed: TypeError/,
+    ],
+    [
+      "disjoint bench sets",
+      [fixture("disjoint.json"), "--db", db],
+      /Cannot check '.*disjoint\.json' against main: last 4 runs .* as they share no bench: '.*disjoint\.json' has 1 \('other_bench\.ts::g::something else' \(time\)\)/,
+    ],
+    [
+      "a branch without runs",
+      [fixture("head-same.json"), "--db", db, "--branch", "dev"],
+      /Cannot check '.*head-same\.json' as history '.*h\.db' holds no runs of branch 'dev' other than of its own commit [0-9a-f]{12}: record one first, or pick another with --branch$/,
+    ],
+    ["a missing database", [
+      fixture("head-same.json"),
+      "--db",
+      `${dir.path}/none.db`,
+    ], /Cannot read history '.*none\.db' as it does not exist/],
+    [
+      "not a database",
+      [fixture("head-same.json"), "--db", text],
+      /Cannot open history '.*text\.db' as it is not a SQLite database/,
+    ],
+    [
+      "a bad window",
+      [fixture("head-same.json"), "--db", db, "--window", "0"],
+      /--window must be an integer in \[1, 10000\]: current value is '0'/,
+    ],
+    [
+      "a bad format",
+      [fixture("head-same.json"), "--db", db, "--format", "html"],
+      /--format must be one of terminal, markdown, json, bmf: current value is 'html'/,
+    ],
     ["no result", ["--db", db], /check needs exactly one result file: got 0/],
   ];
   for (const [name, args, message] of cases) {
-    await t.step(name, async () => assertBadInput(await cli(["check", ...args]), "check", message));
+    await t.step(
+      name,
+      async () =>
+        assertBadInput(await cli(["check", ...args]), "check", message),
+    );
   }
   await t.step("locked out by an exclusive connection", async () => {
     const holder = new DatabaseSync(db);
@@ -107,7 +248,14 @@ Deno.test("pmubench check rejects bad input with one sentence and exit 2", async
     holder.exec("BEGIN EXCLUSIVE");
     try {
       assertBadInput(
-        await cli(["check", fixture("head-same.json"), "--db", db, "--busy-timeout", "10"]),
+        await cli([
+          "check",
+          fixture("head-same.json"),
+          "--db",
+          db,
+          "--busy-timeout",
+          "10",
+        ]),
         "check",
         /Cannot open history '.*h\.db' as another connection holds a lock on it/,
       );

@@ -14,14 +14,31 @@ Deno.test("pmubench report writes one HTML file from results and the history", a
   await using dir = await tempDir();
   const db = `${dir.path}/h.db`;
   for (let i = 1; i <= 3; i++) {
-    assert.equal((await cli(["record", fixture(`run-${i}.json`), "--db", db])).code, 0);
+    assert.equal(
+      (await cli(["record", fixture(`run-${i}.json`), "--db", db])).code,
+      0,
+    );
   }
   const out = `${dir.path}/sub/report.html`;
-  const run = await cli(["report", fixture("report-input.json"), fixture("run-1.json"), "--db", db, "--out", out, "--history", "2", "--title", "nightly"]);
+  const run = await cli([
+    "report",
+    fixture("report-input.json"),
+    fixture("run-1.json"),
+    "--db",
+    db,
+    "--out",
+    out,
+    "--history",
+    "2",
+    "--title",
+    "nightly",
+  ]);
   assert.equal(run.code, 0, run.err);
   assert.match(
     run.out,
-    new RegExp(`^wrote '${out}' \\(\\d+ KiB\\): 2 results, 3 transition, 6 strategy and 4 history charts \\(2 runs of 'main' from '${db}'\\)\\n$`),
+    new RegExp(
+      `^wrote '${out}' \\(\\d+ KiB\\): 2 results, 3 transition, 6 strategy and 4 history charts \\(2 runs of 'main' from '${db}'\\)\\n$`,
+    ),
   );
   const html = await Deno.readTextFile(out);
   assert.ok(html.includes("<title>nightly</title>"));
@@ -37,7 +54,10 @@ Deno.test("pmubench report works without a history, noting absent sections", asy
   const out = `${dir.path}/r.html`;
   const run = await cli(["report", fixture("disjoint.json"), "--out", out]);
   assert.equal(run.code, 0, run.err);
-  assert.match(run.out, /1 result, 0 transition, 0 strategy and 0 history charts\n$/);
+  assert.match(
+    run.out,
+    /1 result, 0 transition, 0 strategy and 0 history charts\n$/,
+  );
   const html = await Deno.readTextFile(out);
   assert.ok(html.includes("No transition benches in this result"));
   assert.ok(!html.includes("History of branch"));
@@ -51,7 +71,10 @@ Deno.test("pmubench report defaults to .pmubench/ in the current directory", asy
     assert.equal((await cli(["record", fixture("run-1.json")])).code, 0);
     const run = await cli(["report"]);
     assert.equal(run.code, 0, run.err);
-    assert.match(run.out, /^wrote '\.pmubench\/report\.html' .*0 results, .* 4 history charts \(1 runs of 'main' from '\.pmubench\/history\.db'\)/);
+    assert.match(
+      run.out,
+      /^wrote '\.pmubench\/report\.html' .*0 results, .* 4 history charts \(1 runs of 'main' from '\.pmubench\/history\.db'\)/,
+    );
     assert.ok((await Deno.stat(`${dir.path}/${DEFAULT_REPORT_PATH}`)).isFile);
   } finally {
     Deno.chdir(cwd);
@@ -63,21 +86,61 @@ Deno.test("pmubench report rejects bad input with one sentence and exit 2", asyn
   await using dir = await tempDir();
   const out = `${dir.path}/r.html`;
   const cases: [string, string[], RegExp][] = [
-    ["truncated JSON", [fixture("truncated.json")], /Cannot read result '.*truncated\.json' as it is truncated/],
-    ["another tool's JSON", [fixture("other-tool.json")], /Cannot read result '.*other-tool\.json' as it is neither/],
-    ["a failed bench", [fixture("failed.json")], /Cannot report on '.*failed\.json' as 1 bench failed, first 'bitmap_bench\.ts::weight::u32pair x1024': TypeError/],
-    ["nothing to report", ["--db", `${dir.path}/none.db`], /Cannot read history '.*none\.db' as it does not exist/],
-    ["a missing history with --branch", [fixture("run-1.json"), "--branch", "main"], /--branch needs a history database, and '\.pmubench\/history\.db' does not exist/],
-    ["an unwritable --out", [fixture("run-1.json"), "--out", "/proc/pmubench-report.html"], /Cannot write report '\/proc\/pmubench-report\.html': /],
-    ["a bad --history", [fixture("run-1.json"), "--history", "0"], /--history must be an integer in \[1, 100000\]: current value is '0'/],
-    ["stdin twice", ["-", "-"], /Cannot read more than one result from standard input/],
+    [
+      "truncated JSON",
+      [fixture("truncated.json")],
+      /Cannot read result '.*truncated\.json' as it is truncated/,
+    ],
+    [
+      "another tool's JSON",
+      [fixture("other-tool.json")],
+      /Cannot read result '.*other-tool\.json' as it is neither/,
+    ],
+    [
+      "a failed bench",
+      [fixture("failed.json")],
+      /Cannot report on '.*failed\.json' as 1 bench failed, first 'bitmap_bench\.ts::weight::u32pair x1024': TypeError/,
+    ],
+    [
+      "nothing to report",
+      ["--db", `${dir.path}/none.db`],
+      /Cannot read history '.*none\.db' as it does not exist/,
+    ],
+    [
+      "a missing history with --branch",
+      [fixture("run-1.json"), "--branch", "main"],
+      /--branch needs a history database, and '\.pmubench\/history\.db' does not exist/,
+    ],
+    ["an unwritable --out", [
+      fixture("run-1.json"),
+      "--out",
+      "/proc/pmubench-report.html",
+    ], /Cannot write report '\/proc\/pmubench-report\.html': /],
+    [
+      "a bad --history",
+      [fixture("run-1.json"), "--history", "0"],
+      /--history must be an integer in \[1, 100000\]: current value is '0'/,
+    ],
+    [
+      "stdin twice",
+      ["-", "-"],
+      /Cannot read more than one result from standard input/,
+    ],
   ];
   const cwd = Deno.cwd();
   Deno.chdir(dir.path); // No .pmubench/history.db here.
   try {
     for (const [name, args, message] of cases) {
       await t.step(name, async () => {
-        assertBadInput(await cli(["report", ...args, ...(args.includes("--out") ? [] : ["--out", out])]), "report", message);
+        assertBadInput(
+          await cli([
+            "report",
+            ...args,
+            ...(args.includes("--out") ? [] : ["--out", out]),
+          ]),
+          "report",
+          message,
+        );
         await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
       });
     }

@@ -19,16 +19,26 @@ Deno.test("CHECK_NOISE_BY_METRIC holds 3% for time and 1% for instructions", () 
 });
 
 Deno.test("poolResults() concatenates replicates per (key, metric), oldest first", () => {
-  const r1 = result([
-    bench("f", [1, 2]),
-    bench("f", [100], { metric: "instructions", unit: "instructions/op" }),
-    bench("old only", [7]),
-  ], {}, "2025-01-01T00:00:00.000Z");
-  const r2 = result([
-    bench("new only", [9]),
-    bench("f", [3], { processes: [{ n: 1, min: 3, avg: 3, p75: 3, p99: 3 }] }),
-    bench("f", [101], { metric: "instructions", unit: "instructions/op" }),
-  ], { commit: "b".repeat(40) }, "2025-01-02T00:00:00.000Z");
+  const r1 = result(
+    [
+      bench("f", [1, 2]),
+      bench("f", [100], { metric: "instructions", unit: "instructions/op" }),
+      bench("old only", [7]),
+    ],
+    {},
+    "2025-01-01T00:00:00.000Z",
+  );
+  const r2 = result(
+    [
+      bench("new only", [9]),
+      bench("f", [3], {
+        processes: [{ n: 1, min: 3, avg: 3, p75: 3, p99: 3 }],
+      }),
+      bench("f", [101], { metric: "instructions", unit: "instructions/op" }),
+    ],
+    { commit: "b".repeat(40) },
+    "2025-01-02T00:00:00.000Z",
+  );
   const pooled = poolResults([r1, r2]);
   assert.deepEqual(
     pooled.benches.map((b) => [b.key, b.metric, b.replicates]),
@@ -60,15 +70,24 @@ Deno.test("poolResults() throws RangeError for an empty window", () => {
     () => poolResults([]),
     (e: unknown) =>
       e instanceof RangeError &&
-      e.message === "Cannot pool results as 'runs' must hold at least one result: current length is 0",
+      e.message ===
+        "Cannot pool results as 'runs' must hold at least one result: current length is 0",
   );
 });
 
 Deno.test("checkResult() flags a clear slowdown against the pooled window", () => {
-  const window = [1, 2, 3].map(() => result([bench("f", around(100)), bench("g", around(50))]));
-  const c = checkResult(result([bench("f", around(120)), bench("g", around(50))]), window);
+  const window = [1, 2, 3].map(() =>
+    result([bench("f", around(100)), bench("g", around(50))])
+  );
+  const c = checkResult(
+    result([bench("f", around(120)), bench("g", around(50))]),
+    window,
+  );
   assert.equal(c.base.benches[0].replicates.length, 15);
-  assert.deepEqual(c.comparison.rows.map((r) => r.verdict), ["regressed", "unchanged"]);
+  assert.deepEqual(c.comparison.rows.map((r) => r.verdict), [
+    "regressed",
+    "unchanged",
+  ]);
   assert.deepEqual(c.regressions.map((r) => r.key), ["a_bench.ts::g::f"]);
   assert.equal(c.comparison.comparisons, 2);
   assert.equal(c.comparison.expectedFalseAlarms, 0.02);
@@ -79,12 +98,18 @@ Deno.test("checkResult() judges each metric with its own noise band", async (t) 
   const window = [1, 2, 3].map(() =>
     result([
       bench("f", around(100, 0.001)),
-      bench("f", around(1000, 0.0001), { metric: "instructions", unit: "instructions/op" }),
+      bench("f", around(1000, 0.0001), {
+        metric: "instructions",
+        unit: "instructions/op",
+      }),
     ])
   );
   const head = result([
     bench("f", around(102, 0.001)),
-    bench("f", around(1020, 0.0001), { metric: "instructions", unit: "instructions/op" }),
+    bench("f", around(1020, 0.0001), {
+      metric: "instructions",
+      unit: "instructions/op",
+    }),
   ]);
   await t.step("defaults: time unchanged, instructions regressed", () => {
     const c = checkResult(head, window);
@@ -97,7 +122,10 @@ Deno.test("checkResult() judges each metric with its own noise band", async (t) 
   });
   await t.step("one number for every metric", () => {
     const c = checkResult(head, window, { noise: 0.005 });
-    assert.deepEqual(c.comparison.rows.map((r) => r.verdict), ["regressed", "regressed"]);
+    assert.deepEqual(c.comparison.rows.map((r) => r.verdict), [
+      "regressed",
+      "regressed",
+    ]);
   });
   await t.step("a map; metrics it lacks fall back to the defaults", () => {
     const c = checkResult(head, window, { noise: { instructions: 0.05 } });
@@ -105,8 +133,13 @@ Deno.test("checkResult() judges each metric with its own noise band", async (t) 
     assert.equal(c.regressions.length, 0);
   });
   await t.step("an unknown metric uses DEFAULT_NOISE", () => {
-    const w = [result([bench("f", [1, 2, 3], { metric: "bytes", unit: "B/op" })])];
-    const c = checkResult(result([bench("f", [1, 2, 3], { metric: "bytes", unit: "B/op" })]), w);
+    const w = [
+      result([bench("f", [1, 2, 3], { metric: "bytes", unit: "B/op" })]),
+    ];
+    const c = checkResult(
+      result([bench("f", [1, 2, 3], { metric: "bytes", unit: "B/op" })]),
+      w,
+    );
     assert.equal(c.noiseByMetric.bytes, DEFAULT_NOISE);
   });
 });
@@ -115,7 +148,10 @@ Deno.test("checkResult() reports a metric on one side only as added or removed",
   const window = [result([bench("f", around(100))])];
   const head = result([
     bench("f", around(100)),
-    bench("f", [12, 12, 12], { metric: "instructions", unit: "instructions/op" }),
+    bench("f", [12, 12, 12], {
+      metric: "instructions",
+      unit: "instructions/op",
+    }),
   ]);
   const c = checkResult(head, window);
   assert.deepEqual(
@@ -148,10 +184,16 @@ Deno.test("checkResult() refuses inputs it cannot judge", async (t) => {
   });
   await t.step("a failed head bench", () => {
     assert.throws(
-      () => checkResult(result([bench("f", [], { failed: "boom\nat x" })]), window, { headName: "h.json" }),
+      () =>
+        checkResult(
+          result([bench("f", [], { failed: "boom\nat x" })]),
+          window,
+          { headName: "h.json" },
+        ),
       (e: unknown) =>
         e instanceof RangeError &&
-        e.message === "Cannot check 'h.json' as bench 'a_bench.ts::g::f' failed: boom",
+        e.message ===
+          "Cannot check 'h.json' as bench 'a_bench.ts::g::f' failed: boom",
     );
   });
   await t.step("a head bench without replicates", () => {
@@ -161,9 +203,15 @@ Deno.test("checkResult() refuses inputs it cannot judge", async (t) => {
     );
   });
   await t.step("an empty window", () => {
-    assert.throws(() => checkResult(window[0], []), /'runs' must hold at least one result/);
+    assert.throws(
+      () => checkResult(window[0], []),
+      /'runs' must hold at least one result/,
+    );
   });
   await t.step("an alpha out of range (from compareResults)", () => {
-    assert.throws(() => checkResult(window[0], window, { alpha: 2 }), /'alpha' must be in \(0, 1\)/);
+    assert.throws(
+      () => checkResult(window[0], window, { alpha: 2 }),
+      /'alpha' must be in \(0, 1\)/,
+    );
   });
 });

@@ -96,13 +96,19 @@ Deno.test("History.record() refuses results it cannot file, writing nothing", as
   const cases: [string, () => unknown, RegExp, ErrorConstructor][] = [
     [
       "no commit",
-      () => h.record(result([bench("f", [1])], { commit: null }), { source: "x.json" }),
+      () =>
+        h.record(result([bench("f", [1])], { commit: null }), {
+          source: "x.json",
+        }),
       /Cannot record 'x\.json' as it names no git commit/,
       TypeError,
     ],
     [
       "no branch",
-      () => h.record(result([bench("f", [1])], { branch: null }), { source: "x.json" }),
+      () =>
+        h.record(result([bench("f", [1])], { branch: null }), {
+          source: "x.json",
+        }),
       /Cannot record 'x\.json' as it names no branch/,
       TypeError,
     ],
@@ -115,9 +121,12 @@ Deno.test("History.record() refuses results it cannot file, writing nothing", as
     [
       "a failed bench",
       () =>
-        h.record(result([bench("f", [1]), bench("g", [], { failed: "boom\nstack" })]), {
-          source: "x.json",
-        }),
+        h.record(
+          result([bench("f", [1]), bench("g", [], { failed: "boom\nstack" })]),
+          {
+            source: "x.json",
+          },
+        ),
       /Cannot record 'x\.json' as 1 bench failed, first 'a_bench\.ts::g::g': boom$/,
       RangeError,
     ],
@@ -130,7 +139,10 @@ Deno.test("History.record() refuses results it cannot file, writing nothing", as
   ];
   for (const [name, f, message, type] of cases) {
     await t.step(name, () => {
-      assert.throws(f, (e: unknown) => e instanceof type && message.test((e as Error).message));
+      assert.throws(
+        f,
+        (e: unknown) => e instanceof type && message.test((e as Error).message),
+      );
       assert.deepEqual(countRows(path), { runs: 1, values: 1 });
     });
   }
@@ -168,7 +180,9 @@ Deno.test("History.record() leaves nothing behind when interrupted mid-transacti
     // SQLite must discard the uncommitted WAL frames on the next open.
     const code = `
       import { openHistory } from ${JSON.stringify(HISTORY_MODULE)};
-      const r = JSON.parse(await Deno.readTextFile(${JSON.stringify(fixture("run-1.json"))}));
+      const r = JSON.parse(await Deno.readTextFile(${
+      JSON.stringify(fixture("run-1.json"))
+    }));
       const h = openHistory(${JSON.stringify(path)});
       h.record(r, { onRowWritten: (i) => { if (i === 1) Deno.exit(7); } });
     `;
@@ -191,23 +205,33 @@ Deno.test("History.record() from several processes at once: every record lands",
   const writers = 4;
   const code = (n: number) => `
     import { openHistory } from ${JSON.stringify(HISTORY_MODULE)};
-    const r = JSON.parse(await Deno.readTextFile(${JSON.stringify(fixture("run-1.json"))}));
+    const r = JSON.parse(await Deno.readTextFile(${
+    JSON.stringify(fixture("run-1.json"))
+  }));
     const h = openHistory(${JSON.stringify(path)});
-    for (let i = 0; i < 3; i++) h.record(r, { commit: ${JSON.stringify(commitHash(n))}, source: "writer ${n}" });
+    for (let i = 0; i < 3; i++) h.record(r, { commit: ${
+    JSON.stringify(commitHash(n))
+  }, source: "writer ${n}" });
     h.close();
   `;
   const outs = await Promise.all(
-    Array.from({ length: writers }, (_, n) =>
-      new Deno.Command(Deno.execPath(), {
-        args: ["eval", "--quiet", code(n)],
-        stdout: "piped",
-        stderr: "piped",
-      }).output()),
+    Array.from(
+      { length: writers },
+      (_, n) =>
+        new Deno.Command(Deno.execPath(), {
+          args: ["eval", "--quiet", code(n)],
+          stdout: "piped",
+          stderr: "piped",
+        }).output(),
+    ),
   );
   for (const out of outs) {
     assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   }
-  assert.deepEqual(countRows(path), { runs: writers * 3, values: writers * 3 * 4 });
+  assert.deepEqual(countRows(path), {
+    runs: writers * 3,
+    values: writers * 3 * 4,
+  });
   using h = openHistory(path);
   const runs = h.listRuns();
   assert.equal(new Set(runs.map((r) => r.id)).size, writers * 3);
@@ -255,7 +279,9 @@ Deno.test("openHistory() reports a reader locked out by an exclusive connection"
       () => openHistory(path, { create: false, busyTimeoutMs: 10 }),
       (e: unknown) =>
         e instanceof HistoryError && e.kind === "locked" &&
-        e.message.startsWith(`Cannot open history '${path}' as another connection holds a lock on it`),
+        e.message.startsWith(
+          `Cannot open history '${path}' as another connection holds a lock on it`,
+        ),
     );
   } finally {
     holder.exec("COMMIT");
@@ -271,7 +297,8 @@ Deno.test("openHistory() names what is wrong with a file it cannot use", async (
       () => openHistory(path, { create: false }),
       (e: unknown) =>
         e instanceof HistoryError && e.kind === "missing" &&
-        e.message === `Cannot read history '${path}' as it does not exist: record a result first`,
+        e.message ===
+          `Cannot read history '${path}' as it does not exist: record a result first`,
     );
   });
   await t.step("a text file", async () => {
@@ -282,7 +309,9 @@ Deno.test("openHistory() names what is wrong with a file it cannot use", async (
       () => openHistory(path),
       (e: unknown) =>
         e instanceof HistoryError && e.kind === "not-a-database" &&
-        e.message.startsWith(`Cannot open history '${path}' as it is not a SQLite database`),
+        e.message.startsWith(
+          `Cannot open history '${path}' as it is not a SQLite database`,
+        ),
     );
     assert.equal(await Deno.readTextFile(path), text);
   });
@@ -295,7 +324,9 @@ Deno.test("openHistory() names what is wrong with a file it cannot use", async (
       () => openHistory(path),
       (e: unknown) =>
         e instanceof HistoryError && e.kind === "not-a-history" &&
-        /another application, not a pmubench history/.test((e as Error).message),
+        /another application, not a pmubench history/.test(
+          (e as Error).message,
+        ),
     );
   });
   await t.step("a foreign application_id", () => {
@@ -328,7 +359,9 @@ Deno.test("openHistory() names what is wrong with a file it cannot use", async (
       () => openHistory(path),
       (e: unknown) =>
         e instanceof HistoryError && e.kind === "newer-schema" &&
-        /written by a newer pmubench \(schema 2; this version reads 1\)/.test((e as Error).message),
+        /written by a newer pmubench \(schema 2; this version reads 1\)/.test(
+          (e as Error).message,
+        ),
     );
   });
   await t.step("an empty file with create: false", async () => {
@@ -357,7 +390,9 @@ Deno.test("openHistory() names what is wrong with a file it cannot use", async (
       () => openHistory(`${file}/h.db`),
       (e: unknown) =>
         e instanceof HistoryError && e.kind === "cannot-open" &&
-        e.message.startsWith(`Cannot open history '${file}/h.db' as it cannot be read:`),
+        e.message.startsWith(
+          `Cannot open history '${file}/h.db' as it cannot be read:`,
+        ),
     );
   });
   // /proc refuses new files and directories even to root.
@@ -382,7 +417,9 @@ Deno.test("openHistory() names what is wrong with a file it cannot use", async (
         () => openHistory("/proc/pmubench-history.db"),
         (e: unknown) =>
           e instanceof HistoryError && e.kind === "cannot-open" &&
-          /cannot be opened for writing \(unable to open database file/.test((e as Error).message),
+          /cannot be opened for writing \(unable to open database file/.test(
+            (e as Error).message,
+          ),
       );
     },
   });
@@ -398,31 +435,54 @@ Deno.test("History.listRuns() lists newest first, filtered by branch and limited
   await using dir = await tempDir();
   using h = openHistory(`${dir.path}/h.db`);
   for (let i = 1; i <= 5; i++) {
-    h.record(result([bench("f", [i])], { branch: i % 2 === 0 ? "dev" : "main", commit: commitHash(i) }));
+    h.record(
+      result([bench("f", [i])], {
+        branch: i % 2 === 0 ? "dev" : "main",
+        commit: commitHash(i),
+      }),
+    );
   }
   assert.deepEqual(h.listRuns().map((r) => r.id), [5, 4, 3, 2, 1]);
   assert.deepEqual(h.listRuns({ branch: "main" }).map((r) => r.id), [5, 3, 1]);
-  assert.deepEqual(h.listRuns({ branch: "main", limit: 2 }).map((r) => r.id), [5, 3]);
+  assert.deepEqual(h.listRuns({ branch: "main", limit: 2 }).map((r) => r.id), [
+    5,
+    3,
+  ]);
   assert.deepEqual(h.listRuns({ branch: "none" }), []);
   assert.deepEqual(h.branches(), ["dev", "main"]);
-  assert.throws(() => h.listRuns({ limit: 0 }), /'limit' must be a positive integer: current value is 0/);
+  assert.throws(
+    () => h.listRuns({ limit: 0 }),
+    /'limit' must be a positive integer: current value is 0/,
+  );
 });
 
 Deno.test("History.lastRuns() returns the window oldest first, leaving out a commit", async () => {
   await using dir = await tempDir();
   using h = openHistory(`${dir.path}/h.db`);
   for (let i = 1; i <= 6; i++) {
-    h.record(result([bench("f", [i])], { commit: commitHash(i === 6 ? 5 : i) }));
+    h.record(
+      result([bench("f", [i])], { commit: commitHash(i === 6 ? 5 : i) }),
+    );
   }
-  h.record(result([bench("f", [99])], { branch: "dev", commit: commitHash(9) }));
+  h.record(
+    result([bench("f", [99])], { branch: "dev", commit: commitHash(9) }),
+  );
   assert.deepEqual(h.lastRuns("main", 3).map((r) => r.summary.id), [4, 5, 6]);
   assert.deepEqual(
-    h.lastRuns("main", 3, { excludeCommit: commitHash(5) }).map((r) => r.summary.id),
+    h.lastRuns("main", 3, { excludeCommit: commitHash(5) }).map((r) =>
+      r.summary.id
+    ),
     [2, 3, 4],
   );
-  assert.deepEqual(h.lastRuns("main", 2).map((r) => r.result.benches[0].replicates[0]), [5, 6]);
+  assert.deepEqual(
+    h.lastRuns("main", 2).map((r) => r.result.benches[0].replicates[0]),
+    [5, 6],
+  );
   assert.deepEqual(h.lastRuns("nope", 5), []);
-  assert.throws(() => h.lastRuns("main", 0), /'count' must be a positive integer: current value is 0/);
+  assert.throws(
+    () => h.lastRuns("main", 0),
+    /'count' must be a positive integer: current value is 0/,
+  );
 });
 
 Deno.test("History.loadRun() throws RangeError for an unknown id", async () => {
@@ -433,7 +493,8 @@ Deno.test("History.loadRun() throws RangeError for an unknown id", async () => {
     () => h.loadRun(42),
     (e: unknown) =>
       e instanceof RangeError &&
-      e.message === `Cannot load run 42 from history '${path}' as no run has this id`,
+      e.message ===
+        `Cannot load run 42 from history '${path}' as no run has this id`,
   );
 });
 
@@ -442,7 +503,10 @@ Deno.test("History.close() is idempotent and reads after it fail as HistoryError
   const h = openHistory(`${dir.path}/h.db`);
   h.close();
   h.close();
-  assert.throws(() => h.listRuns(), (e: unknown) => e instanceof HistoryError && e.kind === "io");
+  assert.throws(
+    () => h.listRuns(),
+    (e: unknown) => e instanceof HistoryError && e.kind === "io",
+  );
 });
 
 Deno.test("HistoryError carries its kind and path", () => {

@@ -12,8 +12,11 @@ import {
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
 Deno.test("escapeXml() escapes the five XML specials and nothing else", () => {
-  assert.equal(escapeXml(`<a href="x">&'</a>`), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
-  assert.equal(escapeXml("N=6 · u64"), "N=6 · u64");
+  assert.equal(
+    escapeXml(`<a href="x">&'</a>`),
+    "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;",
+  );
+  assert.equal(escapeXml("N=6 \u00b7 u64"), "N=6 \u00b7 u64");
 });
 
 Deno.test("formatFigure() prints three significant digits without exponents", async (t) => {
@@ -34,12 +37,23 @@ Deno.test("formatFigure() prints three significant digits without exponents", as
 });
 
 Deno.test("niceTicks() covers the range with 1-2-5 steps", async (t) => {
-  await t.step("0..97", () => assert.deepEqual(niceTicks(0, 97, 5), [0, 20, 40, 60, 80, 100]));
-  await t.step("1.18..1.21", () => assert.deepEqual(niceTicks(1.181, 1.209, 4), [1.18, 1.19, 1.2, 1.21]));
-  await t.step("reversed bounds", () => assert.deepEqual(niceTicks(10, 0, 2), [0, 5, 10]));
+  await t.step(
+    "0..97",
+    () => assert.deepEqual(niceTicks(0, 97, 5), [0, 20, 40, 60, 80, 100]),
+  );
+  await t.step(
+    "1.18..1.21",
+    () => assert.deepEqual(niceTicks(1.181, 1.209, 4), [1.18, 1.19, 1.2, 1.21]),
+  );
+  await t.step(
+    "reversed bounds",
+    () => assert.deepEqual(niceTicks(10, 0, 2), [0, 5, 10]),
+  );
   await t.step("a single value gets a padded range", () => {
     const ticks = niceTicks(3, 3, 4);
-    assert.ok(ticks[0] <= 3 && ticks[ticks.length - 1] >= 3 && ticks.length >= 2);
+    assert.ok(
+      ticks[0] <= 3 && ticks[ticks.length - 1] >= 3 && ticks.length >= 2,
+    );
     assert.ok(niceTicks(0, 0, 4).length >= 2);
   });
   await t.step("throws RangeError on non-finite bounds or no ticks", () => {
@@ -57,24 +71,45 @@ Deno.test("lineChart() draws each series with markers, interval bars and a legen
     xLabel: "N",
     yLabel: "ns/op",
     series: [
-      { label: "full · u64", color: PALETTE[0], points: [{ x: 1, y: 10, lo: 9, hi: 12, tip: "a&b" }, { x: 6, y: 40, lo: 38, hi: 41 }] },
-      { label: "tracked · u64", color: PALETTE[0], dash: DASHES[1], points: [{ x: 1, y: 5 }, { x: 6, y: 7, lo: 7, hi: 7 }] },
+      {
+        label: "full \u00b7 u64",
+        color: PALETTE[0],
+        points: [{ x: 1, y: 10, lo: 9, hi: 12, tip: "a&b" }, {
+          x: 6,
+          y: 40,
+          lo: 38,
+          hi: 41,
+        }],
+      },
+      {
+        label: "tracked \u00b7 u64",
+        color: PALETTE[0],
+        dash: DASHES[1],
+        points: [{ x: 1, y: 5 }, { x: 6, y: 7, lo: 7, hi: 7 }],
+      },
       { label: "empty", color: PALETTE[1], points: [] },
     ],
     kind: "transition",
   });
-  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="chart" data-chart="transition"/);
+  assert.match(
+    svg,
+    /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="chart" data-chart="transition"/,
+  );
   assert.ok(svg.endsWith("</svg>"));
   assert.equal(count(svg, "<polyline"), 2);
   // Two real intervals; a zero-width interval and points without one draw none.
   assert.equal(count(svg, 'class="interval"'), 2);
-  assert.equal(count(svg, 'class="series"'), 2, "a series without points is left out");
+  assert.equal(
+    count(svg, 'class="series"'),
+    2,
+    "a series without points is left out",
+  );
   assert.ok(svg.includes(`stroke-dasharray="${DASHES[1]}"`));
   assert.ok(svg.includes("cost &lt;per&gt; transition"));
   assert.ok(svg.includes("<title>a&amp;b</title>"));
   // Legend: both labels, once in the legend and once as data-series.
-  assert.equal(count(svg, ">full · u64</text>"), 1);
-  assert.equal(count(svg, ">tracked · u64</text>"), 1);
+  assert.equal(count(svg, ">full \u00b7 u64</text>"), 1);
+  assert.equal(count(svg, ">tracked \u00b7 u64</text>"), 1);
   // x ticks at the distinct x values, labelled without padding zeros.
   assert.ok(svg.includes(">1</text>") && svg.includes(">6</text>"));
 });
@@ -94,20 +129,34 @@ Deno.test("lineChart() with one series draws no legend, and 'no data' without po
 });
 
 Deno.test("lineChart() thins x tick labels so they do not overlap", () => {
-  const ticks = Array.from({ length: 40 }, (_, i) => ({ value: i, label: `commit${i}` }));
+  const ticks = Array.from(
+    { length: 40 },
+    (_, i) => ({ value: i, label: `commit${i}` }),
+  );
   const svg = lineChart({
     title: "history",
     xLabel: "commit",
     yLabel: "ns/op",
-    series: [{ label: "k", color: "#000", points: ticks.map((t) => ({ x: t.value, y: t.value })) }],
+    series: [{
+      label: "k",
+      color: "#000",
+      points: ticks.map((t) => ({ x: t.value, y: t.value })),
+    }],
     xTicks: ticks,
     width: 600,
     yFromZero: false,
   });
   const shown = ticks.filter((t) => svg.includes(`>${t.label}</text>`));
-  assert.ok(shown.length > 3 && shown.length < 20, `${shown.length} labels shown`);
+  assert.ok(
+    shown.length > 3 && shown.length < 20,
+    `${shown.length} labels shown`,
+  );
   assert.ok(svg.includes(">commit0</text>"));
-  assert.equal(count(svg, "<line x1="), 40 + niceTicks(0, 39, 4).length, "every tick keeps its mark");
+  assert.equal(
+    count(svg, "<line x1="),
+    40 + niceTicks(0, 39, 4).length,
+    "every tick keeps its mark",
+  );
 });
 
 Deno.test("barChart() draws a bar, an interval and a value label per row", () => {
@@ -115,8 +164,21 @@ Deno.test("barChart() draws a bar, an interval and a value label per row", () =>
     title: "weight",
     xLabel: "ns/op",
     rows: [
-      { label: "u64", value: 1.9, lo: 1.8, hi: 2.0, color: PALETTE[0], tip: "t" },
-      { label: "a very long strategy label that will not fit in the margin at all", value: 1.2, color: PALETTE[1], strong: true },
+      {
+        label: "u64",
+        value: 1.9,
+        lo: 1.8,
+        hi: 2.0,
+        color: PALETTE[0],
+        tip: "t",
+      },
+      {
+        label:
+          "a very long strategy label that will not fit in the margin at all",
+        value: 1.2,
+        color: PALETTE[1],
+        strong: true,
+      },
     ],
     width: 400,
   });

@@ -317,6 +317,7 @@ export class KvmPmu {
     this.pmcCountingBranches.zero();
   }
 
+  /** Throw a RangeError unless `i` names one of this PMU's GP counters. */
   private checkGp(i: number, what: string): void {
     if (!Number.isInteger(i) || i < 0 || i >= this.nrArchGpCounters) {
       throw new RangeError(

@@ -87,7 +87,11 @@ export interface RunOptions {
  * ```
  */
 export class BenchProcessError extends Error {
-  /** @param message which process, what it did, and the tail of its standard error */
+  /**
+   * Make the error.
+   *
+   * @param message which process, what it did, and the tail of its standard error
+   */
   constructor(message: string) {
     super(message);
     this.name = "BenchProcessError";

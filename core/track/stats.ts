@@ -38,11 +38,10 @@ export const BIMODAL_MIN_GAP = 0.02;
 /** {@linkcode isBimodal}: each cluster needs at least this many samples (a lone outlier is not a mode). */
 export const BIMODAL_MIN_CLUSTER = 2;
 
-declare const sortedBrand: unique symbol;
-
 /** Finite numbers in ascending order, at least one; established by {@linkcode assertSortedSamples}. */
 export type SortedSamples = readonly number[] & {
-  readonly [sortedBrand]: true;
+  /** Type-level brand only; never present at run time. */
+  readonly __sortedSamples: true;
 };
 
 /**

@@ -6,8 +6,16 @@
  * @module
  */
 
+import { strategyNames } from "../bitmap/registry.ts";
 import type { VcpuConfig } from "../pmu/config.ts";
-import { formatRecord, formatRecordsTable, replayTrace } from "../pmu/trace.ts";
+import { mechanismNames } from "../pmu/mechanisms/registry.ts";
+import { semanticsNames } from "../pmu/semantics.ts";
+import {
+  formatRecord,
+  formatRecordsTable,
+  type ReplayResult,
+  replayTrace,
+} from "../pmu/trace.ts";
 import {
   type Command,
   EXIT_OK,
@@ -79,20 +87,30 @@ standard input when FILE is "-" or absent. The trace's optional first line
 {"op":"config",...} chooses the vCPU; flags override it.
 
 Options:
-  --vendor V                amd | intel
-  --model M                 legacy | extcore | perfmonv2 (AMD), gp4 | gp8 (Intel),
-                            synthetic (AMD, not reachable in KVM; needs --counters)
-  --counters N              GP counters of model synthetic (1..64)
-  --mediated, --no-mediated           mediated PMU (default on)
-  --guest-svm, --no-guest-svm         guest CPUID has SVM (default on for AMD)
-  --semantics S             v4 | upstream
-  --mechanism M             tracked | all-bits | immediate | none
-  --bitmap B                bitmap strategy (see core/bitmap/registry.ts)
-  --table                   print a readable table instead of JSON Lines
-  -h, --help                show this help
+  --vendor V                   amd | intel
+  --model M                    legacy | extcore | perfmonv2 (AMD), gp4 | gp8 (Intel),
+                               synthetic (AMD, not reachable in KVM; needs --counters)
+  --counters N                 GP counters of model synthetic (1..64)
+  --mediated, --no-mediated    mediated PMU (default on)
+  --guest-svm, --no-guest-svm  guest CPUID has SVM (default on for AMD)
+  --semantics S                ${semanticsNames.join(" | ")}
+  --mechanism M                ${mechanismNames.join(" | ")}
+  --bitmap B                   ${strategyNames.join(" | ")}
+  --table                      print a readable table instead of JSON Lines
+  -h, --help                   show this help
 
-Trace ops: config, wrmsr {msr,value}, rdmsr {msr}, vmrun, vmexit, entry,
-filter {action,events[,fixedCounterBitmap]}, reset; numbers are hex strings.
+Trace ops, one JSON object per line; 64-bit values and MSRs are hex strings:
+  {"op":"wrmsr","msr":"0xc0010200","value":"0x430076"}  {"op":"rdmsr","msr":"0xc0010200"}
+  {"op":"vmrun"}  {"op":"vmexit"}  {"op":"entry"}  {"op":"reset"}
+  {"op":"filter","action":"allow"|"deny","events":["0x76",...]}
+
+Output records ("step" is the op's line number in the trace):
+  {"step":N,"msr":"0x..","value":"0x.."}          an rdmsr
+  {"step":N,"fault":"#GP"}                        a faulting wrmsr or rdmsr
+  {"step":N,"fault":"#UD"}                        vmrun with EFER.SVME clear or in L2,
+                                                  vmexit outside L2 (nothing changes)
+  {"step":N,"guestMode":b,"svme":b,"tracked":"0x..","reprogramPmi":"0x..",
+   "counting":"0x..","eventselHw":["0x..",...]}  an entry
 
 Exit codes: 0 ok; 2 bad usage, unreadable file, or a bad trace line (reported
 as FILE:LINE: message on standard error, after the output of every line
@@ -131,7 +149,14 @@ before it).
       const why = e instanceof Error ? e.message : String(e);
       throw new UsageError(`cannot read trace ${name}: ${why}`);
     }
-    const result = replayTrace(text, { config: overrides });
+    let result: ReplayResult;
+    try {
+      result = replayTrace(text, { config: overrides });
+    } catch (e) {
+      // replayTrace() throws only when the flags make the config invalid.
+      const why = e instanceof Error ? e.message : String(e);
+      throw new UsageError(`${why} (from the command line flags)`);
+    }
     if (values.table) {
       io.stdout(formatRecordsTable(result.records));
     } else if (result.records.length > 0) {

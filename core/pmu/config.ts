@@ -309,6 +309,76 @@ export function validateVcpuConfig(
 }
 
 /**
+ * `base` with every field of `overrides` applied on top, the way command
+ * line flags override a trace's config line. Fields of `base` that would
+ * contradict an override are dropped rather than kept, so an override
+ * never fails only because of what it replaced:
+ *
+ * - a `model` override drops `base.vendor` when the model belongs to the
+ *   other vendor;
+ * - a `vendor` override drops `base.model` when that model belongs to the
+ *   other vendor;
+ * - when either changed the model, `base.counters` is dropped unless the
+ *   model is `synthetic`;
+ * - when either names Intel, `base.guestSvm` is dropped (Intel has no SVM).
+ *
+ * Nothing is validated: pass the result to {@linkcode validateVcpuConfig}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { overrideVcpuConfig, validateVcpuConfig } from "./config.ts";
+ *
+ * const line = { vendor: "amd" as const, model: "perfmonv2" as const, guestSvm: true };
+ * const merged = overrideVcpuConfig(line, { model: "gp4" });
+ * assert.deepEqual(merged, { model: "gp4" });
+ * assert.equal(validateVcpuConfig(merged).vendor, "intel");
+ * ```
+ */
+export function overrideVcpuConfig(
+  base: Partial<VcpuConfig>,
+  overrides: Partial<VcpuConfig>,
+): Partial<VcpuConfig> {
+  const out: Partial<VcpuConfig> = { ...base };
+  const vendorOf = (m: unknown): Vendor | undefined =>
+    typeof m === "string" && Object.hasOwn(VENDOR_OF, m)
+      ? VENDOR_OF[m as PmuModelName]
+      : undefined;
+  let modelChanged = overrides.model !== undefined;
+  if (
+    overrides.model !== undefined && overrides.vendor === undefined &&
+    base.vendor !== undefined && vendorOf(overrides.model) !== undefined &&
+    vendorOf(overrides.model) !== base.vendor
+  ) {
+    delete out.vendor;
+  }
+  if (
+    overrides.vendor !== undefined && overrides.model === undefined &&
+    vendorOf(base.model) !== undefined &&
+    vendorOf(base.model) !== overrides.vendor
+  ) {
+    delete out.model;
+    modelChanged = true;
+  }
+  Object.assign(out, overrides);
+  if (
+    modelChanged && overrides.counters === undefined &&
+    out.model !== "synthetic"
+  ) {
+    delete out.counters;
+  }
+  const renamesVendor = overrides.vendor !== undefined ||
+    overrides.model !== undefined;
+  if (
+    renamesVendor && overrides.guestSvm === undefined &&
+    (out.vendor ?? vendorOf(out.model)) === "intel"
+  ) {
+    delete out.guestSvm;
+  }
+  return out;
+}
+
+/**
  * Whether {@linkcode validateVcpuConfig} accepts `config`.
  *
  * @example

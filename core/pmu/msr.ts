@@ -273,6 +273,11 @@ function setGlobalCtrl(vcpu: Vcpu, lo: number, hi: number): void {
   requestCountersReprogram(vcpu, mask);
 }
 
+/**
+ * `amd_pmu_set_msr()` for event selects and counters, and the PerfMonV2
+ * global MSRs of `kvm_pmu_set_msr()`; AMD drops reserved bits instead of
+ * faulting.
+ */
 function amdSetMsr(vcpu: Vcpu, msr: number, lo: number, hi: number): number {
   const pmu = vcpu.pmu;
   const code = amdGpMsr(vcpu, msr);
@@ -332,6 +337,10 @@ function reprogramFixedCounters(vcpu: Vcpu, data: number): void {
   }
 }
 
+/**
+ * `intel_pmu_set_msr()` for event selects, counters and FIXED_CTR_CTRL,
+ * and the global MSRs of `kvm_pmu_set_msr()`; Intel #GPs on reserved bits.
+ */
 function intelSetMsr(vcpu: Vcpu, msr: number, lo: number, hi: number): number {
   const pmu = vcpu.pmu;
   const code = intelPmcMsr(vcpu, msr);

@@ -265,9 +265,11 @@ export class KvmPmu {
   }
 
   /**
-   * `kvm_pmu_refresh()`: reset, then recompute `all_valid_pmc_idx` and set
-   * the GP enable bits of `global_ctrl` for version >= 2 (emulating
-   * RESET).
+   * `kvm_pmu_refresh()`: `kvm_pmu_reset()`, then recompute
+   * `all_valid_pmc_idx` and set the GP enable bits of `global_ctrl` for
+   * version >= 2 (emulating RESET). Like the kernel it leaves `pmc_in_use`
+   * alone: only `kvm_pmu_init()` (here, the constructor's fresh bitmaps)
+   * zeroes it.
    */
   refresh(): void {
     this.reset();
@@ -278,7 +280,6 @@ export class KvmPmu {
     for (let i = 0; i < this.nrArchFixedCounters; i++) {
       this.allValidPmcIdx.setBit(KVM_FIXED_PMC_BASE_IDX + i);
     }
-    this.pmcInUse.zero();
     if (this.version >= 2 && this.nrArchGpCounters > 0) {
       const n = this.nrArchGpCounters;
       this.globalCtrlLo = n >= 32 ? 0xffff_ffff : ((1 << n) >>> 0) - 1;

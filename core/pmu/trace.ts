@@ -52,8 +52,12 @@
  */
 
 import type { VcpuConfig } from "./config.ts";
-import { validateVcpuConfig } from "./config.ts";
-import type { FilterAction } from "./filter.ts";
+import {
+  isVcpuConfigValid,
+  overrideVcpuConfig,
+  validateVcpuConfig,
+} from "./config.ts";
+import { createEventFilter, type FilterAction } from "./filter.ts";
 import { isKnownMsr } from "./msr.ts";
 import { createVcpu, type Fault, type Vcpu } from "./vcpu.ts";
 
@@ -229,7 +233,9 @@ function parseMsr(value: unknown): number {
  * @throws {SyntaxError} when the line is not JSON.
  * @throws {TypeError} when it is not an object, lacks `op`, has an unknown
  * op or field, or a field has the wrong type.
- * @throws {RangeError} when a value is out of range or an MSR is unknown.
+ * @throws {RangeError} when a value is out of range, an MSR is unknown, or
+ * a filter has an event outside `AMD64_RAW_EVENT_MASK_NB` or more than 300
+ * events.
  *
  * @example
  * ```ts
@@ -302,7 +308,7 @@ export function parseTraceLine(
         );
       }
       const events = o.events.map((e, i) =>
-        parseHex(e, `events[${i}]`, 0xf_0000_ffffn)
+        parseHex(e, `events[${i}]`, U64_MAX)
       );
       const out: TraceOp = { op: "filter", action: o.action, events, line };
       if (o.fixedCounterBitmap !== undefined) {
@@ -310,6 +316,12 @@ export function parseTraceLine(
           parseHex(o.fixedCounterBitmap, "fixedCounterBitmap", 0xffff_ffffn),
         );
       }
+      // Check what KVM_SET_PMU_EVENT_FILTER would refuse (an event outside
+      // AMD64_RAW_EVENT_MASK_NB, too many events) now, so it is a bad line
+      // with its number rather than an exception in the middle of a replay.
+      createEventFilter(out.action, events, {
+        fixedCounterBitmap: out.fixedCounterBitmap,
+      });
       return out;
     }
     default:
@@ -470,14 +482,15 @@ export function replayOps(
 }
 
 /**
- * Replay a JSON Lines trace: build the vCPU from the config line merged
- * with `options.config` (which wins), then apply every op. Never throws for
- * bad trace text: a bad line (or a config line that makes an invalid
- * config) ends the replay and comes back as `error`, with every record
- * before it.
+ * Replay a JSON Lines trace: build the vCPU from the config line with
+ * `options.config` applied on top (`overrideVcpuConfig()`: the overrides
+ * win), then apply every op. Never throws for bad trace text: a bad line
+ * (or an invalid config line) ends the replay and comes back as `error`,
+ * with every record before it.
  *
- * @throws {TypeError | RangeError} when `options.config` alone is invalid
- * and the trace has no config line to blame.
+ * @throws {TypeError | RangeError} when the config is invalid because of
+ * `options.config` (the config line alone, or its absence, is fine): the
+ * caller's overrides are to blame, not a line of the trace.
  *
  * @example
  * ```ts
@@ -496,12 +509,15 @@ export function replayTrace(
   options: ReplayOptions = {},
 ): ReplayResult {
   const parsed = parseTrace(text);
-  const merged = { ...(parsed.config ?? {}), ...(options.config ?? {}) };
+  const base = parsed.config ?? {};
   let config: VcpuConfig;
   try {
-    config = validateVcpuConfig(merged);
+    config = validateVcpuConfig(
+      overrideVcpuConfig(base, options.config ?? {}),
+    );
   } catch (e) {
-    if (parsed.config === null) throw e;
+    // Blame the config line only when it is wrong on its own.
+    if (parsed.config === null || isVcpuConfigValid(base)) throw e;
     return {
       config: null,
       records: [],

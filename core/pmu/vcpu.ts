@@ -158,7 +158,7 @@ export class Vcpu {
   efer = 0;
   /** `is_guest_mode()`: `HF_GUEST_MASK` in `hflags` (sticky fact, set by VMRUN). */
   isGuestMode = false;
-  /** Pending `KVM_REQ_*` bits (one-shot work, cleared by its consumer). */
+  /** `vcpu->requests`: pending `KVM_REQ_*` bits (one-shot work, cleared by its consumer). */
   requests = 0;
   /**
    * Fault hook for tests: when it returns true for a counter index,
@@ -209,7 +209,8 @@ export class Vcpu {
   }
 
   /**
-   * Guest WRMSR of a 64-bit `value`.
+   * Guest WRMSR of a 64-bit `value` (`kvm_set_msr()`); see
+   * {@linkcode Vcpu.wrmsrHalves}.
    *
    * @throws {TypeError} when `msr` is not an integer or `value` not a bigint.
    * @throws {RangeError} when `msr` is outside [0, 0xffffffff] or `value`
@@ -250,7 +251,8 @@ export class Vcpu {
   }
 
   /**
-   * Guest RDMSR.
+   * Guest RDMSR (`kvm_get_msr()`): EFER, else `kvm_pmu_get_msr()`; any
+   * other MSR #GPs.
    *
    * @throws {TypeError | RangeError} when `msr` is not an integer in
    * [0, 0xffffffff].

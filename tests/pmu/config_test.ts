@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   isVcpuConfigValid,
+  overrideVcpuConfig,
   pmuModelNames,
   pmuModelOf,
   validateVcpuConfig,
@@ -175,4 +176,79 @@ Deno.test("isVcpuConfigValid() accepts every model with its vendor", () => {
       model,
     );
   }
+});
+
+Deno.test("overrideVcpuConfig() lets overrides win and drops base fields they contradict", async (t) => {
+  const amdLine: Partial<VcpuConfig> = {
+    vendor: "amd",
+    model: "perfmonv2",
+    guestSvm: true,
+    semantics: "v4",
+  };
+  const cases: [
+    string,
+    Partial<VcpuConfig>,
+    Partial<VcpuConfig>,
+    Partial<VcpuConfig>,
+  ][] = [
+    ["no overrides", amdLine, {}, amdLine],
+    [
+      "a plain field",
+      amdLine,
+      { semantics: "upstream", bitmap: "bool" },
+      { ...amdLine, semantics: "upstream", bitmap: "bool" },
+    ],
+    [
+      "a model of the same vendor keeps the vendor",
+      amdLine,
+      { model: "legacy" },
+      { ...amdLine, model: "legacy" },
+    ],
+    [
+      "a model of the other vendor drops vendor and guestSvm",
+      amdLine,
+      { model: "gp8" },
+      { model: "gp8", semantics: "v4" },
+    ],
+    [
+      "a vendor drops the other vendor's model and guestSvm",
+      amdLine,
+      { vendor: "intel" },
+      { vendor: "intel", semantics: "v4" },
+    ],
+    [
+      "a changed model drops counters unless synthetic",
+      { model: "synthetic", counters: 40 },
+      { model: "extcore" },
+      { model: "extcore" },
+    ],
+    [
+      "synthetic keeps the line's counters",
+      { model: "synthetic", counters: 40 },
+      { model: "synthetic" },
+      { model: "synthetic", counters: 40 },
+    ],
+    [
+      "explicit overrides are kept even if they contradict",
+      amdLine,
+      { vendor: "intel", guestSvm: true },
+      { vendor: "intel", guestSvm: true, semantics: "v4" },
+    ],
+    [
+      "an unknown model is passed through for validation to reject",
+      amdLine,
+      { model: "gp16" as "gp8" },
+      { ...amdLine, model: "gp16" as "gp8" },
+    ],
+  ];
+  for (const [name, base, overrides, expected] of cases) {
+    await t.step(name, () => {
+      assert.deepEqual(overrideVcpuConfig(base, overrides), expected);
+    });
+  }
+  await t.step("the inputs are not modified", () => {
+    const base = { ...amdLine };
+    overrideVcpuConfig(base, { model: "gp4" });
+    assert.deepEqual(base, amdLine);
+  });
 });

@@ -7,7 +7,7 @@ import { createVcpu } from "../../core/pmu/vcpu.ts";
 const CTL0 = 0xc0010200;
 const EN_HO = 0x20000430076n;
 
-Deno.test("pmuSetMsr() drops HO/GO silently when they are reserved (SPEC g1)", async (t) => {
+Deno.test("pmuSetMsr() drops HO/GO silently when they are reserved, so transitions do nothing (SPEC g1)", async (t) => {
   for (
     const config of [
       { guestSvm: false },
@@ -21,8 +21,15 @@ Deno.test("pmuSetMsr() drops HO/GO silently when they are reserved (SPEC g1)", a
       assert.equal(vcpu.pmu.eventsel(0), 0x430076n);
       assert.equal(vcpu.pmu.reprogramPmcOnNestedTransition.isEmpty(), true);
       vcpu.entry();
-      vcpu.vmrun(); // #UD without SVM, or a no-op transition
+      // Without guest SVM, SVME #GPs and VMRUN #UDs; with it (emulated
+      // PMU) the transitions happen but the handler has nothing to do.
+      vcpu.wrmsr(0xc0000080, 0x1000n);
+      vcpu.vmrun();
+      assert.equal(vcpu.isGuestMode, config.guestSvm !== false);
       assert.equal(vcpu.testRequest(KVM_REQ_PMU), false);
+      assert.equal(vcpu.pmu.reprogramPmi.isEmpty(), true);
+      vcpu.entry();
+      assert.equal(vcpu.entryState().counting, 1n); // counts in every mode
     });
   }
 });
@@ -63,18 +70,34 @@ Deno.test("pmuSetMsr() keeps the tracked bit per semantics through HO, GO, both,
   }
 });
 
-Deno.test("pmuSetMsr() tracks a counter with HO/GO but EN clear, which never counts (SPEC g4)", () => {
-  const vcpu = createVcpu({ semantics: "upstream" });
-  vcpu.wrmsr(0xc0000080, 0x1000n);
-  vcpu.wrmsr(CTL0, 0x20000030076n); // HO, EN clear
-  assert.equal(vcpu.pmu.reprogramPmcOnNestedTransition.testBit(0), true);
-  assert.equal(pmcIsDisabledInCurrentMode(vcpu, 0), false); // EN checked first
+Deno.test("pmuSetMsr() tracks a counter with HO/GO but EN clear, which never counts (SPEC g4)", async (t) => {
   for (
-    const step of [() => vcpu.entry(), () => vcpu.vmrun(), () => vcpu.vmexit()]
+    const [semantics, hg] of [
+      ["v4", 1n << 41n],
+      ["v4", 1n << 40n],
+      ["upstream", 1n << 41n],
+      ["upstream", 3n << 40n],
+    ] as const
   ) {
-    step();
-    vcpu.entry();
-    assert.equal(vcpu.entryState().counting, 0n);
+    await t.step(`${semantics}, HO/GO 0x${(hg >> 40n).toString(16)}`, () => {
+      const vcpu = createVcpu({ semantics });
+      vcpu.wrmsr(0xc0000080, 0x1000n);
+      vcpu.wrmsr(CTL0, 0x30076n | hg); // EN clear
+      assert.equal(vcpu.pmu.reprogramPmcOnNestedTransition.testBit(0), true);
+      assert.equal(pmcIsDisabledInCurrentMode(vcpu, 0), false); // EN first
+      for (
+        const step of [
+          () => vcpu.entry(),
+          () => vcpu.vmrun(),
+          () => vcpu.vmexit(),
+          () => vcpu.wrmsr(0xc0000080, 0n),
+        ]
+      ) {
+        step();
+        vcpu.entry();
+        assert.equal(vcpu.entryState().counting, 0n);
+      }
+    });
   }
 });
 

@@ -12,6 +12,7 @@ import {
   requestCountersReprogram,
 } from "../../core/pmu/requests.ts";
 import { createVcpu } from "../../core/pmu/vcpu.ts";
+import { describeRow, eventselOf, TRUTH_TABLE } from "./_truth_table.ts";
 
 const EFER = 0xc0000080;
 const CTL = (i: number) => 0xc0010200 + 2 * i;
@@ -156,6 +157,30 @@ Deno.test("pmcIsGloballyEnabled() is true below version 2, else the global_ctrl 
   v2.wrmsr(0xc0010200 + 2 * 39, 0x430076n);
   v2.entry();
   assert.equal(v2.entryState().counting, 1n << 39n);
+});
+
+Deno.test("pmcIsGloballyEnabled() gates every HO/GO row of SPEC (d) without touching eventsel_hw (SPEC g13)", async (t) => {
+  for (const semantics of ["v4", "upstream"] as const) {
+    for (const r of TRUTH_TABLE) {
+      await t.step(`${semantics}: ${describeRow(r)}`, () => {
+        const vcpu = createVcpu({ model: "perfmonv2", semantics });
+        if (r.svme) vcpu.wrmsr(EFER, 0x1000n);
+        if (r.l2) vcpu.vmrun();
+        vcpu.wrmsr(CTL(0), eventselOf(r));
+        vcpu.wrmsr(0xc0000301, 0x3en); // global_ctrl without counter 0
+        vcpu.entry();
+        const expected = semantics === "v4" ? r.v4 : r.upstream;
+        // The mode/filter verdict is still computed...
+        assert.equal(vcpu.entryState().counting & 1n, expected ? 1n : 0n);
+        // ...but the counter counts only if also globally enabled.
+        assert.equal(pmcIsGloballyEnabled(vcpu.pmu, 0), false);
+        vcpu.wrmsr(0xc0000301, 0x3fn);
+        vcpu.entry();
+        assert.equal(pmcIsGloballyEnabled(vcpu.pmu, 0), true);
+        assert.equal(vcpu.entryState().counting & 1n, expected ? 1n : 0n);
+      });
+    }
+  }
 });
 
 Deno.test("recalcPmcEmulation() follows mode changes after handleEvent (SPEC g15)", () => {

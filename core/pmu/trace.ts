@@ -7,7 +7,7 @@
  *
  * | op | fields | effect |
  * | --- | --- | --- |
- * | `config` | `vendor`, `model`, `counters`, `mediated`, `guestSvm`, `semantics`, `mechanism`, `bitmap` (all optional) | first line only; caller overrides win |
+ * | `config` | `vendor`, `model`, `counters`, `mediated`, `guestSvm`, `semantics`, `mechanism`, `bitmap` (all optional) | first line only; the caller's overrides win (`overrideVcpuConfig()`) |
  * | `wrmsr` | `msr`, `value` | guest WRMSR |
  * | `rdmsr` | `msr` | guest RDMSR |
  * | `vmrun` / `vmexit` | | enter / leave guest mode (L2) |
@@ -24,9 +24,10 @@
  * | `vmrun` with EFER.SVME clear or in L2, `vmexit` outside L2 | `{"step":N,"fault":"#UD"}` (nothing changes) |
  * | `entry` | `{"step":N,"guestMode":b,"svme":b,"tracked":"0x..","reprogramPmi":"0x..","counting":"0x..","eventselHw":["0x..",...]}` |
  *
- * A bad line (not JSON, unknown op, field or MSR, value out of range) stops
- * the replay; the result carries the records before it and the error, as a
- * value.
+ * A bad line (not JSON, unknown op, field or MSR, value out of range, a
+ * filter `KVM_SET_PMU_EVENT_FILTER` would refuse) stops the replay; the
+ * result carries the records before it and the error, as a value. Nothing
+ * is skipped silently.
  *
  * @example
  * ```ts

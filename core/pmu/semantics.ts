@@ -65,7 +65,8 @@ export interface Semantics {
 }
 
 /**
- * v4 4/6 as posted: track counters with exactly one of HO/GO ("counters
+ * v4 4/6 as posted (its `amd_pmu_set_msr()` tracking and the mode check of
+ * `pmc_is_locally_enabled()`): track counters with exactly one of HO/GO ("counters
  * with one of Host-Only and Guest-Only set"); with EFER.SVME=0 the bits are
  * ignored, so a tracked counter counts (SPEC d, Jim v2/v3 column; v4's own
  * SVME=0 behaviour is not visible in any source, SPEC marks it unknown).

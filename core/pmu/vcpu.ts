@@ -130,7 +130,8 @@ export interface EntryState {
 }
 
 /**
- * One vCPU. Build it with {@linkcode createVcpu}. Fields are public so
+ * One vCPU (`struct kvm_vcpu`, with its PMU in `vcpu->arch.pmu`). Build it
+ * with {@linkcode createVcpu}. Fields are public so
  * benches and tests can inspect (and, for the fault hook, steer) the
  * model; change state through the methods so requests stay consistent.
  *

@@ -8,7 +8,7 @@ import type { Vcpu } from "../vcpu.ts";
 import type { Mechanism } from "./mechanism.ts";
 
 /**
- * Transitions do nothing: HO/GO are evaluated only when a counter is
+ * No `kvm_pmu_handle_nested_transition()`: transitions do nothing: HO/GO are evaluated only when a counter is
  * reprogrammed for another reason (an event-select write, a filter change,
  * a global-control change), so a counter keeps the enablement it had in the
  * mode it was last reprogrammed in. This is the bug the patch fixes; the

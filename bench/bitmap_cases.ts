@@ -1,0 +1,389 @@
+/**
+ * Single 64-bit bitmap operations, per strategy (issue 2, "Benchmarks").
+ *
+ * One group per operation and bit layout, named
+ * `<op> bits=<set bits> in=<placement>` (e.g. `weight bits=6 in=both`);
+ * in it one case per strategy, named `<strategy> x1024`, with the first
+ * strategy as baseline, plus `loop only x1024`, the same loop over the
+ * fixture with no bitmap call (the floor every figure stands on: call
+ * overhead plus loop). Every call runs the operation on a fixture of
+ * {@linkcode FIXTURE_SIZE} bitmaps, so figures divided by 1024 are per
+ * operation.
+ *
+ * Axes: set bits 0, 1, 6, 32, 64, and where they sit: `low` (bits 31:0,
+ * KVM's GP counters), `high` (63:32, the fixed counters) or `both` (half
+ * in each word; with one bit, a random word per bitmap). `weight` and
+ * `forEachSetBit` sweep every density (iteration also every placement at 6
+ * bits), `isEmpty` runs empty (the early-return check) and at 6 bits,
+ * the other operations at 6 bits in both words, the realistic case.
+ *
+ * Every strategy gets the very same bitmaps (seeded), and its own copy of
+ * the loops (see `_bitmap_bodies.ts`), so no strategy pays for another's
+ * type feedback. `PMUBENCH_STRATEGY` restricts the strategies (see
+ * `_shared.ts`).
+ *
+ * @module
+ */
+
+import type { Bitmap64, BitmapStrategy } from "../core/bitmap/bitmap.ts";
+import { strategies } from "../core/bitmap/registry.ts";
+import {
+  type BenchCase,
+  type BenchSuite,
+  blackhole,
+} from "../core/track/bench_case.ts";
+import type * as Bodies from "./_bitmap_bodies.ts";
+import type { BitmapFixture, BitmapOp } from "./_bitmap_bodies.ts";
+import {
+  caseFilter,
+  mulberry32,
+  primeCases,
+  selectedStrategies,
+} from "./_shared.ts";
+
+/** Bitmaps per fixture, i.e. operations per body call. */
+export const FIXTURE_SIZE = 1024;
+
+/** Where the set bits of a fixture sit. */
+export type Placement = "none" | "low" | "high" | "both";
+
+/** One group of the suite: an operation on one bit layout. */
+export interface BitmapGroupSpec {
+  /** The operation. */
+  readonly op: BitmapOp;
+  /** Set bits per bitmap (0..64). */
+  readonly bits: number;
+  /** Where they sit (`none` exactly when `bits` is 0). */
+  readonly placement: Placement;
+}
+
+const DENSITIES: readonly [number, Placement][] = [
+  [0, "none"],
+  [1, "both"],
+  [6, "both"],
+  [32, "both"],
+  [64, "both"],
+];
+const REALISTIC: readonly [number, Placement][] = [[6, "both"]];
+
+const PLAN: readonly [BitmapOp, readonly [number, Placement][]][] = [
+  ["weight", [...DENSITIES, [32, "high"]]],
+  ["forEachSetBit", [...DENSITIES, [6, "low"], [6, "high"]]],
+  ["findNextBit loop", [[6, "both"], [6, "high"]]],
+  ["isEmpty", [[0, "none"], [6, "both"]]],
+  ["intersects", REALISTIC],
+  ["or", REALISTIC],
+  ["andNot", REALISTIC],
+  ["atomicOr", REALISTIC],
+  ["atomicOr+snapshotAndClear", REALISTIC],
+  ["testAndSetBit+testAndClearBit", REALISTIC],
+  ["toBigInt", REALISTIC],
+  ["fromBigInt", REALISTIC],
+  ["formatBitmapList", REALISTIC],
+];
+
+/**
+ * Every group of the suite, in registration order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bitmapGroups, groupName } from "./bitmap_cases.ts";
+ *
+ * assert(bitmapGroups.some((g) => groupName(g) === "weight bits=64 in=both"));
+ * ```
+ */
+export const bitmapGroups: readonly BitmapGroupSpec[] = PLAN.flatMap((
+  [op, layouts],
+) => layouts.map(([bits, placement]) => ({ op, bits, placement })));
+
+/**
+ * The group name of a spec: `<op> bits=<bits> in=<placement>`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { groupName } from "./bitmap_cases.ts";
+ *
+ * assert.equal(groupName({ op: "or", bits: 6, placement: "both" }), "or bits=6 in=both");
+ * ```
+ */
+export function groupName(g: BitmapGroupSpec): string {
+  return `${g.op} bits=${g.bits} in=${g.placement}`;
+}
+
+/**
+ * {@linkcode FIXTURE_SIZE} seeded 64-bit values with exactly `bits` set
+ * bits placed as `placement` says. The same arguments always give the same
+ * values.
+ *
+ * @throws {RangeError} when `bits` is not an integer in [0, 64], the
+ * placement cannot hold that many bits (more than 32 in one word), or
+ * `placement` is `none` with bits (or not `none` without).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fixtureValues } from "./bitmap_cases.ts";
+ *
+ * const v = fixtureValues(6, "high", 1);
+ * assert(v.every((x) => x >> 32n !== 0n && (x & 0xffffffffn) === 0n));
+ * ```
+ */
+export function fixtureValues(
+  bits: number,
+  placement: Placement,
+  seed: number,
+): bigint[] {
+  if (!Number.isInteger(bits) || bits < 0 || bits > 64) {
+    throw new RangeError(
+      `Cannot make bitmap fixture as 'bits' must be an integer in [0, 64]: current value is ${bits}`,
+    );
+  }
+  if ((bits === 0) !== (placement === "none")) {
+    throw new RangeError(
+      `Cannot make bitmap fixture as 'placement' must be "none" exactly when 'bits' is 0: current value is ${
+        JSON.stringify(placement)
+      } with ${bits} bits`,
+    );
+  }
+  if (placement !== "both" && bits > 32) {
+    throw new RangeError(
+      `Cannot make bitmap fixture as one word holds at most 32 bits: current value is ${bits} bits in ${
+        JSON.stringify(placement)
+      }`,
+    );
+  }
+  const key = `${bits}/${placement}/${seed}`;
+  const cached = valueCache.get(key);
+  if (cached !== undefined) return cached.slice();
+  const rand = mulberry32(seed);
+  const values: bigint[] = [];
+  for (let m = 0; m < FIXTURE_SIZE; m++) {
+    let low = 0;
+    if (placement === "low") low = bits;
+    else if (placement === "both") {
+      low = Math.floor(bits / 2) + (bits % 2 === 1 && rand() < 0.5 ? 1 : 0);
+    }
+    const lo = pickWordBits(low, rand);
+    const hi = pickWordBits(bits - low, rand);
+    values.push((BigInt(hi) << 32n) | BigInt(lo));
+  }
+  valueCache.set(key, values);
+  return values.slice();
+}
+
+// Every strategy's case of a group loads the same values: compute once.
+const valueCache = new Map<string, readonly bigint[]>();
+
+/** `count` distinct random bits of one 32-bit word (Fisher-Yates prefix). */
+function pickWordBits(count: number, rand: () => number): number {
+  const order = Array.from({ length: 32 }, (_, i) => i);
+  let word = 0;
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(rand() * (32 - i));
+    [order[i], order[j]] = [order[j], order[i]];
+    word |= 1 << order[i];
+  }
+  return word >>> 0;
+}
+
+/** The ops that read a second operand, write `dst`, or write `out`. */
+const NEEDS_OTHERS: ReadonlySet<BitmapOp> = new Set([
+  "intersects",
+  "or",
+  "andNot",
+]);
+const NEEDS_DST: ReadonlySet<BitmapOp> = new Set([
+  "or",
+  "andNot",
+  "atomicOr",
+  "atomicOr+snapshotAndClear",
+  "fromBigInt",
+]);
+
+/**
+ * The fixture of one case: the group's values (seed 1) in `maps`, a second
+ * operand (seed 2) in `others` when the operation reads one, empty
+ * destinations when it writes some, and for every map a clear bit index.
+ *
+ * @throws {RangeError} as {@linkcode fixtureValues}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildFixture } from "./bitmap_cases.ts";
+ * import { getStrategy } from "../core/bitmap/registry.ts";
+ *
+ * const f = buildFixture(getStrategy("u64"), { op: "or", bits: 6, placement: "both" });
+ * assert.equal(f.maps[0].weight(), 6);
+ * assert.equal(f.dst[0].isEmpty(), true);
+ * ```
+ */
+export function buildFixture(
+  strategy: BitmapStrategy,
+  g: BitmapGroupSpec,
+): BitmapFixture {
+  const values = fixtureValues(g.bits, g.placement, 1);
+  const load = (vs: readonly bigint[]): Bitmap64[] =>
+    vs.map((v) => {
+      const m = strategy.create();
+      m.fromBigInt(v);
+      return m;
+    });
+  const empty = (): Bitmap64[] => values.map(() => strategy.create());
+  const clearBits = new Uint8Array(values.length);
+  values.forEach((v, i) => {
+    // Lowest clear bit (0 for a full map, which no group tests with it).
+    const lo = Number(v & 0xffff_ffffn);
+    const hi = Number(v >> 32n);
+    const free = lo !== 0xffff_ffff ? ~lo : ~hi;
+    const b = 31 - Math.clz32(free & -free);
+    clearBits[i] = (lo !== 0xffff_ffff ? b : 32 + b) & 63;
+  });
+  return {
+    maps: load(values),
+    values,
+    others: NEEDS_OTHERS.has(g.op)
+      ? load(fixtureValues(g.bits, g.placement, 2))
+      : [],
+    dst: NEEDS_DST.has(g.op) ? empty() : [],
+    out: g.op === "atomicOr+snapshotAndClear" ? empty() : [],
+    clearBits,
+  };
+}
+
+// One module instance per strategy (see _bitmap_bodies.ts): literal
+// specifiers, so `deno bench` needs no read permission to load them.
+const BODY_INSTANCES: readonly (typeof Bodies)[] = [
+  await import("./_bitmap_bodies.ts?instance=0"),
+  await import("./_bitmap_bodies.ts?instance=1"),
+  await import("./_bitmap_bodies.ts?instance=2"),
+  await import("./_bitmap_bodies.ts?instance=3"),
+  await import("./_bitmap_bodies.ts?instance=4"),
+  await import("./_bitmap_bodies.ts?instance=5"),
+  await import("./_bitmap_bodies.ts?instance=6"),
+  await import("./_bitmap_bodies.ts?instance=7"),
+];
+
+function bodiesOf(strategy: BitmapStrategy): typeof Bodies {
+  const slot = strategies.indexOf(strategy);
+  if (slot < 0 || slot >= BODY_INSTANCES.length) {
+    throw new RangeError(
+      `Cannot build bitmap bench bodies for strategy "${strategy.name}" as it has no module instance: registry slot ${slot}, instances ${BODY_INSTANCES.length} (add one to BODY_INSTANCES in bench/bitmap_cases.ts)`,
+    );
+  }
+  return BODY_INSTANCES[slot];
+}
+
+/** A case with the fixture it measures (tests inspect the fixture). */
+export interface BuiltBitmapCase {
+  /** The case as registered. */
+  readonly benchCase: BenchCase;
+  /** What its body works on. */
+  readonly fixture: BitmapFixture;
+}
+
+/**
+ * The case measuring `g` on `strategy`: name `<strategy> x1024`, baseline
+ * when `baseline` is set.
+ *
+ * @throws {RangeError} as {@linkcode fixtureValues}, or when the strategy
+ * is not in the registry.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildBitmapCase } from "./bitmap_cases.ts";
+ * import { getStrategy } from "../core/bitmap/registry.ts";
+ *
+ * const { benchCase } = buildBitmapCase(getStrategy("bool"), { op: "weight", bits: 1, placement: "both" }, false);
+ * assert.equal(benchCase.name, "bool x1024");
+ * assert.equal(benchCase.group, "weight bits=1 in=both");
+ * ```
+ */
+export function buildBitmapCase(
+  strategy: BitmapStrategy,
+  g: BitmapGroupSpec,
+  baseline: boolean,
+): BuiltBitmapCase {
+  const fixture = buildFixture(strategy, g);
+  const benchCase: BenchCase = {
+    group: groupName(g),
+    name: `${strategy.name} x${FIXTURE_SIZE}`,
+    baseline,
+    opsPerCall: FIXTURE_SIZE,
+    axes: {
+      op: g.op,
+      bits: g.bits,
+      placement: g.placement,
+      strategy: strategy.name,
+    },
+    body: bodiesOf(strategy).makeBitmapBody(g.op, fixture),
+  };
+  return { benchCase, fixture };
+}
+
+const LOOP_DATA = Int32Array.from({ length: FIXTURE_SIZE }, (_, i) => i + 1);
+
+/**
+ * The group's reference: the fixture loop with no bitmap call, folding
+ * 1024 integers (`loop only x1024`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loopOnlyCase } from "./bitmap_cases.ts";
+ *
+ * assert.equal(loopOnlyCase({ op: "isEmpty", bits: 0, placement: "none" }).name, "loop only x1024");
+ * ```
+ */
+export function loopOnlyCase(g: BitmapGroupSpec): BenchCase {
+  return {
+    group: groupName(g),
+    name: `loop only x${FIXTURE_SIZE}`,
+    opsPerCall: FIXTURE_SIZE,
+    axes: {
+      op: g.op,
+      bits: g.bits,
+      placement: g.placement,
+      reference: "loop only",
+    },
+    body: () => {
+      let acc = 0;
+      for (let i = 0; i < FIXTURE_SIZE; i++) acc += LOOP_DATA[i];
+      blackhole(acc);
+    },
+  };
+}
+
+function buildSuite(): BenchSuite {
+  const chosen = selectedStrategies();
+  const keep = caseFilter();
+  const cases: BenchCase[] = [];
+  for (const g of bitmapGroups) {
+    const group = groupName(g);
+    chosen.forEach((s, i) => {
+      if (keep(group, `${s.name} x${FIXTURE_SIZE}`)) {
+        cases.push(buildBitmapCase(s, g, i === 0).benchCase);
+      }
+    });
+    const loop = loopOnlyCase(g);
+    if (keep(group, loop.name)) cases.push(loop);
+  }
+  return { file: "bitmap_bench.ts", cases: primeCases(cases) };
+}
+
+/**
+ * The suite `bitmap_bench.ts` registers (primed at load).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { suite } from "./bitmap_cases.ts";
+ *
+ * assert.equal(suite.file, "bitmap_bench.ts");
+ * assert(suite.cases.every((c) => c.opsPerCall === 1024));
+ * ```
+ */
+export const suite: BenchSuite = buildSuite();

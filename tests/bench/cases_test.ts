@@ -514,3 +514,40 @@ Deno.test("workload bodies replay the trace as replayOps() does, without faults 
     });
   }
 });
+
+Deno.test("PMUBENCH_STRATEGY and PMUBENCH_CASES build only the selected cases", async () => {
+  const module = new URL(
+    "../../bench/nested_transition_cases.ts",
+    import.meta.url,
+  );
+  const script = `import { suite } from "${module.href}";
+console.log(JSON.stringify(suite.cases.map((c) => [c.group, c.name, c.baseline === true])));`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    env: {
+      PMUBENCH_STRATEGY: "bool,u64",
+      PMUBENCH_CASES: "^nested transition N=(6|64)/",
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert(out.success, new TextDecoder().decode(out.stderr));
+  const cases: [string, string, boolean][] = JSON.parse(
+    new TextDecoder().decode(out.stdout),
+  );
+  assert(cases.length > 0);
+  for (const [group, name] of cases) {
+    assert.match(group, /^nested transition N=(6|64)$/);
+    assert(name === "no-op x256" || / (u64|bool) x256$/.test(name), name);
+  }
+  // The first selected strategy (registry order: u64) becomes the default:
+  // it sweeps N = 64 and is the baseline.
+  const names = cases.map(([g, n, b]) => `${g}/${n}${b ? " *" : ""}`);
+  assert(names.includes("nested transition N=64/early return k=0 u64 x256 *"));
+  assert(names.includes("nested transition N=6/tracked k=3 bool x256"));
+  assert(
+    !names.some((n) =>
+      n.startsWith("nested transition N=64/") && n.includes("bool")
+    ),
+  );
+});

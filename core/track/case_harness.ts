@@ -110,6 +110,12 @@ export interface HarnessArgs {
    * `calls` and doubles until a region takes {@linkcode PROFILE_REGION_NS}.
    */
   mode: "count" | "profile";
+  /**
+   * `count` mode under `perf stat --delay=-1 --control=fifo:CTL,ACK`: the
+   * two FIFOs, `"CTL,ACK"`; the harness enables the counters right before
+   * the region and disables them right after. @default {undefined}
+   */
+  perfControl?: string;
 }
 
 /** What the harness prints (after {@linkcode HARNESS_MARKER}). */
@@ -164,6 +170,9 @@ export function harnessArgv(args: HarnessArgs): string[] {
     `--calls=${args.calls}`,
     `--warmup=${args.warmup}`,
     `--mode=${args.mode}`,
+    ...(args.perfControl === undefined
+      ? []
+      : [`--perf-control=${args.perfControl}`]),
   ];
 }
 
@@ -184,9 +193,17 @@ export function harnessArgv(args: HarnessArgs): string[] {
  */
 export function parseHarnessArgv(argv: readonly string[]): HarnessArgs {
   const v = new Map<string, string>();
-  const known = ["module", "group", "name", "calls", "warmup", "mode"];
+  const known = [
+    "module",
+    "group",
+    "name",
+    "calls",
+    "warmup",
+    "mode",
+    "perf-control",
+  ];
   for (const a of argv) {
-    const m = /^--([a-z]+)=(.*)$/s.exec(a);
+    const m = /^--([a-z-]+)=(.*)$/s.exec(a);
     if (m === null || !known.includes(m[1])) {
       throw new TypeError(
         `Cannot read harness arguments as '${a}' is not one of --${
@@ -229,6 +246,7 @@ export function parseHarnessArgv(argv: readonly string[]): HarnessArgs {
     calls,
     warmup,
     mode,
+    ...(v.has("perf-control") ? { perfControl: v.get("perf-control")! } : {}),
   };
 }
 
@@ -403,10 +421,15 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
     // Valgrind's plain speed (about 6 times faster); switching it on
     // discards every translation, which costs time, not counted
     // instructions.
+    const perf = args.perfControl === undefined
+      ? undefined
+      : openPerfControl(args.perfControl);
     request(CALLGRIND_REQUEST.startInstrumentation);
+    perf?.("enable");
     request(CALLGRIND_REQUEST.zeroStats);
     driveCase(body, args.calls);
     request(CALLGRIND_REQUEST.dumpStats);
+    perf?.("disable");
     request(CALLGRIND_REQUEST.stopInstrumentation);
     const heap1 = usedBytes();
     report = {
@@ -465,6 +488,21 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
     };
   }
   return report;
+}
+
+// perf stat's control protocol: a command line on the control FIFO, then
+// wait for "ack" on the other, so the counters are on before the region
+// starts and off before the harness reads anything else.
+function openPerfControl(spec: string): (command: string) => void {
+  const [ctlPath, ackPath] = spec.split(",");
+  const ctl = Deno.openSync(ctlPath, { write: true });
+  const ack = Deno.openSync(ackPath, { read: true });
+  const buf = new Uint8Array(16);
+  const enc = new TextEncoder();
+  return (command) => {
+    ctl.writeSync(enc.encode(`${command}\n`));
+    ack.readSync(buf);
+  };
 }
 
 // V8's used heap size, to the byte (objects are counted at their allocated

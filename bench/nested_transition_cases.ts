@@ -244,7 +244,15 @@ export function nestedCaseSpecs(
   for (const setup of counterSetups) {
     const ks = kValues(setup);
     const kMax = ks[ks.length - 1];
+    const early: Pick = ["tracked", 0];
     const tracked: Pick[] = ks.filter((k) => k > 0).map((k) => ["tracked", k]);
+    const trackedHalf = tracked.slice(1, 2); // k = N/2
+    const trackedAll: Pick[] = kMax > 0 ? [["tracked", kMax]] : [];
+    const full: Pick[] = [["all-bits", 0], ["immediate", 0]];
+    const fullAll: Pick[] = kMax > 0
+      ? [["all-bits", kMax], ["immediate", kMax]]
+      : [];
+    const none: Pick = ["none", 0];
     const groups: [Scope, boolean, (isDefault: boolean) => Pick[]][] = [
       // Handler only: the early return against the OR and the alternatives.
       [
@@ -252,30 +260,27 @@ export function nestedCaseSpecs(
         false,
         (isDefault) =>
           isDefault
-            ? [["none", 0], ["tracked", 0], ...tracked, ["all-bits", 0], [
-              "immediate",
-              0,
-            ]]
-            : [["tracked", 0], ...tracked.slice(1, 2)],
+            ? [none, early, ...tracked, ...full]
+            : [early, ...trackedHalf],
       ],
       // Round trip: what each design pays per transition in total.
-      ["round trip", false, (isDefault) => [
-        ...(isDefault ? [["none", 0] as Pick] : []),
-        ["tracked", 0],
-        ...tracked,
-        ["all-bits", 0],
-        ["immediate", 0],
-        ...(isDefault && kMax > 0
-          ? [["all-bits", kMax], ["immediate", kMax]] as Pick[]
-          : []),
-      ]],
+      [
+        "round trip",
+        false,
+        (isDefault) =>
+          isDefault
+            ? [none, early, ...tracked, ...full, ...fullAll]
+            : [early, ...tracked, ...full],
+      ],
       // With the filter: its lookup in every reprogram.
-      ["round trip", true, (isDefault) => [
-        ["tracked", 0],
-        ...(kMax > 0 ? [["tracked", kMax] as Pick] : []),
-        ["all-bits", 0],
-        ...(isDefault ? [["immediate", 0] as Pick] : []),
-      ]],
+      [
+        "round trip",
+        true,
+        (isDefault) =>
+          isDefault
+            ? [early, ...trackedAll, ...full]
+            : [early, ...trackedAll, ["all-bits", 0]],
+      ],
     ];
     for (const [scope, filter, picks] of groups) {
       strategyNames.forEach((strategy, index) => {

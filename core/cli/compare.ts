@@ -125,7 +125,10 @@ export const COMPARE_FLAGS = {
 export const COMPARE_FLAGS_HELP =
   `  --format F       terminal (default), markdown, json or bmf (Bencher Metric Format)
   --alpha A        significance level of the Mann-Whitney U test (default ${DEFAULT_ALPHA})
-  --noise N        half-width of the noise band, a fraction or a percentage (default ${DEFAULT_NOISE}, i.e. 3%)
+  --noise N        half-width of the noise band, a fraction or a percentage, for every metric
+                   (default per metric: time 3%, instructions 1%, others ${
+    DEFAULT_NOISE * 100
+  }%)
   --resamples N    bootstrap resamples (default ${DEFAULT_RESAMPLES})
   --seed N         bootstrap seed; the same seed gives the same intervals (default 1)
   --no-fail        exit 0 even when a bench regressed (bad input still exits 2)`;

@@ -9,11 +9,21 @@
  * machine whose processes drift by a few percent anyway. Lower figures are
  * better (time and instruction counts both).
  *
+ * Each metric has its own default band ({@linkcode DEFAULT_NOISE_BY_METRIC}:
+ * time 3%, instructions 1%). Instruction counts are deterministic
+ * ({@linkcode DETERMINISTIC_METRICS}: two runs agree within 0.1%), so chance
+ * is not what a test must rule out: for them a change counts when the
+ * whole interval lies outside the band, with any number of replicates
+ * (the rank test needs 5 a side to ever reach alpha 0.01), and replicates
+ * that disagree by more than {@linkcode DETERMINISTIC_MAX_SPREAD} are
+ * flagged instead.
+ *
  * | export | meaning |
  * | --- | --- |
  * | {@linkcode compareResults} | one {@linkcode ComparisonRow} per bench |
  * | {@linkcode Verdict}, {@linkcode ComparisonRow}, {@linkcode Comparison} | its output |
- * | {@linkcode DEFAULT_ALPHA}, {@linkcode DEFAULT_NOISE}, {@linkcode HIGH_SPREAD_CV} | tunables |
+ * | {@linkcode DEFAULT_ALPHA}, {@linkcode DEFAULT_NOISE}, {@linkcode DEFAULT_NOISE_BY_METRIC}, {@linkcode HIGH_SPREAD_CV} | tunables |
+ * | {@linkcode DETERMINISTIC_METRICS}, {@linkcode DETERMINISTIC_MAX_SPREAD} | metrics judged by the band alone |
  *
  * @module
  */
@@ -36,6 +46,20 @@ export const DEFAULT_ALPHA = 0.01;
 export const DEFAULT_NOISE = 0.03;
 /** Replicates whose coefficient of variation exceeds this are flagged `high-spread`. */
 export const HIGH_SPREAD_CV = 0.1;
+/**
+ * The noise band of each metric when none is given: process-to-process
+ * drift of wall-clock time on a shared machine is a few percent, while
+ * instruction counts repeat within 0.1%. Other metrics use
+ * {@linkcode DEFAULT_NOISE}.
+ */
+export const DEFAULT_NOISE_BY_METRIC: Readonly<Record<string, number>> = Object
+  .freeze({ time: 0.03, instructions: 0.01 });
+/** Metrics whose replicates repeat (up to rounding): judged by the noise band alone. */
+export const DETERMINISTIC_METRICS: ReadonlySet<string> = new Set([
+  "instructions",
+]);
+/** Replicates of a deterministic metric that differ by more than this fraction (max/min - 1) are flagged `not repeatable`. */
+export const DETERMINISTIC_MAX_SPREAD = 0.001;
 
 /** What happened to one bench between base and head. */
 export type Verdict =
@@ -49,8 +73,13 @@ export type Verdict =
 export interface CompareOptions {
   /** Significance level of the Mann-Whitney test. @default {0.01} */
   alpha?: number;
-  /** Half-width of the noise band, as a fraction. @default {0.03} */
-  noise?: number;
+  /**
+   * Half-width of the noise band, as a fraction: one figure for every
+   * metric, or one per metric (metrics it lacks use their default).
+   *
+   * @default {DEFAULT_NOISE_BY_METRIC}
+   */
+  noise?: number | Readonly<Record<string, number>>;
   /** Bootstrap resamples. @default {10000} */
   resamples?: number;
   /** Bootstrap PRNG seed (mixed with each bench key). @default {1} */
@@ -87,6 +116,10 @@ export interface ComparisonRow {
   replicates?: [number, number];
   /** Smallest and largest head replicate (absent for removed benches). */
   headRange?: [number, number];
+  /** Bytes allocated per operation (base, head), where the results carry it (`extra.bytesPerOp`). */
+  bytesPerOp?: [number | undefined, number | undefined];
+  /** The V8 tier the head's body was measured in (`extra.tier`), where known. */
+  tier?: string;
 }
 
 /** A whole comparison. */
@@ -99,14 +132,16 @@ export interface Comparison {
   expectedFalseAlarms: number;
   /** The significance level used. */
   alpha: number;
-  /** The noise band used. */
+  /** The noise band used (of the first metric compared, when they differ). */
   noise: number;
+  /** The noise band of each metric compared, when more than one was. */
+  noiseByMetric?: Record<string, number>;
 }
 
 /**
  * Compare `head` against `base`.
  *
- * @throws {RangeError} when `alpha` is outside (0, 1), `noise` is negative,
+ * @throws {RangeError} when `alpha` is outside (0, 1), a `noise` is outside [0, 1),
  * the two results share no bench (disjoint sets, e.g. the wrong files), or a
  * bench failed or has no replicates on either side; messages name the
  * result by `baseName`/`headName`.
@@ -135,7 +170,6 @@ export function compareResults(
   options: CompareOptions = {},
 ): Comparison {
   const alpha = options.alpha ?? DEFAULT_ALPHA;
-  const noise = options.noise ?? DEFAULT_NOISE;
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   const seed = options.seed ?? 1;
   const baseName = options.baseName ?? "base";
@@ -145,10 +179,27 @@ export function compareResults(
       `Cannot compare as 'alpha' must be in (0, 1): current value is ${alpha}`,
     );
   }
-  if (!(noise >= 0 && noise < 1)) {
-    throw new RangeError(
-      `Cannot compare as 'noise' must be in [0, 1): current value is ${noise}`,
-    );
+  const noiseOf = (metric: string): number => {
+    const o = options.noise;
+    const n = typeof o === "number"
+      ? o
+      : o?.[metric] ?? DEFAULT_NOISE_BY_METRIC[metric] ?? DEFAULT_NOISE;
+    if (!(n >= 0 && n < 1)) {
+      throw new RangeError(
+        `Cannot compare as 'noise' must be in [0, 1): current value is ${n}${
+          typeof o === "number" ? "" : ` for metric '${metric}'`
+        }`,
+      );
+    }
+    return n;
+  };
+  if (typeof options.noise === "number") noiseOf("time");
+  for (
+    const [m, n] of Object.entries(
+      typeof options.noise === "object" ? options.noise : {},
+    )
+  ) {
+    if (!(n >= 0 && n < 1)) noiseOf(m);
   }
   checkUsable(base, baseName);
   checkUsable(head, headName);
@@ -166,30 +217,48 @@ export function compareResults(
   const rows: ComparisonRow[] = [];
   for (const b of base.benches) {
     const h = headById.get(id(b));
-    rows.push(
+    rows.push(annotate(
       h === undefined
         ? { ...identity(b), verdict: "removed", base: medianOf(b), flags: [] }
-        : compareBench(b, h, { alpha, noise, resamples, seed }),
-    );
+        : compareBench(b, h, {
+          alpha,
+          noise: noiseOf(b.metric),
+          resamples,
+          seed,
+        }),
+      b,
+      h,
+    ));
   }
   for (const h of head.benches) {
     if (!baseIds.has(id(h))) {
-      rows.push({
-        ...identity(h),
-        verdict: "added",
-        head: medianOf(h),
-        flags: [],
-        headRange: [Math.min(...h.replicates), Math.max(...h.replicates)],
-      });
+      rows.push(annotate(
+        {
+          ...identity(h),
+          verdict: "added",
+          head: medianOf(h),
+          flags: [],
+          headRange: [Math.min(...h.replicates), Math.max(...h.replicates)],
+        },
+        undefined,
+        h,
+      ));
     }
   }
-  return {
+  const metrics = [...new Set(rows.map((r) => r.metric))];
+  const noiseByMetric: Record<string, number> = {};
+  for (const m of metrics) noiseByMetric[m] = noiseOf(m);
+  const out: Comparison = {
     rows,
     comparisons: shared,
     expectedFalseAlarms: shared * alpha,
     alpha,
-    noise,
+    noise: noiseOf(metrics[0] ?? "time"),
   };
+  if (new Set(Object.values(noiseByMetric)).size > 1) {
+    out.noiseByMetric = noiseByMetric;
+  }
+  return out;
 }
 
 function checkUsable(r: ResultFile, name: string): void {
@@ -225,6 +294,24 @@ function identity(
   return { key: b.key, metric: b.metric, unit: b.unit };
 }
 
+/** Allocation, tier and the head's measurement warning, where the results carry them. */
+function annotate(
+  row: ComparisonRow,
+  b: BenchResult | undefined,
+  h: BenchResult | undefined,
+): ComparisonRow {
+  const bytes = (x: BenchResult | undefined) =>
+    typeof x?.extra?.bytesPerOp === "number" ? x.extra.bytesPerOp : undefined;
+  if (bytes(b) !== undefined || bytes(h) !== undefined) {
+    row.bytesPerOp = [bytes(b), bytes(h)];
+  }
+  if (typeof h?.extra?.tier === "string") row.tier = h.extra.tier;
+  if (typeof h?.extra?.warning === "string") {
+    row.flags.push(`head: ${h.extra.warning}`);
+  }
+  return row;
+}
+
 function medianOf(b: BenchResult): number {
   return median(sortSamples(b.replicates));
 }
@@ -240,8 +327,20 @@ function compareBench(
   const headMedian = median(hs);
   const flags: string[] = [];
   if (h.unit !== b.unit) flags.push(`unit changed (${b.unit} -> ${h.unit})`);
+  const deterministic = DETERMINISTIC_METRICS.has(b.metric);
   const minP = minimumPValue(bs.length, hs.length);
-  if (minP >= o.alpha) {
+  if (deterministic) {
+    for (const [label, s] of [["base", bs], ["head", hs]] as const) {
+      const spread = s[0] > 0 ? s[s.length - 1] / s[0] - 1 : 0;
+      if (spread > DETERMINISTIC_MAX_SPREAD) {
+        flags.push(
+          `not repeatable (replicates differ by ${
+            (spread * 100).toPrecision(2)
+          }%, ${label})`,
+        );
+      }
+    }
+  } else if (minP >= o.alpha) {
     flags.push(
       `too few replicates (${bs.length} vs ${hs.length}: smallest p ${
         minP.toPrecision(2)
@@ -276,9 +375,13 @@ function compareBench(
     seed: mixSeed(o.seed, b.key),
   });
   const p = mannWhitneyU(bs, hs).p;
+  // A deterministic metric's replicates repeat, so the band alone decides,
+  // unless they did not repeat (flagged above), when the test must speak too.
+  const significant = p < o.alpha ||
+    (deterministic && !flags.some((f) => f.startsWith("not repeatable")));
   let verdict: Verdict = "unchanged";
-  if (p < o.alpha && ci[0] > 1 + o.noise) verdict = "regressed";
-  else if (p < o.alpha && ci[1] < 1 - o.noise) verdict = "improved";
+  if (significant && ci[0] > 1 + o.noise) verdict = "regressed";
+  else if (significant && ci[1] < 1 - o.noise) verdict = "improved";
   return {
     ...identity(b),
     verdict,

@@ -11,7 +11,11 @@
  * @module
  */
 
-import type { Comparison, ComparisonRow } from "./compare.ts";
+import {
+  type Comparison,
+  type ComparisonRow,
+  DETERMINISTIC_METRICS,
+} from "./compare.ts";
 
 /** Every output format of {@linkcode formatComparison}. */
 export const COMPARISON_FORMATS = [
@@ -92,8 +96,21 @@ function formatP(p: number | undefined): string {
   return p < 0.0001 ? "<0.0001" : p.toFixed(4);
 }
 
-function cells(r: ComparisonRow): string[] {
-  return [
+function formatBytes(r: ComparisonRow): string {
+  if (r.bytesPerOp === undefined) return "";
+  const f = (x: number | undefined) =>
+    x === undefined ? "?" : String(Number(x.toPrecision(3)));
+  const [b, h] = r.bytesPerOp;
+  return b === h || b === undefined ? f(h) : `${f(b)} -> ${f(h)}`;
+}
+
+/** Whether any row carries allocation or tier, so the tables grow those two columns. */
+function hasProfile(c: Comparison): boolean {
+  return c.rows.some((r) => r.bytesPerOp !== undefined || r.tier !== undefined);
+}
+
+function cells(r: ComparisonRow, profile = false): string[] {
+  const out = [
     r.key,
     r.base === undefined ? "" : formatFigure(r.base, r.unit),
     r.head === undefined ? "" : formatFigure(r.head, r.unit),
@@ -104,9 +121,12 @@ function cells(r: ComparisonRow): string[] {
     formatP(r.pValue),
     r.verdict,
   ];
+  if (profile) out.push(formatBytes(r), r.tier ?? "");
+  return out;
 }
 
 const HEADER = ["bench", "base", "head", "change", "95% CI", "p", "verdict"];
+const PROFILE_HEADER = ["B/op", "tier"];
 
 /**
  * One line counting each verdict, e.g.
@@ -131,11 +151,26 @@ export function summarizeComparison(c: Comparison): string {
 }
 
 function falseAlarmLine(c: Comparison): string {
+  const pct = (n: number) => `+/-${Number((n * 100).toPrecision(3))}%`;
+  const band = c.noiseByMetric === undefined
+    ? `the noise band ${pct(c.noise)}`
+    : `its metric's noise band (${
+      Object.entries(c.noiseByMetric).map(([m, n]) => `${m} ${pct(n)}`).join(
+        ", ",
+      )
+    })`;
+  const deterministic = c.rows.some((r) => DETERMINISTIC_METRICS.has(r.metric));
   return `Expected false alarms: ${c.comparisons} comparisons x alpha ${c.alpha} = ${
     Number(c.expectedFalseAlarms.toPrecision(3))
-  }. A change counts when p < ${c.alpha} and its 95% CI lies outside the noise band +/-${
-    Number((c.noise * 100).toPrecision(3))
-  }%.`;
+  }. A change counts when p < ${c.alpha} and its 95% CI lies outside ${band}${
+    deterministic
+      ? "; instruction counts repeat, so for them the band alone decides"
+      : ""
+  }.${
+    hasProfile(c)
+      ? " B/op: bytes allocated per operation (base -> head when it changed); tier: the V8 tier the head's body ran in."
+      : ""
+  }`;
 }
 
 function flagLines(c: Comparison): string[] {
@@ -162,8 +197,10 @@ export function formatTerminal(
   c: Comparison,
   options: FormatOptions = {},
 ): string {
-  const rows = [HEADER, ...c.rows.map(cells)];
-  const widths = HEADER.map((_, i) =>
+  const profile = hasProfile(c);
+  const header = profile ? [...HEADER, ...PROFILE_HEADER] : HEADER;
+  const rows = [header, ...c.rows.map((r) => cells(r, profile))];
+  const widths = header.map((_, i) =>
     Math.max(...rows.map((r) => r[i].length))
   );
   const right = new Set([1, 2, 3, 5]);
@@ -206,10 +243,15 @@ export function formatMarkdown(
   c: Comparison,
   options: FormatOptions = {},
 ): string {
-  const head = `| ${HEADER.join(" | ")} |`;
-  const align = "| --- | ---: | ---: | ---: | --- | ---: | --- |";
+  const profile = hasProfile(c);
+  const head = `| ${
+    (profile ? [...HEADER, ...PROFILE_HEADER] : HEADER).join(" | ")
+  } |`;
+  const align = `| --- | ---: | ---: | ---: | --- | ---: | --- |${
+    profile ? " ---: | --- |" : ""
+  }`;
   const body = c.rows.map((r) => {
-    const cs = cells(r).map(escapeMarkdown);
+    const cs = cells(r, profile).map(escapeMarkdown);
     cs[0] = `\`${cs[0]}\``;
     if (r.verdict === "regressed" || r.verdict === "improved") {
       cs[6] = `**${cs[6]}**`;

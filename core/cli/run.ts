@@ -16,6 +16,19 @@ import {
   type RunProgress,
 } from "../track/runner.ts";
 import { coefficientOfVariation, median, sortSamples } from "../track/stats.ts";
+import { attachProfiles } from "../track/alloc.ts";
+import {
+  type CountProgress,
+  runInstructionCounts,
+  ValgrindUnavailableError,
+} from "../track/instructions.ts";
+import {
+  attachHwCounters,
+  describeHwCounters,
+  detectHwCounters,
+} from "../track/hw_counters.ts";
+import { listCases } from "../track/harness_process.ts";
+import { HarnessProcessError } from "../track/harness_process.ts";
 import { parseNumberFlag } from "./compare.ts";
 import {
   type Command,
@@ -58,6 +71,28 @@ export function formatProgress(p: RunProgress): string {
 }
 
 /**
+ * A progress line for one instruction count, e.g.
+ * `"count 2/3 tiny/sum x8: 9.25 instr/op 10.6s"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatCountProgress } from "./run.ts";
+ *
+ * assert.equal(formatCountProgress({ index: 2, total: 3, case: "tiny/sum x8", seconds: 10.61, instructionsPerOp: 9.25 }),
+ *   "count 2/3 tiny/sum x8: 9.25 instr/op 10.6s\n");
+ * ```
+ */
+export function formatCountProgress(p: CountProgress): string {
+  const figure = p.instructionsPerOp === undefined
+    ? "FAILED"
+    : `${Number(p.instructionsPerOp.toPrecision(6))} instr/op`;
+  return `count ${p.index}/${p.total} ${p.case}: ${figure} ${
+    p.seconds.toFixed(1)
+  }s\n`;
+}
+
+/**
  * A short per-bench summary of a result: median per op, spread, replicates.
  *
  * @example
@@ -76,10 +111,29 @@ export function formatProgress(p: RunProgress): string {
  * ```
  */
 export function summarizeResult(r: ResultFile): string {
-  const rows = [["bench", "median", "cv", "replicates"]];
+  const profile = r.benches.some((b) =>
+    b.extra?.bytesPerOp !== undefined || b.extra?.tier !== undefined
+  );
+  const rows = [[
+    "bench",
+    "median",
+    "cv",
+    "replicates",
+    ...(profile ? ["B/op", "tier"] : []),
+  ]];
+  const warnings: string[] = [];
   for (const b of r.benches) {
+    const extra = profile
+      ? [
+        b.extra?.bytesPerOp === undefined ? "" : String(b.extra.bytesPerOp),
+        String(b.extra?.tier ?? ""),
+      ]
+      : [];
+    if (typeof b.extra?.warning === "string") {
+      warnings.push(`${b.key}: ${b.extra.warning}`);
+    }
     if (b.failed !== undefined || b.replicates.length === 0) {
-      rows.push([b.key, "FAILED", "", String(b.replicates.length)]);
+      rows.push([b.key, "FAILED", "", String(b.replicates.length), ...extra]);
       continue;
     }
     const s = sortSamples(b.replicates);
@@ -88,15 +142,20 @@ export function summarizeResult(r: ResultFile): string {
       formatFigure(median(s), b.unit),
       `${(coefficientOfVariation(s) * 100).toFixed(1)}%`,
       String(s.length),
+      ...extra,
     ]);
   }
   const widths = rows[0].map((_, i) =>
     Math.max(...rows.map((r) => r[i].length))
   );
-  return rows.map((row) =>
-    row.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))
-      .join("  ")
-  ).join("\n") + "\n";
+  const table =
+    rows.map((row) =>
+      row.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))
+        .join("  ").trimEnd()
+    ).join("\n") + "\n";
+  return warnings.length === 0
+    ? table
+    : `${table}Warnings:\n${warnings.map((w) => `  ${w}\n`).join("")}`;
 }
 
 /**
@@ -129,52 +188,153 @@ export function reportFailures(
   return failed.length > 0;
 }
 
+/** The metrics `run --metric` measures. */
+export const RUN_METRICS = ["time", "instructions"] as const;
+
 /** `pmubench run`. */
 export const runCommand: Command = {
   name: "run",
-  summary: "run the bench suites as R fresh processes and write a result file",
+  summary:
+    "run the bench suites (time, or instruction counts under callgrind) and write a result file",
   help: `Usage: pmubench run [FILES...] [options]
 
-Run the bench suites (default: every bench/*_bench.ts) as R fresh
-'deno bench --json' processes, each one replicate: a bench's replicate is the
-per-operation mean of one process ('avg' per call divided by the case's
-opsPerCall). Writes one self-describing result file (Deno/V8/TypeScript
-versions, CPU, OS, git commit and dirty flag, flags, date, per bench the
-per-process figures) and prints a summary and the file's path. A progress line
-per process goes to standard error.
+Run the bench suites (default: every bench/*_bench.ts) and write one
+self-describing result file (Deno/V8/TypeScript versions, CPU, OS, git commit
+and dirty flag, flags, date, per bench the per-process figures); print a
+summary and the file's path. Progress lines go to standard error.
+
+--metric time (default): R fresh 'deno bench --json' processes, each one
+replicate: a bench's replicate is the per-operation mean of one process ('avg'
+per call divided by the case's opsPerCall). Then each case with a cases module
+(X_cases.ts beside X_bench.ts) is profiled once in a fresh harness process:
+bytes allocated per op (V8 heap statistics, no collection in the region), the
+V8 tier its body ran in, and warnings (measured deoptimized or interpreted,
+suspiciously close to the no-op reference).
+
+--metric instructions: each case under Valgrind's callgrind, twice, with N and
+2N calls of the same body in a fresh process each, warmed up to Turbofan
+before the counted region; the figure is (I(2N) - I(N)) / N / opsPerCall
+instructions per op (unit instr/op), so start-up, compilation and harness
+cancel. Counts repeat (two runs agree within 0.1%), so one replicate is the
+default; compare, record and check judge them with a 1% noise band. Needs
+valgrind (Debian: apt-get install valgrind). Hardware counters (cycles,
+instructions, branch misses per op) are added where perf can read them; where
+it cannot, one line says so.
 
 Options:
+  --metric M       time (default) or instructions
 ${RUN_FLAGS_HELP}
+                   (instructions: default 1; each replicate is a fresh N/2N pair)
+  --jobs J         instructions: cases counted at once (default 1; counts do not depend on load)
+  --valgrind CMD   instructions: the valgrind command (default: valgrind on PATH)
+  --perf CMD       instructions: the perf command for hardware counters (default: perf on PATH)
+  --no-profile     time: skip the allocation and tier profile
   --out FILE       where to write (default: .pmubench/results/<date>-<shortsha>.json
                    under the project directory)
   -h, --help       show this help
 
-Exit codes: 0 ok, 2 bad usage, a bench process that crashed, or a bench that failed.
+Exit codes: 0 ok, 2 bad usage, valgrind missing, a bench process that crashed,
+or a bench that failed.
 `,
   async run(args, io) {
     const { values, positionals } = parseFlags(args, {
       ...RUN_FLAGS,
       out: { type: "string" },
+      metric: { type: "string" },
+      jobs: { type: "string" },
+      valgrind: { type: "string" },
+      perf: { type: "string" },
+      "no-profile": { type: "boolean" },
     });
+    const metric = values.metric ?? "time";
+    if (!(RUN_METRICS as readonly string[]).includes(metric)) {
+      throw new UsageError(
+        `--metric must be one of ${
+          RUN_METRICS.join(", ")
+        }: current value is '${metric}'`,
+      );
+    }
+    const instructions = metric === "instructions";
+    for (const f of ["jobs", "valgrind", "perf"] as const) {
+      if (!instructions && values[f] !== undefined) {
+        throw new UsageError(
+          `--${f} applies only to --metric instructions: current metric is '${metric}'`,
+        );
+      }
+    }
     const repeat = parseNumberFlag("repeat", values.repeat, {
       min: 1,
       max: 1000,
       integer: true,
-    }) ?? DEFAULT_REPEAT;
+    }) ?? (instructions ? 1 : DEFAULT_REPEAT);
+    const jobs = parseNumberFlag("jobs", values.jobs, {
+      min: 1,
+      max: 64,
+      integer: true,
+    }) ?? 1;
     const cwd = await projectDir(values.cwd);
+    const files = positionals.length > 0 ? positionals : undefined;
     let result: ResultFile;
     try {
-      result = await runBenches(cwd, {
-        files: positionals.length > 0 ? positionals : undefined,
-        repeat,
-        filter: values.filter,
-        smoke: values.smoke === true,
-        label: "",
-        onProgress: (p) => io.stderr(formatProgress(p)),
-      });
+      if (instructions) {
+        result = await runInstructionCounts(cwd, {
+          files,
+          repeat,
+          jobs,
+          filter: values.filter,
+          valgrind: values.valgrind,
+          onProgress: (p) => io.stderr(formatCountProgress(p)),
+        });
+        const hw = await detectHwCounters(values.perf);
+        io.stderr(describeHwCounters(hw) + "\n");
+        result.flags.hwCounters = hw.available ? "perf stat" : hw.reason;
+        if (hw.available) {
+          const cases = await listCases(
+            cwd,
+            result.flags.files === null
+              ? []
+              : String(result.flags.files).split(","),
+            values.filter,
+          );
+          result = await attachHwCounters(result, cases, {
+            cwd,
+            perf: values.perf,
+          });
+        }
+      } else {
+        result = await runBenches(cwd, {
+          files,
+          repeat,
+          filter: values.filter,
+          smoke: values.smoke === true,
+          label: "",
+          onProgress: (p) => io.stderr(formatProgress(p)),
+        });
+        if (
+          values["no-profile"] !== true && values.smoke !== true &&
+          result.benches.length > 0
+        ) {
+          result = await attachProfiles(
+            result,
+            cwd,
+            String(result.flags.files ?? "").split(",").filter((f) => f !== ""),
+            {
+              cwd,
+              onProgress: (p) =>
+                io.stderr(`profile ${p.index}/${p.total} ${p.case}\n`),
+            },
+          );
+        }
+      }
     } catch (e) {
-      if (e instanceof BenchProcessError) {
+      if (
+        e instanceof BenchProcessError || e instanceof ValgrindUnavailableError
+      ) {
         io.stderr(`pmubench run: ${e.message}\n`);
+        return EXIT_USAGE;
+      }
+      if (e instanceof HarnessProcessError) {
+        io.stderr(`pmubench run: ${e.message.split("\n")[0]}\n`);
         return EXIT_USAGE;
       }
       throw e;

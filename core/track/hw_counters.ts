@@ -12,6 +12,7 @@
  * | {@linkcode detectHwCounters}, {@linkcode HwCounterStatus}, {@linkcode describeHwCounters} | are counters there, and one line saying so |
  * | {@linkcode parsePerfStat} | `perf stat -x,` output to figures |
  * | {@linkcode countCaseHw}, {@linkcode HwFigures} | one case's counters per operation |
+ * | {@linkcode attachHwCounters} | every bench of a result gets them in `extra` |
  * | {@linkcode HW_EVENTS} | the events read (user space only) |
  *
  * @module
@@ -20,6 +21,7 @@
 import { spawnHarness, type SpawnHarnessOptions } from "./harness_process.ts";
 import type { CaseRef } from "./harness_process.ts";
 import { COUNT_WARMUP_CALLS } from "./instructions.ts";
+import type { BenchResult, ResultFile } from "./result.ts";
 
 /** The events read; `:u` counts user space only (the harness waits in the kernel between regions). */
 export const HW_EVENTS: readonly string[] = Object.freeze([
@@ -255,4 +257,68 @@ export async function countCaseHw(
     hwInstructionsPerOp: perOp("instructions"),
     branchMissesPerOp: perOp("branch-misses"),
   };
+}
+
+/**
+ * Count hardware events for every successful bench of `result` that has a
+ * case in `cases` (matched by file, group and name), with the `N` the
+ * instruction counter used (`extra.calls`, else 1024), and return a new
+ * result whose benches carry `extra.cyclesPerOp`, `extra.hwInstructionsPerOp`
+ * and `extra.branchMissesPerOp`. Call it only when
+ * {@linkcode detectHwCounters} said the counters are available. A case whose
+ * count fails gets a warning instead.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { attachHwCounters } from "./hw_counters.ts";
+ * import type { ResultFile } from "./result.ts";
+ *
+ * const empty: ResultFile = { schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
+ *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
+ *   flags: {}, benches: [] };
+ * assert.equal((await attachHwCounters(empty, [])).benches.length, 0);
+ * ```
+ */
+export async function attachHwCounters(
+  result: ResultFile,
+  cases: readonly CaseRef[],
+  options: HwCountOptions = {},
+): Promise<ResultFile> {
+  const byKey = new Map(
+    cases.map((c) => [`${c.file}\u0000${c.case.group}\u0000${c.case.name}`, c]),
+  );
+  const benches: BenchResult[] = [];
+  for (const b of result.benches) {
+    const ref = byKey.get(`${b.file}\u0000${b.group}\u0000${b.name}`);
+    if (ref === undefined || b.failed !== undefined) {
+      benches.push(b);
+      continue;
+    }
+    const calls = typeof b.extra?.calls === "number" ? b.extra.calls : 1024;
+    try {
+      const f = await countCaseHw(ref, calls, options);
+      benches.push({
+        ...b,
+        extra: {
+          ...b.extra,
+          cyclesPerOp: round(f.cyclesPerOp),
+          hwInstructionsPerOp: round(f.hwInstructionsPerOp),
+          branchMissesPerOp: round(f.branchMissesPerOp),
+        },
+      });
+    } catch (e) {
+      if (options.signal?.aborted) throw e;
+      const why = e instanceof Error ? e.message : String(e);
+      const warning = typeof b.extra?.warning === "string"
+        ? `${b.extra.warning}; no hardware counters (${why})`
+        : `no hardware counters (${why})`;
+      benches.push({ ...b, extra: { ...b.extra, warning } });
+    }
+  }
+  return { ...result, benches };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
 }

@@ -34,6 +34,7 @@ import { logCommand } from "./cli/log.ts";
 import { checkCommand } from "./cli/check.ts";
 import { reportCommand } from "./cli/report.ts";
 import { replayCommand } from "./cli/replay.ts";
+import { matrixCommand } from "./cli/matrix.ts";
 
 /** Every command, in the order `--help` lists them. */
 export const commands: readonly Command[] = [
@@ -44,6 +45,7 @@ export const commands: readonly Command[] = [
   logCommand,
   checkCommand,
   reportCommand,
+  matrixCommand,
   replayCommand,
 ];
 

@@ -439,6 +439,8 @@ export interface InstructionRunOptions extends CountOptions {
   files?: string[];
   /** Only cases whose name matches (`deno bench --filter` rules). @default {undefined} */
   filter?: string;
+  /** Only cases this predicate accepts (after `filter`). @default {undefined} */
+  select?: (ref: CaseRef) => boolean;
   /** Replicates per case (each a fresh `N`/`2N` pair). @default {1} */
   repeat?: number;
   /** Cases measured at once (counts do not depend on load). @default {1} */
@@ -498,7 +500,9 @@ export async function runInstructionCounts(
       `Cannot count instructions as '${cwd}' has no bench/*_bench.ts files`,
     );
   }
-  const cases = await listCases(cwd, files, options.filter);
+  const cases = (await listCases(cwd, files, options.filter)).filter((c) =>
+    options.select?.(c) ?? true
+  );
   if (cases.length === 0) {
     throw new RangeError(
       options.filter === undefined

@@ -99,7 +99,7 @@ const PAGE = 4096;
 /**
  * Map one page, write {@linkcode CLIENT_REQUEST_CODE} into it, make it
  * executable (never writable and executable at once) and return a function
- * that issues requests through it.
+ * that issues requests through it. `platform` defaults to `Deno.build`.
  *
  * @throws {RangeError} when not on x86-64 Linux.
  * @throws {Deno.errors.NotCapable} without `--allow-ffi`.
@@ -115,10 +115,12 @@ const PAGE = 4096;
  * }
  * ```
  */
-export function openClientRequests(): ClientRequest {
-  if (Deno.build.os !== "linux" || Deno.build.arch !== "x86_64") {
+export function openClientRequests(
+  platform: { os: string; arch: string } = Deno.build,
+): ClientRequest {
+  if (platform.os !== "linux" || platform.arch !== "x86_64") {
     throw new RangeError(
-      `Cannot issue Valgrind client requests as they are written for x86-64 Linux: this is ${Deno.build.arch} ${Deno.build.os}`,
+      `Cannot issue Valgrind client requests as they are written for x86-64 Linux: this is ${platform.arch} ${platform.os}`,
     );
   }
   const libc = Deno.dlopen("libc.so.6", {

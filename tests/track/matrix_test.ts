@@ -165,7 +165,7 @@ Deno.test("buildMatrix() keeps references, allocation and tier beside the cells"
   assert.equal(m.skipped.length, 2);
   const text = formatMatrix(m, "terminal");
   assert.match(text, /\(loop only\)/);
-  assert.match(text, /Warnings:\n  op=a y: measured in maglev/);
+  assert.match(text, /Warnings:\n {2}op=a y: measured in maglev/);
   assert.match(text, /30 x3\.00 !/);
 });
 

@@ -6,8 +6,9 @@
  * | --- | --- |
  * | cost per transition against N, per mechanism and strategy | benches whose `axes` carry `N`, `mechanism`, `strategy` ({@linkcode transitionPanels}) |
  * | strategy comparison per operation | benches whose `axes` carry `op` and `strategy` ({@linkcode strategyPanels}) |
+ * | strategy matrix: operations x strategies (and x mechanisms), winners, crossovers | {@linkcode buildMatrix} over each metric of a result |
  * | each bench over commits | the runs of one branch in the history database ({@linkcode historyPanels}) |
- * | every bench as a table | all benches of each result |
+ * | every bench as a table, with bytes per op, tier and warnings | all benches of each result |
  *
  * Every point is the median of the process replicates with a
  * distribution-free interval of that median ({@linkcode medianInterval}).
@@ -16,6 +17,7 @@
  */
 
 import type { RecordedRun } from "./history.ts";
+import { buildMatrix, describeCrossover, type Matrix } from "./matrix.ts";
 import type { BenchResult, ResultFile } from "./result.ts";
 import {
   barChart,
@@ -348,6 +350,7 @@ export interface HistoryPanel {
  * ```ts
  * import { historyPanels } from "./report.ts";
  * import type { RecordedRun } from "./history.ts";
+import { buildMatrix, describeCrossover, type Matrix } from "./matrix.ts";
  *
  * const run = (id: number, replicates: number[]): RecordedRun => ({
  *   summary: { id, branch: "main", commit: `c${id}`, dirty: false, date: "2025-01-01T00:00:00.000Z",
@@ -491,6 +494,11 @@ table { border-collapse: collapse; margin: 6px 0; }
 td, th { border: 1px solid #ddd; padding: 2px 6px; text-align: left; vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 code { font-size: 12px; }
+td.win { background: #dcf5dc; font-weight: 600; }
+td.tie { background: #fff6d5; }
+.dim { color: #666; font-weight: normal; font-size: 11px; }
+.warn { color: #b00; font-weight: 700; cursor: help; }
+.matrix { overflow-x: auto; max-width: 100%; }
 `;
 
 type ColorOf = (strategy: string) => string;
@@ -608,6 +616,9 @@ function renderResult(
     out.push(`</div>`);
   }
 
+  out.push(`<h3>Strategy matrix</h3>`);
+  out.push(...matrixSections(r));
+
   out.push(
     `<details><summary>All ${r.benches.length} benches</summary>${
       benchTable(r.benches)
@@ -615,6 +626,113 @@ function renderResult(
   );
   out.push(`</section>`);
   return out.join("\n");
+}
+
+/**
+ * The matrices of a result: per metric, by strategy and (where benches
+ * carry it) by mechanism; a note where there is none.
+ */
+function matrixSections(r: ResultFile): string[] {
+  const metrics = [
+    ...new Set(
+      r.benches.filter((b) => b.failed === undefined && b.replicates.length > 0)
+        .map((b) => b.metric),
+    ),
+  ];
+  const out: string[] = [];
+  for (const metric of metrics) {
+    for (const columns of ["strategy", "mechanism"]) {
+      if (
+        !r.benches.some((b) =>
+          b.metric === metric && b.axes?.[columns] !== undefined
+        )
+      ) {
+        continue;
+      }
+      out.push(matrixTable(buildMatrix(r, { metric, columns })));
+    }
+  }
+  if (out.length === 0) {
+    out.push(
+      `<p class="note">No matrix: no bench has a strategy or mechanism axis.</p>`,
+    );
+  }
+  return out;
+}
+
+function matrixTable(m: Matrix): string {
+  const refs = [
+    ...new Set(m.rows.flatMap((row) => Object.keys(row.references))),
+  ]
+    .sort();
+  const head = [
+    "operation",
+    ...m.columns,
+    ...refs.map((x) => `(${x})`),
+    "winner",
+  ].map((h) => `<th>${escapeXml(h)}</th>`).join("");
+  const body = m.rows.map((row) => {
+    const cells = m.columns.map((c) => {
+      const cell = row.cells[c];
+      if (cell === undefined) return `<td></td>`;
+      const interval = cell.n > 1 && cell.lo !== cell.hi
+        ? ` <span class="dim">[${formatFigure(cell.lo)}\u2013${
+          formatFigure(cell.hi)
+        }]</span>`
+        : "";
+      const extra = [
+        cell.bytesPerOp === undefined ? "" : `${cell.bytesPerOp} B/op`,
+        cell.tier ?? "",
+      ].filter((x) => x !== "").join(", ");
+      const text = `${formatFigure(cell.median)}${interval} \u00d7${
+        cell.ratio.toFixed(2)
+      }${
+        extra === "" ? "" : `<br><span class="dim">${escapeXml(extra)}</span>`
+      }${
+        cell.warning === undefined
+          ? ""
+          : ` <span class="warn" title="${escapeXml(cell.warning)}">!</span>`
+      }`;
+      const cls = row.winner === c
+        ? "num win"
+        : row.tied.includes(c) && row.tied.length > 1
+        ? "num tie"
+        : "num";
+      return `<td class="${cls}" title="${escapeXml(cell.key)}">${text}</td>`;
+    }).join("");
+    const refCells = refs.map((x) =>
+      `<td class="num">${
+        row.references[x] === undefined
+          ? ""
+          : formatFigure(row.references[x].median)
+      }</td>`
+    ).join("");
+    const winner = row.winner ??
+      (Object.keys(row.cells).length > 1
+        ? `none (tied: ${row.tied.join(", ")})`
+        : "");
+    return `<tr><td>${escapeXml(row.label)}</td>${cells}${refCells}<td>${
+      escapeXml(winner)
+    }</td></tr>`;
+  }).join("");
+  const judged = m.deterministic
+    ? `each difference outside the ${
+      Number((m.noise * 100).toPrecision(3))
+    }% noise band (counts repeat)`
+    : `each difference with Mann-Whitney p &lt; ${m.alpha} and its 95% bootstrap interval outside the ${
+      Number((m.noise * 100).toPrecision(3))
+    }% noise band`;
+  const crossovers = m.crossovers.length === 0
+    ? `<p class="meta">Crossovers: none (no winner changes along a numeric axis).</p>`
+    : `<p class="meta">Crossovers:</p><ul>${
+      m.crossovers.map((c) => `<li>${escapeXml(describeCrossover(c))}</li>`)
+        .join("")
+    }</ul>`;
+  return `<div class="matrix"><p class="meta"><b>${escapeXml(m.metric)}</b> (${
+    escapeXml(m.unit)
+  }) by ${
+    escapeXml(m.columnAxis)
+  }: median, interval of the median, \u00d7 ratio to the row's best; a green cell wins its row (${judged}), a yellow one is tied with the best.</p><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${crossovers}</div>`;
 }
 
 function renderHistory(h: ReportHistory): string {
@@ -730,13 +848,18 @@ function benchTable(benches: readonly BenchResult[]): string {
     const axes = b.axes === undefined
       ? ""
       : Object.entries(b.axes).map(([k, v]) => `${k}=${v}`).join(" ");
+    const bytes = b.extra?.bytesPerOp === undefined
+      ? ""
+      : String(b.extra.bytesPerOp);
     return `<tr><td><code>${escapeXml(b.key)}</code></td><td>${
       escapeXml(b.metric)
-    }</td><td>${escapeXml(b.unit)}</td>${cells}<td>${
-      escapeXml(axes)
-    }</td></tr>`;
+    }</td><td>${escapeXml(b.unit)}</td>${cells}<td class="num">${
+      escapeXml(bytes)
+    }</td><td>${escapeXml(String(b.extra?.tier ?? ""))}</td><td>${
+      escapeXml(String(b.extra?.warning ?? ""))
+    }</td><td>${escapeXml(axes)}</td></tr>`;
   });
-  return `<table><thead><tr><th>bench</th><th>metric</th><th>unit</th><th>median</th><th>interval</th><th>n</th><th>axes</th></tr></thead><tbody>${
+  return `<table><thead><tr><th>bench</th><th>metric</th><th>unit</th><th>median</th><th>interval</th><th>n</th><th>B/op</th><th>tier</th><th>warning</th><th>axes</th></tr></thead><tbody>${
     rows.join("")
   }</tbody></table>`;
 }

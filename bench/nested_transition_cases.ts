@@ -27,14 +27,14 @@
  *
  * | N | vCPU | HO/GO | note |
  * | --- | --- | --- | --- |
+ * | 0 | `synthetic` with 0 counters | no | a vCPU without counters (as with `enable_pmu=0`): every bitmap empty, the early return is all there is |
  * | 4 | AMD `legacy` (K7 MSRs, version 1) | yes | |
  * | 6 | AMD `perfmonv2` | yes | the common AMD case |
  * | 8 | `synthetic`, 8 GP counters | yes | AMD semantics on Intel's GP count: not reachable in KVM |
  * | 11 | Intel `gp8` (8 GP + 3 fixed) | no | Intel has no HO/GO: k = 0 only, the early return is all the patch ever costs there |
  * | 16, 32, 64 | `synthetic` | yes | not reachable in KVM; shows how the bitmap paths scale |
  *
- * N = 0 (a vCPU without counters) is not modelled: `createVcpu` needs at
- * least one counter. Transitions go through `enterGuestMode` /
+ * Transitions go through `enterGuestMode` /
  * `leaveGuestMode` (what `nested_svm_vmrun()` / `nested_svm_vmexit()` call)
  * rather than `vcpu.vmrun()`, so the same path serves Intel, where the
  * model has no VMX emulation; their #UD checks are left out of every
@@ -118,10 +118,17 @@ const synthetic = (n: number): CounterSetup => ({
  * import assert from "node:assert/strict";
  * import { counterSetups } from "./nested_transition_cases.ts";
  *
- * assert.deepEqual(counterSetups.map((s) => s.n), [4, 6, 8, 11, 16, 32, 64]);
+ * assert.deepEqual(counterSetups.map((s) => s.n), [0, 4, 6, 8, 11, 16, 32, 64]);
  * ```
  */
 export const counterSetups: readonly CounterSetup[] = Object.freeze([
+  {
+    n: 0,
+    model: "no-counters",
+    config: { model: "synthetic", counters: 0 },
+    hostGuest: false,
+    synthetic: false,
+  },
   {
     n: 4,
     model: "amd-legacy",
@@ -416,7 +423,9 @@ export interface BuiltNestedCase {
 /** Something of the state every body touches, so the sink depends on it. */
 function stateDigest(vcpu: Vcpu): number {
   const pmu = vcpu.pmu;
-  return vcpu.requests ^ pmu.eventselHwLo[0] ^ pmu.fixedCtrCtrlHw;
+  // EFER keeps the digest non-zero on a vCPU without counters (N = 0).
+  return vcpu.requests ^ (pmu.eventselHwLo[0] ?? 0) ^ pmu.fixedCtrCtrlHw ^
+    vcpu.efer;
 }
 
 const PAIRS = TRANSITIONS_PER_CALL / 2;

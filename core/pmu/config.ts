@@ -9,12 +9,13 @@
  * | `perfmonv2` | amd | 6 | 0 | 2 | as extcore, plus `PERF_CNTR_GLOBAL_*` |
  * | `gp4` | intel | 4 | 3 | 2 | `0x186`.., counters `0xc1`.., fixed `0x309`.. |
  * | `gp8` | intel | 8 | 3 | 2 | as gp4 |
- * | `synthetic` | amd | `counters` (1..64) | 0 | 2 | F15H-like `0xc0010200` + 2n for n < counters |
+ * | `synthetic` | amd | `counters` (0..64) | 0 | 2 | F15H-like `0xc0010200` + 2n for n < counters |
  *
  * WARNING: `synthetic` is NOT reachable in KVM (AMD caps GP counters at 6);
  * it exists only to exercise bitmap scaling, with AMD semantics for every
  * counter, GP counters occupying bitmap indexes 0..counters-1 (also the
- * 32..63 half that Intel uses for fixed counters).
+ * 32..63 half that Intel uses for fixed counters). `counters: 0` is a vCPU
+ * with no counters at all: every PMU bitmap stays empty.
  *
  * @example
  * ```ts
@@ -70,7 +71,7 @@ export interface VcpuConfig {
   vendor: Vendor;
   /** PMU model. */
   model: PmuModelName;
-  /** Number of GP counters, only for model `synthetic` (1..64). */
+  /** Number of GP counters, only for model `synthetic` (0..64). */
   counters?: number;
   /** `kvm_vcpu_has_mediated_pmu()`: the vCPU uses the mediated PMU. */
   mediated: boolean;
@@ -192,7 +193,7 @@ function model(
  * @throws {RangeError} when a name is unknown (vendor, model, semantics,
  * mechanism, bitmap strategy), `model` and `vendor` disagree, `counters` is
  * given for a model other than `synthetic` or is not an integer in
- * [1, 64], or `guestSvm` is set for Intel.
+ * [0, 64], or `guestSvm` is set for Intel.
  *
  * @example
  * ```ts
@@ -269,9 +270,9 @@ export function validateVcpuConfig(
   }
   if (modelName === "synthetic") {
     const n = config.counters;
-    if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > 64) {
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 64) {
       throw new RangeError(
-        `Cannot create vCPU as 'counters' must be an integer in [1, 64] for model "synthetic": current value is ${
+        `Cannot create vCPU as 'counters' must be an integer in [0, 64] for model "synthetic": current value is ${
           describe(n)
         }`,
       );

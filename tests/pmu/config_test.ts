@@ -7,6 +7,8 @@ import {
   validateVcpuConfig,
   type VcpuConfig,
 } from "../../core/pmu/config.ts";
+import { EFER_SVME, MSR_EFER } from "../../core/pmu/constants.ts";
+import { createVcpu } from "../../core/pmu/vcpu.ts";
 
 Deno.test("validateVcpuConfig() fills in defaults by vendor", () => {
   assert.deepEqual(validateVcpuConfig({}), {
@@ -98,13 +100,13 @@ Deno.test("validateVcpuConfig() rejects bad configs, naming the value", async (t
       "synthetic without counters",
       { model: "synthetic" },
       RangeError,
-      /'counters' must be an integer in \[1, 64\]/,
+      /'counters' must be an integer in \[0, 64\]/,
     ],
     [
-      "synthetic with 0 counters",
-      { model: "synthetic", counters: 0 },
+      "synthetic with -1 counters",
+      { model: "synthetic", counters: -1 },
       RangeError,
-      /current value is 0/,
+      /current value is -1/,
     ],
     [
       "synthetic with 65 counters",
@@ -251,4 +253,16 @@ Deno.test("overrideVcpuConfig() lets overrides win and drops base fields they co
     overrideVcpuConfig(base, { model: "gp4" });
     assert.deepEqual(base, amdLine);
   });
+});
+
+Deno.test("validateVcpuConfig() accepts a synthetic vCPU with 0 counters, whose bitmaps stay empty", () => {
+  const vcpu = createVcpu({ model: "synthetic", counters: 0 });
+  assert.equal(vcpu.wrmsr(MSR_EFER, BigInt(EFER_SVME)).ok, true);
+  assert.equal(vcpu.vmrun().ok, true);
+  vcpu.entry();
+  const s = vcpu.entryState();
+  assert.equal(s.tracked, 0n);
+  assert.equal(s.reprogramPmi, 0n);
+  assert.equal(s.counting, 0n);
+  assert.deepEqual(s.eventselHw, []);
 });

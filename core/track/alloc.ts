@@ -17,14 +17,14 @@
  * it and V8's used heap size grows by the bytes allocated: every object at
  * its allocated size, plus the filler V8 leaves at the end of each 256 KB
  * young-generation page an object did not fit into (a few hundred bytes a
- * page, well under 1% of a region that spans pages). Three regions of
- * `n`, `2n` and `3n` calls give two differences, `d1 = growth(2n) -
- * growth(n)` and `d2 = growth(3n) - growth(2n)`, each the cost of `n`
+ * page, well under 1% of a region that spans pages). Regions of `n`,
+ * `2n`, `3n` and `4n` calls give three differences, each the cost of `n`
  * calls with the constant costs of a region (the heap reads themselves)
- * cancelled; the figure is their mean over `n * opsPerCall` operations.
- * When they differ by more than {@linkcode ALLOCATION_TOLERANCE} (a
- * collection or a compilation ran inside a region) the figure is marked
- * inexact.
+ * cancelled; the figure is their median over `n * opsPerCall` operations.
+ * One difference may stray (a one-off compilation inside one region); when
+ * two or more differ from the median by more than
+ * {@linkcode ALLOCATION_TOLERANCE} (collections or compilations inside the
+ * regions) the figure is marked inexact.
  *
  * @module
  */
@@ -47,7 +47,7 @@ import { type Tier, tierWarning } from "./v8_status.ts";
 export const ALLOCATION_GRANULARITY =
   "V8 used heap bytes over regions with no collection (every allocated byte, plus page-end filler: under 1%), divided by calls x opsPerCall";
 
-/** The two region differences of a profile must agree within this fraction (plus 64 bytes) for the figure to count as exact. */
+/** A profile's region differences must agree with their median within this fraction (plus 64 bytes) for the figure to count as exact. */
 export const ALLOCATION_TOLERANCE = 0.01;
 
 /** Warm-up calls the profile asks for (the harness goes on while the body is not optimized). */
@@ -64,7 +64,7 @@ export const NEAR_NOOP_NS_PER_OP = 0.25;
 export interface CaseProfile {
   /** Bytes allocated per operation. */
   bytesPerOp: number;
-  /** Whether the two region differences agreed within {@linkcode ALLOCATION_TOLERANCE} (else a collection or compilation ran inside a region). */
+  /** Whether all region differences but at most one agreed within {@linkcode ALLOCATION_TOLERANCE} (else collections or compilations ran inside the regions). */
   bytesExact: boolean;
   /** The body's tier before and after the measured regions. */
   tierBefore: Tier;
@@ -95,29 +95,38 @@ export interface CaseProfile {
  *
  * const p = profileFromReport({ case: "g/f x2", opsPerCall: 2, calls: 100, warmup: 2000,
  *   tierBefore: "turbofan", tierAfter: "turbofan", driverTier: "turbofan",
- *   heapGrowth: [3416, 6616, 9816], nsPerCall: 10, noopNsPerCall: 1, sink: 0 });
+ *   heapGrowth: [3416, 6616, 9816, 13016], nsPerCall: 10, noopNsPerCall: 1, sink: 0 });
  * assert.equal(p.bytesPerOp, 16); // 3200 bytes more per 100 calls, 2 ops a call
  * assert.equal(p.bytesExact, true);
  * ```
  */
 export function profileFromReport(r: HarnessReport): CaseProfile {
   if (
-    r.heapGrowth.length !== 3 || r.nsPerCall === undefined ||
+    r.heapGrowth.length < 3 || r.nsPerCall === undefined ||
     r.noopNsPerCall === undefined
   ) {
     throw new RangeError(
       `Cannot read a profile from the harness report of '${r.case}' as it is not from profile mode: it has ${r.heapGrowth.length} heap growth(s)`,
     );
   }
-  const [g1, g2, g3] = r.heapGrowth;
-  const d1 = g2 - g1;
-  const d2 = g3 - g2;
+  const diffs: number[] = [];
+  for (let i = 1; i < r.heapGrowth.length; i++) {
+    diffs.push(r.heapGrowth[i] - r.heapGrowth[i - 1]);
+  }
+  const sorted = [...diffs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1
+    ? sorted[mid]
+    : (sorted[mid - 1] + sorted[mid]) / 2;
+  // Small absolute wobble (a heap read landing on a different boundary)
+  // is not a collection: allow 64 bytes besides the relative tolerance.
+  const agrees = (d: number) =>
+    Math.abs(d - median) <=
+      ALLOCATION_TOLERANCE * Math.max(Math.abs(d), Math.abs(median)) + 64;
   return {
-    bytesPerOp: Math.max(0, (d1 + d2) / 2) / r.calls / r.opsPerCall,
-    // Small absolute wobble (a heap read landing on a different boundary)
-    // is not a collection: allow 64 bytes besides the relative tolerance.
-    bytesExact: Math.abs(d2 - d1) <=
-      ALLOCATION_TOLERANCE * Math.max(Math.abs(d1), Math.abs(d2)) + 64,
+    bytesPerOp: Math.max(0, median) / r.calls / r.opsPerCall,
+    // One odd region (a one-off compilation of harness code, say) is outvoted.
+    bytesExact: diffs.filter(agrees).length >= Math.max(2, diffs.length - 1),
     tierBefore: r.tierBefore,
     tierAfter: r.tierAfter,
     driverTier: r.driverTier,

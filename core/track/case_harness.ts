@@ -27,13 +27,15 @@
  *    The driver loop itself is harness code and is compiled with Turbofan
  *    explicitly, so its overhead per call is the same small figure for
  *    every case (the no-op reference measures it).
- * 4. Collect garbage (`gc()`), so every process enters the measured region
- *    with the same heap, and read the heap's used bytes.
+ * 4. Collect garbage (`gc()`) once more and call the body a chunk more
+ *    (the first collection leaves one-off work behind), then collect again,
+ *    so every process enters the measured region with the same heap, and
+ *    read the heap's used bytes.
  * 5. `count` mode: switch callgrind's instrumentation on, zero its counters,
  *    call the body `calls` times, dump the counters, switch it off (client
  *    requests, {@linkcode ./callgrind_request.ts}; no-ops outside Valgrind).
- *    `profile` mode: run regions of `calls`, `2 * calls` and `3 * calls`
- *    calls, each after a `gc()`, timing them coarsely, then time the no-op
+ *    `profile` mode: run regions of `n`, `2n`, `3n` and `4n` calls
+ *    ({@linkcode PROFILE_REGIONS}), each after a `gc()`, timing them coarsely, then time the no-op
  *    reference through its own driver.
  * 6. Read the heap's used bytes and both tiers again, and print the report.
  *
@@ -105,7 +107,7 @@ export interface HarnessArgs {
   warmup: number;
   /**
    * `"count"`: one region of `calls` calls (run under callgrind or perf).
-   * `"profile"`: regions of `n`, `2n` and `3n` calls in this one process,
+   * `"profile"`: regions of `n`, `2n`, `3n` and `4n` calls in this one process,
    * for bytes per call without any outside counter, where `n` starts at
    * `calls` and doubles until a region takes {@linkcode PROFILE_REGION_NS}.
    */
@@ -136,8 +138,8 @@ export interface HarnessReport {
   driverTier: Tier;
   /**
    * Growth of the heap's used bytes over each region (`count`: one entry;
-   * `profile`: `calls`, `2 * calls`, `3 * calls`). A negative step means a
-   * collection ran inside the region.
+   * `profile`: one per {@linkcode PROFILE_REGIONS} multiple of `calls`). A
+   * negative step means a collection ran inside the region.
    */
   heapGrowth: number[];
   /** Nanoseconds per call in the profile regions (coarse, for the no-op warning only); absent in `count` mode. */
@@ -290,6 +292,10 @@ export function readHarnessReport(stdout: string): HarnessReport {
 
 /** Warm-up calls are made in chunks of this many, through the driver; the body's tier is read after each. */
 export const WARMUP_CHUNK = 100;
+/** Profile mode's regions, in multiples of its `n` calls. */
+export const PROFILE_REGIONS: readonly number[] = Object.freeze([1, 2, 3, 4]);
+const regionCalls = PROFILE_REGIONS.reduce((a, b) => a + b, 0);
+
 /** Profile mode doubles its region's calls until one region takes this long (1 ms). */
 export const PROFILE_REGION_NS = 1e6;
 /** ... or until it reaches this many calls. */
@@ -406,7 +412,12 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
   }
   natives.optimizeFunctionOnNextCall(driveCase);
   driveCase(body, 1);
-  warmed += 1;
+  // The first collection leaves one-off work for the calls after it
+  // (observed: about 1.5 KB allocated once); let warm-up calls absorb it
+  // rather than the first measured region.
+  gc();
+  driveCase(body, WARMUP_CHUNK);
+  warmed += 1 + WARMUP_CHUNK;
   const usedBytes = () => readUsedHeapBytes();
   let report: HarnessReport;
   if (args.mode === "count") {
@@ -457,7 +468,9 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
     const tierBefore = tierOf(body);
     const growth: number[] = [];
     let ns = 0;
-    for (const k of [1, 2, 3]) {
+    // Warm the heap read itself: its own tier-up allocates code once.
+    for (let i = 0; i < 100; i++) usedBytes();
+    for (const k of PROFILE_REGIONS) {
       gc();
       const h0 = usedBytes();
       const t0 = performance.now();
@@ -473,8 +486,8 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
     natives.optimizeFunctionOnNextCall(driveNoop);
     driveNoop(NOOP_CASE.body, 1);
     const t0 = performance.now();
-    driveNoop(NOOP_CASE.body, 6 * calls);
-    const noopNs = (performance.now() - t0) * 1e6 / (6 * calls);
+    driveNoop(NOOP_CASE.body, regionCalls * calls);
+    const noopNs = (performance.now() - t0) * 1e6 / (regionCalls * calls);
     report = {
       ...identity,
       warmup: warmed,
@@ -482,7 +495,7 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
       tierAfter,
       driverTier,
       heapGrowth: growth,
-      nsPerCall: ns / (6 * calls),
+      nsPerCall: ns / (regionCalls * calls),
       noopNsPerCall: noopNs,
       sink: sinkDigest(),
     };

@@ -214,7 +214,7 @@ Deno.test("spawnHarness() runs a case in a fresh process and reports failures", 
     });
     assert.equal(report.case, "tiny/sum x8");
     assert.equal(report.opsPerCall, 8);
-    assert.equal(report.heapGrowth.length, 3);
+    assert.equal(report.heapGrowth.length, 4);
     assert(report.warmup >= 200);
     assert(report.calls >= 16);
     assert.equal(report.driverTier, "turbofan");

@@ -63,7 +63,10 @@ external assets) with, for each RESULT file:
     whose axes carry N, mechanism and strategy), with 95% intervals;
   - strategy comparison per operation (benches whose axes carry op and
     strategy);
-  - a table of every bench;
+  - the strategy matrix (operations x strategies, and x mechanisms where
+    benches carry one): cost, interval, ratio to the row's best, significant
+    winners and crossovers, with bytes per op and tier per cell;
+  - a table of every bench, with bytes per op, tier and warnings;
 and, from the history database, each bench's median over the recorded
 commits of one branch.
 

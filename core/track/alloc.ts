@@ -18,19 +18,20 @@
  * its allocated size, plus the filler V8 leaves at the end of each 256 KB
  * young-generation page an object did not fit into (a few hundred bytes a
  * page, well under 1% of a region that spans pages). Regions of `n`,
- * `2n`, `3n` and `4n` calls give three differences, each the cost of `n`
- * calls with the constant costs of a region (the heap reads themselves)
- * cancelled; the figure is their median over `n * opsPerCall` operations.
- * One difference may stray (a one-off compilation inside one region); when
- * two or more differ from the median by more than
- * {@linkcode ALLOCATION_TOLERANCE} (collections or compilations inside the
- * regions) the figure is marked inexact.
+ * `2n`, `3n` and `4n` calls lie on a line `c + k * slope`, where `c` is the
+ * constant cost of a region (the heap reads themselves) and `slope` the
+ * bytes of `n` calls; the slope is estimated robustly (Siegel's
+ * repeated median of the pairwise slopes) and divided by `n * opsPerCall`. One
+ * region may stray (a one-off allocation of about 1.5 KB shows up now and
+ * then); when two or more lie off the line by more than
+ * {@linkcode ALLOCATION_TOLERANCE} (collections inside the regions) the
+ * figure is marked inexact.
  *
  * @module
  */
 
 import type { BenchResult, ResultFile } from "./result.ts";
-import type { HarnessReport } from "./case_harness.ts";
+import { type HarnessReport, PROFILE_REGIONS } from "./case_harness.ts";
 import {
   type CaseRef,
   listCases,
@@ -47,7 +48,7 @@ import { type Tier, tierWarning } from "./v8_status.ts";
 export const ALLOCATION_GRANULARITY =
   "V8 used heap bytes over regions with no collection (every allocated byte, plus page-end filler: under 1%), divided by calls x opsPerCall";
 
-/** A profile's region differences must agree with their median within this fraction (plus 64 bytes) for the figure to count as exact. */
+/** A profile's regions must lie on the fitted line within this fraction of their allocation (plus 64 bytes) for the figure to count as exact. */
 export const ALLOCATION_TOLERANCE = 0.01;
 
 /** Warm-up calls the profile asks for (the harness goes on while the body is not optimized). */
@@ -64,7 +65,7 @@ export const NEAR_NOOP_NS_PER_OP = 0.25;
 export interface CaseProfile {
   /** Bytes allocated per operation. */
   bytesPerOp: number;
-  /** Whether all region differences but at most one agreed within {@linkcode ALLOCATION_TOLERANCE} (else collections or compilations ran inside the regions). */
+  /** Whether all regions but at most one lie on the fitted line within {@linkcode ALLOCATION_TOLERANCE} (else collections ran inside the regions). */
   bytesExact: boolean;
   /** The body's tier before and after the measured regions. */
   tierBefore: Tier;
@@ -109,24 +110,30 @@ export function profileFromReport(r: HarnessReport): CaseProfile {
       `Cannot read a profile from the harness report of '${r.case}' as it is not from profile mode: it has ${r.heapGrowth.length} heap growth(s)`,
     );
   }
-  const diffs: number[] = [];
-  for (let i = 1; i < r.heapGrowth.length; i++) {
-    diffs.push(r.heapGrowth[i] - r.heapGrowth[i - 1]);
-  }
-  const sorted = [...diffs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 === 1
-    ? sorted[mid]
-    : (sorted[mid - 1] + sorted[mid]) / 2;
+  // Region i ran PROFILE_REGIONS[i] * calls calls: growth = c + k * slope.
+  // Siegel's repeated median of the pairwise slopes ignores one odd region.
+  const k = r.heapGrowth.map((_, i) => PROFILE_REGIONS[i] ?? i + 1);
+  const slope = medianOf(
+    r.heapGrowth.map((gi, i) =>
+      medianOf(
+        r.heapGrowth.flatMap((gj, j) =>
+          j === i ? [] : [(gj - gi) / (k[j] - k[i])]
+        ),
+      )
+    ),
+  );
+  const intercept = medianOf(r.heapGrowth.map((g, i) => g - k[i] * slope));
   // Small absolute wobble (a heap read landing on a different boundary)
   // is not a collection: allow 64 bytes besides the relative tolerance.
-  const agrees = (d: number) =>
-    Math.abs(d - median) <=
-      ALLOCATION_TOLERANCE * Math.max(Math.abs(d), Math.abs(median)) + 64;
+  const fits =
+    r.heapGrowth.filter((g, i) =>
+      Math.abs(g - (intercept + k[i] * slope)) <=
+        ALLOCATION_TOLERANCE * Math.abs(k[i] * slope) + 64
+    ).length;
   return {
-    bytesPerOp: Math.max(0, median) / r.calls / r.opsPerCall,
-    // One odd region (a one-off compilation of harness code, say) is outvoted.
-    bytesExact: diffs.filter(agrees).length >= Math.max(2, diffs.length - 1),
+    bytesPerOp: Math.max(0, slope) / r.calls / r.opsPerCall,
+    // One odd region (a one-off allocation inside it) is outvoted.
+    bytesExact: fits >= Math.max(3, r.heapGrowth.length - 1),
     tierBefore: r.tierBefore,
     tierAfter: r.tierAfter,
     driverTier: r.driverTier,
@@ -348,6 +355,12 @@ export async function attachProfiles(
     flags: { ...result.flags, allocation: ALLOCATION_GRANULARITY },
     benches,
   };
+}
+
+function medianOf(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Bytes per op to 4 decimals: finer than any byte count over thousands of ops can mean. */

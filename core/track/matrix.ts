@@ -76,7 +76,7 @@ export interface MatrixRow {
   winner?: string;
   /** Columns not significantly worse than the best (including it). */
   tied: string[];
-  /** Reference benches of the row (axis {@linkcode REFERENCE_AXIS}, e.g. the loop alone), by name. */
+  /** Reference benches of the row (axis {@linkcode REFERENCE_AXIS}, e.g. the loop alone) whose other axes all agree with the row's, by name. */
   references: Record<string, MatrixCell>;
 }
 
@@ -248,12 +248,19 @@ export function buildMatrix(
   for (const b of ofMetric) {
     if (b.axes?.[columnAxis] !== undefined) continue;
     const ref = b.axes?.[REFERENCE_AXIS];
-    const row = rows.get(rowKey(rowAxesOf(b)));
-    if (ref === undefined || row === undefined) {
+    // A reference belongs to every row that sits where it does: the same
+    // row, or rows with more axes that agree on all of its (the no-op of a
+    // transition group has N but no k or mechanism).
+    const axes = rowAxesOf(b);
+    const exact = rows.get(rowKey(axes));
+    const owners = exact !== undefined ? [exact] : [...rows.values()].filter((
+      row,
+    ) => Object.entries(axes).every(([k, v]) => row.axes[k] === v));
+    if (ref === undefined || owners.length === 0) {
       skipped.push(b.key);
       continue;
     }
-    row.references[String(ref)] = cellOf(b, NaN);
+    for (const row of owners) row.references[String(ref)] = cellOf(b, NaN);
   }
   const resamples = options.resamples ?? 2000;
   for (const id of order) {

@@ -156,10 +156,17 @@ Deno.test("buildMatrix() keeps references, allocation and tier beside the cells"
     }),
     bench({ op: "a", reference: "loop only" }, [2]),
     bench({ op: "zzz", reference: "no row" }, [2]),
+    bench({ op: "b", bits: 1, strategy: "x" }, [5]),
+    bench({ op: "b", bits: 2, strategy: "x" }, [6]),
+    bench({ op: "b", reference: "no-op" }, [1]),
     { ...bench({ op: "a", strategy: "z" }, []), failed: "boom" },
   ]));
-  const [row] = m.rows;
+  const [row, b1, b2] = m.rows;
   assert.equal(row.references["loop only"].median, 2);
+  // A reference with fewer axes belongs to every row that agrees with it.
+  assert.equal(b1.references["no-op"].median, 1);
+  assert.equal(b2.references["no-op"].median, 1);
+  assert.equal(row.references["no-op"], undefined);
   assert.equal(row.cells.y.bytesPerOp, 16);
   assert.equal(row.cells.y.tier, "maglev");
   assert.equal(m.skipped.length, 2);

@@ -326,7 +326,9 @@ export async function attachProfiles(
         },
       };
     }
-    const nearNoop = b.metric === "time" && b.replicates.length > 0;
+    // A reference case (axis "reference") is meant to be close to nothing.
+    const nearNoop = b.metric === "time" && b.replicates.length > 0 &&
+      b.axes?.reference === undefined;
     const warnings = figureWarnings({
       tierBefore: p.tierBefore,
       tierAfter: p.tierAfter,

@@ -32,8 +32,9 @@
  * concurrent compiler or GC: tier-up happens at the same call every run),
  * no collection falls inside the region (a 64 MB young generation, and `N`
  * bounded by the bytes the body allocates), and seeds are fixed. Measured
- * here, two runs of the same case agree to the instruction or within a
- * handful of instructions.
+ * on Deno 2.9.6 / V8 15.0 under Valgrind 3.19: two runs of the same case
+ * agree to the instruction or within a handful of instructions per region
+ * (24 bitmap cases run twice: largest difference 0.00003% per operation).
  *
  * The code measured is what the JIT really runs: the body is warmed up to
  * Turbofan by V8's own heuristics before the region (not with the

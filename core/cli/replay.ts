@@ -90,7 +90,7 @@ Options:
   --vendor V                   amd | intel
   --model M                    legacy | extcore | perfmonv2 (AMD), gp4 | gp8 (Intel),
                                synthetic (AMD, not reachable in KVM; needs --counters)
-  --counters N                 GP counters of model synthetic (1..64)
+  --counters N                 GP counters of model synthetic (0..64)
   --mediated, --no-mediated    mediated PMU (default on)
   --guest-svm, --no-guest-svm  guest CPUID has SVM (default on for AMD)
   --semantics S                ${semanticsNames.join(" | ")}

@@ -6,6 +6,7 @@ import {
 import { formatComparison } from "../../core/track/compare_format.ts";
 import { checkResult } from "../../core/track/check.ts";
 import type { BenchResult, ResultFile } from "../../core/track/result.ts";
+import { resultOf } from "./_result_helpers.ts";
 
 function bench(
   metric: string,
@@ -26,26 +27,7 @@ function bench(
   };
 }
 
-function result(...benches: BenchResult[]): ResultFile {
-  return {
-    schema: "pmubench-result/1",
-    date: "2025-01-01T00:00:00.000Z",
-    env: {
-      deno: "2.9.6",
-      v8: "",
-      typescript: "",
-      cpu: "",
-      cores: 2,
-      os: "linux",
-      arch: "x86_64",
-      commit: null,
-      dirty: null,
-      branch: null,
-    },
-    flags: {},
-    benches,
-  };
-}
+const result = (...benches: BenchResult[]): ResultFile => resultOf(benches);
 
 Deno.test("compareResults() judges instruction counts by their 1% band, with one replicate a side", async (t) => {
   await t.step("the defaults: time 3%, instructions 1%", () => {

@@ -4,12 +4,9 @@ import {
   DEFAULT_ALPHA,
   HIGH_SPREAD_CV,
 } from "../../core/track/compare.ts";
-import {
-  type BenchResult,
-  readResultFile,
-  type ResultFile,
-} from "../../core/track/result.ts";
+import { type BenchResult, readResultFile } from "../../core/track/result.ts";
 import { createRng } from "../../core/track/stats.ts";
+import { resultOf } from "./_result_helpers.ts";
 
 const testdata = new URL("../testdata/track/", import.meta.url).pathname;
 
@@ -32,26 +29,7 @@ function bench(
   };
 }
 
-function result(benches: BenchResult[]): ResultFile {
-  return {
-    schema: "pmubench-result/1",
-    date: "2025-01-01T00:00:00.000Z",
-    env: {
-      deno: "2.9.6",
-      v8: "",
-      typescript: "",
-      cpu: "",
-      cores: 2,
-      os: "linux",
-      arch: "x86_64",
-      commit: null,
-      dirty: null,
-      branch: null,
-    },
-    flags: {},
-    benches,
-  };
-}
+const result = resultOf;
 
 /** Log-normal replicates: median `center`, multiplicative spread about `cv`. */
 function draw(

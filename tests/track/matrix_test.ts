@@ -4,7 +4,8 @@ import {
   describeCrossover,
   formatMatrix,
 } from "../../core/track/matrix.ts";
-import type { BenchResult, ResultFile } from "../../core/track/result.ts";
+import type { BenchResult } from "../../core/track/result.ts";
+import { resultOf } from "./_result_helpers.ts";
 
 type Axes = Record<string, string | number | boolean>;
 
@@ -34,26 +35,7 @@ function bench(
   };
 }
 
-function result(benches: BenchResult[]): ResultFile {
-  return {
-    schema: "pmubench-result/1",
-    date: "2025-01-01T00:00:00.000Z",
-    env: {
-      deno: "2.9.6",
-      v8: "",
-      typescript: "",
-      cpu: "",
-      cores: 2,
-      os: "linux",
-      arch: "x86_64",
-      commit: null,
-      dirty: null,
-      branch: null,
-    },
-    flags: {},
-    benches,
-  };
-}
+const result = resultOf;
 
 Deno.test("buildMatrix() marks winners only when significant", async (t) => {
   await t.step(

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { renderReport } from "../../core/track/report.ts";
-import type { BenchResult, ResultFile } from "../../core/track/result.ts";
+import type { BenchResult } from "../../core/track/result.ts";
+import { resultOf } from "./_result_helpers.ts";
 
 function bench(
   strategy: string,
@@ -23,26 +24,7 @@ function bench(
   };
 }
 
-function result(benches: BenchResult[]): ResultFile {
-  return {
-    schema: "pmubench-result/1",
-    date: "2025-01-01T00:00:00.000Z",
-    env: {
-      deno: "2.9.6",
-      v8: "",
-      typescript: "",
-      cpu: "",
-      cores: 2,
-      os: "linux",
-      arch: "x86_64",
-      commit: null,
-      dirty: null,
-      branch: null,
-    },
-    flags: {},
-    benches,
-  };
-}
+const result = resultOf;
 
 Deno.test("renderReport() has a strategy matrix section with winners, crossovers, allocation and tier", () => {
   const html = renderReport({

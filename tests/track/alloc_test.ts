@@ -8,7 +8,7 @@ import {
 } from "../../core/track/alloc.ts";
 import type { HarnessReport } from "../../core/track/case_harness.ts";
 import { listCases } from "../../core/track/harness_process.ts";
-import type { ResultFile } from "../../core/track/result.ts";
+import { resultOf } from "./_result_helpers.ts";
 
 const testdata = new URL("../testdata/track/", import.meta.url).pathname;
 
@@ -162,24 +162,10 @@ Deno.test("attachProfiles() puts bytes, tier and warnings beside each figure", a
       opsPerCall: name === "sum x8" ? 8 : 1,
       replicates: [1, 2],
     });
-    const result: ResultFile = {
-      schema: "pmubench-result/1",
-      date: "2025-01-01T00:00:00.000Z",
-      env: {
-        deno: "2.9.6",
-        v8: "",
-        typescript: "",
-        cpu: "",
-        cores: 2,
-        os: "linux",
-        arch: "x86_64",
-        commit: null,
-        dirty: null,
-        branch: null,
-      },
-      flags: {},
-      benches: [bench("sum x8"), bench("not in the cases module")],
-    };
+    const result = resultOf([
+      bench("sum x8"),
+      bench("not in the cases module"),
+    ]);
     const r = await attachProfiles(result, dir, ["bench/tiny_bench.ts"], {
       cwd: dir,
     });

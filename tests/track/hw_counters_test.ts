@@ -7,7 +7,7 @@ import {
   parsePerfStat,
 } from "../../core/track/hw_counters.ts";
 import { listCases } from "../../core/track/harness_process.ts";
-import type { ResultFile } from "../../core/track/result.ts";
+import { resultOf } from "./_result_helpers.ts";
 
 const testdata = new URL("../testdata/track/", import.meta.url).pathname;
 
@@ -111,35 +111,18 @@ Deno.test("countCaseHw() and attachHwCounters() never invent figures", async (t)
     await t.step(
       "a failing count becomes a warning, the figure stays, no counter fields appear",
       async () => {
-        const result: ResultFile = {
-          schema: "pmubench-result/1",
-          date: "2025-01-01T00:00:00.000Z",
-          env: {
-            deno: "2.9.6",
-            v8: "",
-            typescript: "",
-            cpu: "",
-            cores: 2,
-            os: "linux",
-            arch: "x86_64",
-            commit: null,
-            dirty: null,
-            branch: null,
-          },
-          flags: {},
-          benches: [{
-            key: "tiny_bench.ts::tiny::sum x8",
-            file: "tiny_bench.ts",
-            group: "tiny",
-            name: "sum x8",
-            baseline: true,
-            metric: "instructions",
-            unit: "instr/op",
-            opsPerCall: 8,
-            replicates: [9.25],
-            extra: { calls: 16, warning: "earlier" },
-          }],
-        };
+        const result = resultOf([{
+          key: "tiny_bench.ts::tiny::sum x8",
+          file: "tiny_bench.ts",
+          group: "tiny",
+          name: "sum x8",
+          baseline: true,
+          metric: "instructions",
+          unit: "instr/op",
+          opsPerCall: 8,
+          replicates: [9.25],
+          extra: { calls: 16, warning: "earlier" },
+        }]);
         const r = await attachHwCounters(result, cases, {
           cwd: dir,
           perf: "/nonexistent/perf",

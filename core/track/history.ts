@@ -295,7 +295,7 @@ export function openHistory(
     throw classify(e, path, busyTimeoutMs, "open");
   }
   try {
-    prepareSchema(db, path, create);
+    prepareSchema(db, path, { create, busyTimeoutMs });
   } catch (e) {
     db.close();
     throw e instanceof HistoryError
@@ -674,14 +674,13 @@ export class History {
   }
 }
 
-function prepareSchema(db: DatabaseSync, path: string, create: boolean): void {
+function prepareSchema(
+  db: DatabaseSync,
+  path: string,
+  { create, busyTimeoutMs }: { create: boolean; busyTimeoutMs: number },
+): void {
   // A garbage file fails here with "file is not a database".
-  const version = withBusyRetry(
-    () => Number(db.prepare("PRAGMA user_version").get()!.user_version),
-  );
-  const appId = Number(
-    db.prepare("PRAGMA application_id").get()!.application_id,
-  );
+  const { version, appId, tables } = withBusyRetry(() => readHeader(db));
   if (appId !== 0 && appId !== HISTORY_APPLICATION_ID) {
     throw notAHistory(path);
   }
@@ -694,11 +693,11 @@ function prepareSchema(db: DatabaseSync, path: string, create: boolean): void {
   }
   if (version === HISTORY_SCHEMA_VERSION) {
     if (appId !== HISTORY_APPLICATION_ID) throw notAHistory(path);
-    if (create) setWal(db);
+    if (create) setWal(db, busyTimeoutMs);
     return;
   }
   // user_version 0: a new file, or somebody else's database.
-  if (userTables(db) > 0) throw notAHistory(path);
+  if (tables > 0) throw notAHistory(path);
   if (!create) {
     throw new HistoryError(
       "not-a-history",
@@ -706,7 +705,7 @@ function prepareSchema(db: DatabaseSync, path: string, create: boolean): void {
       `Cannot read history '${path}' as it holds no runs yet: record a result first`,
     );
   }
-  setWal(db);
+  setWal(db, busyTimeoutMs);
   withBusyRetry(() => {
     db.exec("BEGIN IMMEDIATE");
     try {
@@ -726,10 +725,49 @@ function prepareSchema(db: DatabaseSync, path: string, create: boolean): void {
   });
 }
 
-function setWal(db: DatabaseSync): void {
+/**
+ * Read the schema version, application id and table count in one read
+ * transaction. Read one by one, a process that opens the file while another
+ * commits the schema between two reads sees version 0 beside the new tables
+ * and takes the file for another application's database.
+ */
+function readHeader(
+  db: DatabaseSync,
+): { version: number; appId: number; tables: number } {
+  db.exec("BEGIN");
+  try {
+    const version = Number(
+      db.prepare("PRAGMA user_version").get()!.user_version,
+    );
+    const appId = Number(
+      db.prepare("PRAGMA application_id").get()!.application_id,
+    );
+    const tables = userTables(db);
+    db.exec("COMMIT");
+    return { version, appId, tables };
+  } catch (e) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw e;
+  }
+}
+
+function setWal(db: DatabaseSync, busyTimeoutMs: number): void {
   // Persistent once set; a no-op on later opens. WAL lets readers run
-  // while a record is in progress.
-  withBusyRetry(() => db.exec("PRAGMA journal_mode = WAL"));
+  // while a record is in progress. Switching the journal mode answers
+  // "database is locked" at once, without the busy handler, while another
+  // connection opening the new file holds a lock: wait and retry here, for
+  // at most the busy timeout.
+  const deadline = Date.now() + busyTimeoutMs;
+  for (let pauseMs = 1;; pauseMs = Math.min(pauseMs * 2, 50)) {
+    try {
+      const mode = db.prepare("PRAGMA journal_mode").get()!.journal_mode;
+      if (mode !== "wal") db.exec("PRAGMA journal_mode = WAL");
+      return;
+    } catch (e) {
+      if (!isBusy(e) || Date.now() >= deadline) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseMs);
+    }
+  }
 }
 
 function userTables(db: DatabaseSync): number {

@@ -198,6 +198,40 @@ Deno.test("History.record() leaves nothing behind when interrupted mid-transacti
   });
 });
 
+Deno.test("openHistory() creates the schema safely under many concurrent first opens", async () => {
+  // Eight agents open the same fresh paths at once, so that one commits the
+  // schema while the others read the file's header. Before the header was
+  // read in one transaction, about 2% of these opens took the new file for
+  // another application's database.
+  await using dir = await tempDir();
+  const paths = Array.from({ length: 200 }, (_, i) => `${dir.path}/h${i}.db`);
+  const workers = Array.from(
+    { length: 8 },
+    () =>
+      new Worker(new URL("./_history_open_worker.ts", import.meta.url), {
+        type: "module",
+      }),
+  );
+  try {
+    const failures = await Promise.all(
+      workers.map((w) =>
+        new Promise<string[]>((resolve, reject) => {
+          w.onmessage = (e: MessageEvent<string[]>) => resolve(e.data);
+          w.onerror = (e) => reject(new Error(e.message));
+          w.postMessage({ paths });
+        })
+      ),
+    );
+    assert.deepEqual(failures.flat(), []);
+  } finally {
+    for (const w of workers) w.terminate();
+  }
+  for (const path of paths) {
+    using h = openHistory(path, { create: false });
+    assert.deepEqual(h.listRuns(), []);
+  }
+});
+
 Deno.test("History.record() from several processes at once: every record lands", async () => {
   await using dir = await tempDir();
   // A fresh path: the writers also race to create the schema.

@@ -6,7 +6,7 @@
  * | area | what it offers |
  * | --- | --- |
  * | bitmaps (`core/bitmap/`) | the {@linkcode Bitmap64} contract, strategies, registry, `%*pb`/`%*pbl` |
- * | benchmark cases (`core/track/bench_case.ts`) | {@linkcode BenchCase}, {@linkcode blackhole}, {@linkcode registerSuite} |
+ * | benchmark cases (`core/track/suite/bench_case.ts`) | {@linkcode BenchCase}, {@linkcode blackhole}, {@linkcode registerSuite} |
  *
  * @example
  * ```ts
@@ -26,12 +26,12 @@ export * from "./core/bitmap/u64view.ts";
 export * from "./core/bitmap/bigint.ts";
 export * from "./core/bitmap/bool.ts";
 export * from "./core/bitmap/format.ts";
-export * from "./core/track/bench_case.ts";
-export * from "./core/track/result.ts";
-export * from "./core/track/stats.ts";
-export * from "./core/track/compare.ts";
-export * from "./core/track/compare_format.ts";
-export * from "./core/track/runner.ts";
-export * from "./core/track/git.ts";
-export * from "./core/track/environment.ts";
+export * from "./core/track/suite/bench_case.ts";
+export * from "./core/track/result/result.ts";
+export * from "./core/track/judge/stats.ts";
+export * from "./core/track/judge/compare.ts";
+export * from "./core/track/present/compare_format.ts";
+export * from "./core/track/measure/runner.ts";
+export * from "./core/track/measure/git.ts";
+export * from "./core/track/measure/environment.ts";
 export * from "./core/pmu/mod.ts";

@@ -18,7 +18,7 @@
 
 import type { Bitmap64 } from "../core/bitmap/bitmap.ts";
 import { formatBitmapList } from "../core/bitmap/format.ts";
-import { blackhole } from "../core/track/bench_case.ts";
+import { blackhole } from "../core/track/suite/bench_case.ts";
 
 /** Every operation a body exists for; each names one group prefix of the bitmap suite. */
 export const bitmapOps = [
@@ -73,7 +73,7 @@ function visit(i: number): void {
  * import assert from "node:assert/strict";
  * import { makeBitmapBody } from "./_bitmap_bodies.ts?instance=doc";
  * import { createBitmap } from "../core/bitmap/registry.ts";
- * import { sinkDigest } from "../core/track/bench_case.ts";
+ * import { sinkDigest } from "../core/track/suite/bench_case.ts";
  *
  * const m = createBitmap("u32pair");
  * m.fromBigInt(0b1011n);

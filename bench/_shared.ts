@@ -37,7 +37,7 @@
 
 import type { BitmapStrategy } from "../core/bitmap/bitmap.ts";
 import { getStrategy, strategies } from "../core/bitmap/registry.ts";
-import { type BenchCase, blackhole } from "../core/track/bench_case.ts";
+import { type BenchCase, blackhole } from "../core/track/suite/bench_case.ts";
 
 /** Environment variable restricting the suites to some strategies: comma-separated names. */
 export const STRATEGY_ENV = "PMUBENCH_STRATEGY";
@@ -150,7 +150,7 @@ export function caseFilter(
  * ```ts
  * import assert from "node:assert/strict";
  * import { noopCase } from "./_shared.ts";
- * import { sinkDigest } from "../core/track/bench_case.ts";
+ * import { sinkDigest } from "../core/track/suite/bench_case.ts";
  *
  * const c = noopCase("g", 256, { scope: "handler" });
  * const before = sinkDigest();

@@ -31,7 +31,7 @@ import {
   type BenchCase,
   type BenchSuite,
   blackhole,
-} from "../core/track/bench_case.ts";
+} from "../core/track/suite/bench_case.ts";
 import type * as Bodies from "./_bitmap_bodies.ts";
 import type { BitmapFixture, BitmapOp } from "./_bitmap_bodies.ts";
 import {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { registerSuite } from "../core/track/bench_case.ts";
+import { registerSuite } from "../core/track/suite/bench_case.ts";
 import { suite } from "./nested_transition_cases.ts";
 
 registerSuite(suite);

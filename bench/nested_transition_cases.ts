@@ -75,7 +75,7 @@ import {
   type BenchCase,
   type BenchSuite,
   blackhole,
-} from "../core/track/bench_case.ts";
+} from "../core/track/suite/bench_case.ts";
 import {
   caseFilter,
   noopCase,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { registerSuite } from "../core/track/bench_case.ts";
+import { registerSuite } from "../core/track/suite/bench_case.ts";
 import { suite } from "./workload_cases.ts";
 
 registerSuite(suite);

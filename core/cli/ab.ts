@@ -5,13 +5,13 @@
  * @module
  */
 
-import { addWorktree, type Worktree } from "../track/git.ts";
-import { type ResultFile, writeResultFile } from "../track/result.ts";
+import { addWorktree, type Worktree } from "../track/measure/git.ts";
+import { type ResultFile, writeResultFile } from "../track/result/result.ts";
 import {
   BenchProcessError,
   type BenchTarget,
   runTargets,
-} from "../track/runner.ts";
+} from "../track/measure/runner.ts";
 import {
   COMPARE_FLAGS,
   COMPARE_FLAGS_HELP,
@@ -26,7 +26,7 @@ import {
   RUN_FLAGS,
   RUN_FLAGS_HELP,
 } from "./run.ts";
-import { DEFAULT_REPEAT } from "../track/runner.ts";
+import { DEFAULT_REPEAT } from "../track/measure/runner.ts";
 
 function short(commit: string | null): string {
   return commit === null ? "no commit" : commit.slice(0, 7);

@@ -9,9 +9,9 @@ import {
   CHECK_NOISE_BY_METRIC,
   checkResult,
   DEFAULT_CHECK_WINDOW,
-} from "../track/check.ts";
-import { formatComparison } from "../track/compare_format.ts";
-import type { RecordedRun } from "../track/history.ts";
+} from "../track/judge/check.ts";
+import { formatComparison } from "../track/present/compare_format.ts";
+import type { RecordedRun } from "../track/history/history.ts";
 import {
   type Command,
   EXIT_OK,

@@ -10,14 +10,14 @@ import {
   compareResults,
   DEFAULT_ALPHA,
   DEFAULT_NOISE,
-} from "../track/compare.ts";
+} from "../track/judge/compare.ts";
 import {
   COMPARISON_FORMATS,
   type ComparisonFormat,
   formatComparison,
-} from "../track/compare_format.ts";
-import { parseResultText, type ResultFile } from "../track/result.ts";
-import { DEFAULT_RESAMPLES } from "../track/stats.ts";
+} from "../track/present/compare_format.ts";
+import { parseResultText, type ResultFile } from "../track/result/result.ts";
+import { DEFAULT_RESAMPLES } from "../track/judge/stats.ts";
 import {
   type Command,
   EXIT_OK,
@@ -200,7 +200,7 @@ export function readCompareFlags(values: {
  * import assert from "node:assert/strict";
  * import { reportComparison } from "./compare.ts";
  * import { bufferIo } from "./command.ts";
- * import { parseResultText } from "../track/result.ts";
+ * import { parseResultText } from "../track/result/result.ts";
  *
  * const r = parseResultText(JSON.stringify({ version: 1, runtime: "Deno/2.9.6 x86_64-unknown-linux-gnu", cpu: "c", benches: [] }), "r");
  * const io = bufferIo();

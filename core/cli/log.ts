@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { RunSummary } from "../track/history.ts";
+import type { RunSummary } from "../track/history/history.ts";
 import { type Command, EXIT_OK, parseFlags, UsageError } from "./command.ts";
 import { parseNumberFlag } from "./compare.ts";
 import {

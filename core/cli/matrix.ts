@@ -6,12 +6,11 @@
  * @module
  */
 
+import { buildMatrix, type MatrixOptions } from "../track/judge/matrix.ts";
 import {
-  buildMatrix,
   formatMatrix,
   MATRIX_FORMATS,
-  type MatrixOptions,
-} from "../track/matrix.ts";
+} from "../track/present/matrix_format.ts";
 import { parseNumberFlag, readResultArg } from "./compare.ts";
 import { type Command, EXIT_OK, parseFlags, UsageError } from "./command.ts";
 

@@ -6,14 +6,14 @@
  * @module
  */
 
-import { resolveRevision } from "../track/git.ts";
+import { resolveRevision } from "../track/measure/git.ts";
 import {
   DEFAULT_BUSY_TIMEOUT_MS,
   DEFAULT_HISTORY_PATH,
   type History,
   HistoryError,
   openHistory,
-} from "../track/history.ts";
+} from "../track/history/history.ts";
 import { type Command, EXIT_OK, parseFlags, UsageError } from "./command.ts";
 import { parseNumberFlag, readResultArg } from "./compare.ts";
 
@@ -75,7 +75,7 @@ export function openHistoryFlag(
  * ```ts
  * import assert from "node:assert/strict";
  * import { asUsageError } from "./record.ts";
- * import { HistoryError } from "../track/history.ts";
+ * import { HistoryError } from "../track/history/history.ts";
  *
  * const e = asUsageError(new HistoryError("locked", "h.db", "locked"));
  * assert.ok(e instanceof Error && e.name === "UsageError");

@@ -5,7 +5,10 @@
  * @module
  */
 
-import { DEFAULT_HISTORY_PATH, type History } from "../track/history.ts";
+import {
+  DEFAULT_HISTORY_PATH,
+  type History,
+} from "../track/history/history.ts";
 import {
   historyPanels,
   renderReport,
@@ -13,7 +16,7 @@ import {
   type ReportSource,
   strategyPanels,
   transitionPanels,
-} from "../track/report.ts";
+} from "../track/present/report.ts";
 import { type Command, EXIT_OK, parseFlags, UsageError } from "./command.ts";
 import { parseNumberFlag, readResultArg } from "./compare.ts";
 import {
@@ -37,7 +40,7 @@ export const DEFAULT_REPORT_HISTORY = 30;
  * ```ts
  * import assert from "node:assert/strict";
  * import { defaultReportBranch } from "./report.ts";
- * import { openHistory } from "../track/history.ts";
+ * import { openHistory } from "../track/history/history.ts";
  *
  * const dir = await Deno.makeTempDir();
  * using h = openHistory(`${dir}/h.db`);

@@ -5,30 +5,34 @@
  * @module
  */
 
-import { formatFigure } from "../track/compare_format.ts";
-import type { ResultFile } from "../track/result.ts";
-import { writeResultFile } from "../track/result.ts";
+import { formatFigure } from "../track/present/compare_format.ts";
+import type { ResultFile } from "../track/result/result.ts";
+import { writeResultFile } from "../track/result/result.ts";
 import {
   BenchProcessError,
   DEFAULT_REPEAT,
   defaultResultPath,
   runBenches,
   type RunProgress,
-} from "../track/runner.ts";
-import { coefficientOfVariation, median, sortSamples } from "../track/stats.ts";
-import { attachProfiles } from "../track/alloc.ts";
+} from "../track/measure/runner.ts";
+import {
+  coefficientOfVariation,
+  median,
+  sortSamples,
+} from "../track/judge/stats.ts";
+import { attachProfiles } from "../track/measure/alloc.ts";
 import {
   type CountProgress,
   runInstructionCounts,
   ValgrindUnavailableError,
-} from "../track/instructions.ts";
+} from "../track/measure/instructions.ts";
 import {
   attachHwCounters,
   describeHwCounters,
   detectHwCounters,
-} from "../track/hw_counters.ts";
-import { listCases } from "../track/harness_process.ts";
-import { HarnessProcessError } from "../track/harness_process.ts";
+} from "../track/measure/hw_counters.ts";
+import { listCases } from "../track/measure/harness/harness_process.ts";
+import { HarnessProcessError } from "../track/measure/harness/harness_process.ts";
 import { parseNumberFlag } from "./compare.ts";
 import {
   type Command,

@@ -11,7 +11,7 @@ import {
   type BenchCase,
   type BenchSuite,
   sinkDigest,
-} from "../../core/track/bench_case.ts";
+} from "../../core/track/suite/bench_case.ts";
 import * as bitmap from "../../bench/bitmap_cases.ts";
 import * as nested from "../../bench/nested_transition_cases.ts";
 import * as workload from "../../bench/workload_cases.ts";

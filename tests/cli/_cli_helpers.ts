@@ -3,7 +3,10 @@
 import assert from "node:assert/strict";
 import { main } from "../../core/cli.ts";
 import { bufferIo } from "../../core/cli/command.ts";
-import { openHistory, type RunSummary } from "../../core/track/history.ts";
+import {
+  openHistory,
+  type RunSummary,
+} from "../../core/track/history/history.ts";
 
 /** What one in-process `pmubench` call produced. */
 export interface CliRun {

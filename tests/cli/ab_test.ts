@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { main } from "../../core/cli.ts";
 import { bufferIo } from "../../core/cli/command.ts";
-import { readResultFile } from "../../core/track/result.ts";
+import { readResultFile } from "../../core/track/result/result.ts";
 
 const testdata = new URL("../testdata/track/", import.meta.url).pathname;
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { DEFAULT_CHECK_BRANCH, describeWindow } from "../../core/cli/check.ts";
-import { fixture, tempDir } from "../track/_history_helpers.ts";
+import { fixture, tempDir } from "../track/history/_history_helpers.ts";
 import { assertBadInput, cli } from "./_cli_helpers.ts";
 
 async function recordBaseRuns(db: string): Promise<void> {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { DEFAULT_LOG_LIMIT, formatRunTable } from "../../core/cli/log.ts";
-import type { RunSummary } from "../../core/track/history.ts";
-import { fixture, tempDir } from "../track/_history_helpers.ts";
+import type { RunSummary } from "../../core/track/history/history.ts";
+import { fixture, tempDir } from "../track/history/_history_helpers.ts";
 import { assertBadInput, cli } from "./_cli_helpers.ts";
 
 async function historyWithRuns(dir: string): Promise<string> {

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { assertBadInput, cli } from "./_cli_helpers.ts";
-import type { BenchResult, ResultFile } from "../../core/track/result.ts";
+import type {
+  BenchResult,
+  ResultFile,
+} from "../../core/track/result/result.ts";
 
 const testdata = new URL("../testdata/track/", import.meta.url).pathname;
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { asUsageError, openHistoryFlag } from "../../core/cli/record.ts";
-import { HistoryError } from "../../core/track/history.ts";
-import { fixture, tempDir } from "../track/_history_helpers.ts";
+import { HistoryError } from "../../core/track/history/history.ts";
+import { fixture, tempDir } from "../track/history/_history_helpers.ts";
 import { assertBadInput, cli, snapshotRuns } from "./_cli_helpers.ts";
 
 const CLI = new URL("../../core/cli.ts", import.meta.url).pathname;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tempDir } from "../track/_history_helpers.ts";
+import { tempDir } from "../track/history/_history_helpers.ts";
 import { assertBadInput, cli, type CliRun } from "./_cli_helpers.ts";
 
 const GOLDEN = new URL("../testdata/pmu/", import.meta.url);

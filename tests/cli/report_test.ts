@@ -4,8 +4,13 @@ import {
   DEFAULT_REPORT_PATH,
   defaultReportBranch,
 } from "../../core/cli/report.ts";
-import { openHistory } from "../../core/track/history.ts";
-import { bench, fixture, result, tempDir } from "../track/_history_helpers.ts";
+import { openHistory } from "../../core/track/history/history.ts";
+import {
+  bench,
+  fixture,
+  result,
+  tempDir,
+} from "../track/history/_history_helpers.ts";
 import { assertBadInput, cli } from "./_cli_helpers.ts";
 
 const count = (text: string, needle: string) => text.split(needle).length - 1;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { assertBadInput, cli } from "./_cli_helpers.ts";
-import { detectValgrind } from "../../core/track/instructions.ts";
-import { readResultFile } from "../../core/track/result.ts";
+import { detectValgrind } from "../../core/track/measure/instructions.ts";
+import { readResultFile } from "../../core/track/result/result.ts";
 
 const testdata = new URL("../testdata/track/", import.meta.url).pathname;
 const cliPath = new URL("../../core/cli.ts", import.meta.url).pathname;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { main } from "../../core/cli.ts";
 import { bufferIo } from "../../core/cli/command.ts";
 import { formatProgress, summarizeResult } from "../../core/cli/run.ts";
-import { readResultFile } from "../../core/track/result.ts";
+import { readResultFile } from "../../core/track/result/result.ts";
 
 const testdata = new URL("../testdata/track/", import.meta.url).pathname;
 

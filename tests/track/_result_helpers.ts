@@ -1,5 +1,8 @@
 // Test fixtures shared by the tracking tests: a result file around benches.
-import type { BenchResult, ResultFile } from "../../core/track/result.ts";
+import type {
+  BenchResult,
+  ResultFile,
+} from "../../core/track/result/result.ts";
 
 /** A minimal valid result file (fixed date and environment) holding `benches`. */
 export function resultOf(benches: BenchResult[]): ResultFile {

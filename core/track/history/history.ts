@@ -1,0 +1,882 @@
+/**
+ * The embedded run history: result files recorded under a branch and a
+ * commit in one SQLite database (`node:sqlite`), so `check` can pool the
+ * last runs of a branch into a base and `report` can chart each bench over
+ * commits.
+ *
+ * | export | meaning |
+ * | --- | --- |
+ * | {@linkcode openHistory} | open (and create or migrate) a history database |
+ * | {@linkcode History} | record, list and load runs |
+ * | {@linkcode HistoryError} | a database that cannot be used, as a value with a `kind` |
+ * | {@linkcode DEFAULT_HISTORY_PATH}, {@linkcode DEFAULT_BUSY_TIMEOUT_MS}, {@linkcode BUSY_RETRIES} | tunables |
+ * | {@linkcode HISTORY_SCHEMA_VERSION}, {@linkcode HISTORY_APPLICATION_ID} | what the file is stamped with |
+ *
+ * Every write is one `BEGIN IMMEDIATE` transaction in WAL mode: a record
+ * lands whole or not at all (a process killed mid-write leaves an
+ * uncommitted WAL tail that SQLite discards), and concurrent writers queue
+ * on the busy timeout instead of failing.
+ *
+ * @module
+ */
+
+import { DatabaseSync } from "node:sqlite";
+import {
+  type BenchResult,
+  RESULT_SCHEMA,
+  type ResultEnv,
+  type ResultFile,
+} from "../result/result.ts";
+
+/** Where the history lives when no path is given. */
+export const DEFAULT_HISTORY_PATH = ".pmubench/history.db";
+/** How long one statement waits for another writer's lock, in ms. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+/** How many times a write that still found the database busy is retried. */
+export const BUSY_RETRIES = 3;
+/** `PRAGMA user_version` of the schema this version writes. */
+export const HISTORY_SCHEMA_VERSION = 1;
+/** `PRAGMA application_id` stamped on every history file: ASCII "PMUB". */
+export const HISTORY_APPLICATION_ID = 0x504d5542;
+
+const SCHEMA = `
+CREATE TABLE runs (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  branch      TEXT NOT NULL,
+  commit_sha  TEXT NOT NULL,
+  dirty       INTEGER,
+  date        TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  origin      TEXT,
+  env_json    TEXT NOT NULL,
+  flags_json  TEXT NOT NULL
+);
+CREATE INDEX runs_by_branch ON runs (branch, id);
+CREATE TABLE bench_values (
+  run_id          INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  ord             INTEGER NOT NULL,
+  key             TEXT NOT NULL,
+  metric          TEXT NOT NULL,
+  unit            TEXT NOT NULL,
+  file            TEXT NOT NULL,
+  grp             TEXT NOT NULL,
+  name            TEXT NOT NULL,
+  baseline        INTEGER NOT NULL,
+  ops_per_call    INTEGER NOT NULL,
+  axes_json       TEXT,
+  replicates_json TEXT NOT NULL,
+  processes_json  TEXT,
+  extra_json      TEXT,
+  PRIMARY KEY (run_id, key, metric)
+);
+CREATE INDEX bench_values_by_key ON bench_values (key, metric, run_id);
+`;
+
+/** Why a history database cannot be used. */
+export type HistoryErrorKind =
+  | "missing"
+  | "cannot-open"
+  | "not-a-database"
+  | "not-a-history"
+  | "newer-schema"
+  | "locked"
+  | "io";
+
+/**
+ * A history database that cannot be opened, read or written. The message
+ * is one sentence naming the file; `kind` says what to do about it.
+ *
+ * @example
+ * ```ts
+ * import { HistoryError } from "./history.ts";
+ *
+ * const e = new HistoryError("locked", "h.db", "Cannot write history 'h.db' as another process holds its lock");
+ * console.assert(e.kind === "locked" && e.path === "h.db");
+ * ```
+ */
+export class HistoryError extends Error {
+  /** What went wrong. */
+  readonly kind: HistoryErrorKind;
+  /** The database file. */
+  readonly path: string;
+  /**
+   * @param kind what went wrong
+   * @param path the database file
+   * @param message one sentence naming the file
+   */
+  constructor(kind: HistoryErrorKind, path: string, message: string) {
+    super(message);
+    this.name = "HistoryError";
+    this.kind = kind;
+    this.path = path;
+  }
+}
+
+/** Options of {@linkcode openHistory}. */
+export interface OpenHistoryOptions {
+  /**
+   * Create the file (and its parent directory) when it does not exist;
+   * when false, a missing file is a {@linkcode HistoryError} of kind
+   * `"missing"` and nothing is written to an existing file that holds no
+   * history yet.
+   *
+   * @default {true}
+   */
+  create?: boolean;
+  /**
+   * How long a statement waits for another connection's lock, in ms,
+   * before the database counts as locked.
+   *
+   * @default {5000}
+   */
+  busyTimeoutMs?: number;
+}
+
+/** One recorded run, without its figures. */
+export interface RunSummary {
+  /** Row id; increases in recording order. */
+  id: number;
+  /** The branch it was recorded under. */
+  branch: string;
+  /** The full commit hash it was recorded under. */
+  commit: string;
+  /** Whether the tree was dirty when measured, `null` when unknown. */
+  dirty: boolean | null;
+  /** When the measurement started (the result's `date`). */
+  date: string;
+  /** When it was recorded, ISO 8601. */
+  recordedAt: string;
+  /** The file it was recorded from. */
+  source: string;
+  /** Number of (bench, metric) rows. */
+  benches: number;
+  /** The metrics it holds, sorted. */
+  metrics: string[];
+  /** Deno version it was measured with. */
+  deno: string;
+  /** CPU it was measured on. */
+  cpu: string;
+}
+
+/** A recorded run with its figures, as a result file. */
+export interface RecordedRun {
+  /** The run's summary. */
+  summary: RunSummary;
+  /** The result, with `env.branch`/`env.commit` as recorded. */
+  result: ResultFile;
+}
+
+/** Options of {@linkcode History.record}. */
+export interface RecordOptions {
+  /** The branch to record under. @default {result.env.branch} */
+  branch?: string;
+  /** The full commit hash to record under. @default {result.env.commit} */
+  commit?: string;
+  /** How the result is named in messages and in `source`. @default {"result"} */
+  source?: string;
+  /** The recording time. @default {new Date()} */
+  now?: Date;
+  /**
+   * Called inside the transaction after each bench row is written, with
+   * its index; throwing aborts the record and rolls everything back. Tests
+   * use it to interrupt a record half way.
+   *
+   * @default {undefined}
+   */
+  onRowWritten?: (index: number) => void;
+}
+
+/** Options of {@linkcode History.listRuns}. */
+export interface ListRunsOptions {
+  /** Only runs of this branch. @default {undefined} (every branch) */
+  branch?: string;
+  /** At most this many runs, newest first. @default {undefined} (all) */
+  limit?: number;
+}
+
+/** Options of {@linkcode History.lastRuns}. */
+export interface LastRunsOptions {
+  /** Leave out runs of this commit (the head being checked). @default {undefined} */
+  excludeCommit?: string;
+}
+
+/**
+ * Open the history database at `path`, creating it and its schema when
+ * needed (WAL journal, busy timeout set).
+ *
+ * @throws {HistoryError} when the file is missing (with `create: false`),
+ * cannot be opened, is not a SQLite database, is another application's
+ * database, was written by a newer schema, or stays locked.
+ * @throws {RangeError} when `busyTimeoutMs` is not a non-negative integer.
+ *
+ * @example Record a result, list it, load it back
+ * ```ts
+ * import { openHistory } from "./history.ts";
+ * import type { ResultFile } from "../result/result.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const result: ResultFile = {
+ *   schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
+ *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "c", cores: 2, os: "linux", arch: "x86_64",
+ *     commit: "0123456789abcdef0123456789abcdef01234567", dirty: false, branch: "main" },
+ *   flags: {},
+ *   benches: [{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: true,
+ *     metric: "time", unit: "ns/op", opsPerCall: 1, replicates: [10, 11] }],
+ * };
+ * {
+ *   using history = openHistory(`${dir}/history.db`);
+ *   const run = history.record(result, { source: "a.json" });
+ *   console.assert(history.listRuns({ branch: "main" })[0].id === run.id);
+ *   console.assert(history.loadRun(run.id).result.benches[0].replicates[1] === 11);
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function openHistory(
+  path: string,
+  options: OpenHistoryOptions = {},
+): History {
+  const create = options.create ?? true;
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new RangeError(
+      `Cannot open history '${path}' as 'busyTimeoutMs' must be a non-negative integer: current value is ${busyTimeoutMs}`,
+    );
+  }
+  let exists = true;
+  try {
+    const info = Deno.statSync(path);
+    if (!info.isFile) {
+      throw new HistoryError(
+        "cannot-open",
+        path,
+        `Cannot open history '${path}' as it is not a regular file`,
+      );
+    }
+  } catch (e) {
+    if (e instanceof HistoryError) throw e;
+    if (!(e instanceof Deno.errors.NotFound)) {
+      throw new HistoryError(
+        "cannot-open",
+        path,
+        `Cannot open history '${path}' as it cannot be read: ${messageOf(e)}`,
+      );
+    }
+    exists = false;
+  }
+  if (!exists) {
+    if (!create) {
+      throw new HistoryError(
+        "missing",
+        path,
+        `Cannot read history '${path}' as it does not exist: record a result first`,
+      );
+    }
+    const dir = parentDir(path);
+    if (dir !== "") {
+      try {
+        Deno.mkdirSync(dir, { recursive: true });
+      } catch (e) {
+        throw new HistoryError(
+          "cannot-open",
+          path,
+          `Cannot create history '${path}' as its directory cannot be made: ${
+            messageOf(e)
+          }`,
+        );
+      }
+    }
+  }
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path, { timeout: busyTimeoutMs });
+  } catch (e) {
+    throw classify(e, path, busyTimeoutMs, "open");
+  }
+  try {
+    prepareSchema(db, path, { create, busyTimeoutMs });
+  } catch (e) {
+    db.close();
+    throw e instanceof HistoryError
+      ? e
+      : classify(e, path, busyTimeoutMs, "open");
+  }
+  return new History(db, path, busyTimeoutMs);
+}
+
+/**
+ * An open history database. Close it with {@linkcode History.close}, or
+ * hold it with `using`.
+ */
+export class History {
+  #db: DatabaseSync;
+  #busyTimeoutMs: number;
+  /** The database file. */
+  readonly path: string;
+
+  /**
+   * Use {@linkcode openHistory}; this constructor takes an already
+   * prepared connection.
+   *
+   * @param db a connection whose schema is in place
+   * @param path the database file, for messages
+   * @param busyTimeoutMs the busy timeout `db` was opened with, for messages
+   */
+  constructor(
+    db: DatabaseSync,
+    path: string,
+    busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS,
+  ) {
+    this.#db = db;
+    this.path = path;
+    this.#busyTimeoutMs = busyTimeoutMs;
+  }
+
+  /**
+   * Store `result` as one run under a branch and commit, in one
+   * transaction; returns the new run.
+   *
+   * @throws {TypeError} when no branch or commit is given and the result
+   * names none (e.g. measured outside git, or on a detached HEAD).
+   * @throws {RangeError} when the result holds no benches, a bench failed
+   * or has no replicates.
+   * @throws {HistoryError} when the database stays locked or a write fails;
+   * nothing is written then.
+   *
+   * @example
+   * ```ts
+   * import { openHistory } from "./history.ts";
+   * import type { ResultFile } from "../result/result.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const r: ResultFile = {
+   *   schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
+   *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "c", cores: 2, os: "linux", arch: "x86_64",
+   *     commit: null, dirty: null, branch: null },
+   *   flags: {},
+   *   benches: [{ key: "a_bench.ts::::f", file: "a_bench.ts", group: "", name: "f", baseline: false,
+   *     metric: "time", unit: "ns/op", opsPerCall: 1, replicates: [3] }],
+   * };
+   * using h = openHistory(`${dir}/h.db`);
+   * const run = h.record(r, { branch: "main", commit: "abc1234" });
+   * console.assert(run.branch === "main" && run.benches === 1);
+   * ```
+   */
+  record(result: ResultFile, options: RecordOptions = {}): RunSummary {
+    const source = options.source ?? "result";
+    const branch = options.branch ?? result.env.branch;
+    const commit = options.commit ?? result.env.commit;
+    if (commit === null || commit === "") {
+      throw new TypeError(
+        `Cannot record '${source}' as it names no git commit (env.commit is null) and none was given`,
+      );
+    }
+    if (branch === null || branch === "") {
+      throw new TypeError(
+        `Cannot record '${source}' as it names no branch (env.branch is null, e.g. a detached HEAD) and none was given`,
+      );
+    }
+    assertRecordable(result, source);
+    const recordedAt = (options.now ?? new Date()).toISOString();
+    const env: ResultEnv = { ...result.env, branch, commit };
+    const id = this.#write(() => {
+      const run = this.#db.prepare(
+        `INSERT INTO runs (branch, commit_sha, dirty, date, recorded_at, source, origin, env_json, flags_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        branch,
+        commit,
+        result.env.dirty === null ? null : result.env.dirty ? 1 : 0,
+        result.date,
+        recordedAt,
+        source,
+        result.origin ?? null,
+        JSON.stringify(env),
+        JSON.stringify(result.flags),
+      );
+      const runId = Number(run.lastInsertRowid);
+      const insert = this.#db.prepare(
+        `INSERT INTO bench_values (run_id, ord, key, metric, unit, file, grp, name, baseline,
+           ops_per_call, axes_json, replicates_json, processes_json, extra_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      result.benches.forEach((b, i) => {
+        insert.run(
+          runId,
+          i,
+          b.key,
+          b.metric,
+          b.unit,
+          b.file,
+          b.group,
+          b.name,
+          b.baseline ? 1 : 0,
+          b.opsPerCall,
+          jsonOrNull(b.axes),
+          JSON.stringify(b.replicates),
+          jsonOrNull(b.processes),
+          jsonOrNull(b.extra),
+        );
+        options.onRowWritten?.(i);
+      });
+      return runId;
+    }, `record '${source}' into`);
+    return this.#summary(id);
+  }
+
+  /**
+   * Recorded runs, newest first.
+   *
+   * @throws {RangeError} when `limit` is not a positive integer.
+   * @throws {HistoryError} when the database cannot be read.
+   *
+   * @example
+   * ```ts
+   * import { openHistory } from "./history.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * using h = openHistory(`${dir}/h.db`);
+   * console.assert(h.listRuns({ branch: "main", limit: 5 }).length === 0);
+   * ```
+   */
+  listRuns(options: ListRunsOptions = {}): RunSummary[] {
+    const limit = options.limit;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+      throw new RangeError(
+        `Cannot list runs of history '${this.path}' as 'limit' must be a positive integer: current value is ${limit}`,
+      );
+    }
+    const where = options.branch === undefined ? "" : "WHERE branch = ?";
+    const args: (string | number)[] = options.branch === undefined
+      ? []
+      : [options.branch];
+    if (limit !== undefined) args.push(limit);
+    const ids = this.#read(() =>
+      this.#db.prepare(
+        `SELECT id FROM runs ${where} ORDER BY id DESC ${
+          limit === undefined ? "" : "LIMIT ?"
+        }`,
+      ).all(...args).map((r) => Number(r.id))
+    );
+    return ids.map((id) => this.#summary(id));
+  }
+
+  /**
+   * The branches that have runs, sorted.
+   *
+   * @throws {HistoryError} when the database cannot be read.
+   *
+   * @example
+   * ```ts
+   * import { openHistory } from "./history.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * using h = openHistory(`${dir}/h.db`);
+   * console.assert(h.branches().length === 0);
+   * ```
+   */
+  branches(): string[] {
+    return this.#read(() =>
+      this.#db.prepare("SELECT DISTINCT branch FROM runs ORDER BY branch")
+        .all().map((r) => String(r.branch))
+    );
+  }
+
+  /**
+   * One run with its figures.
+   *
+   * @throws {RangeError} when no run has this id.
+   * @throws {HistoryError} when the database cannot be read.
+   *
+   * @example
+   * ```ts
+   * import { openHistory } from "./history.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * using h = openHistory(`${dir}/h.db`);
+   * try {
+   *   h.loadRun(1);
+   * } catch (e) {
+   *   console.assert(e instanceof RangeError);
+   * }
+   * ```
+   */
+  loadRun(id: number): RecordedRun {
+    const summary = this.#summary(id);
+    return this.#read(() => {
+      const run = this.#db.prepare(
+        "SELECT env_json, flags_json, date, origin FROM runs WHERE id = ?",
+      ).get(id)!;
+      const rows = this.#db.prepare(
+        `SELECT key, metric, unit, file, grp, name, baseline, ops_per_call, axes_json,
+           replicates_json, processes_json, extra_json
+         FROM bench_values WHERE run_id = ? ORDER BY ord`,
+      ).all(id);
+      const benches = rows.map((r): BenchResult => {
+        const b: BenchResult = {
+          key: String(r.key),
+          file: String(r.file),
+          group: String(r.grp),
+          name: String(r.name),
+          baseline: Number(r.baseline) === 1,
+          metric: String(r.metric),
+          unit: String(r.unit),
+          opsPerCall: Number(r.ops_per_call),
+          replicates: JSON.parse(String(r.replicates_json)),
+        };
+        if (r.axes_json !== null) b.axes = JSON.parse(String(r.axes_json));
+        if (r.processes_json !== null) {
+          b.processes = JSON.parse(String(r.processes_json));
+        }
+        if (r.extra_json !== null) b.extra = JSON.parse(String(r.extra_json));
+        return b;
+      });
+      const result: ResultFile = {
+        schema: RESULT_SCHEMA,
+        date: String(run.date),
+        env: JSON.parse(String(run.env_json)),
+        flags: JSON.parse(String(run.flags_json)),
+        benches,
+      };
+      if (run.origin !== null) result.origin = String(run.origin);
+      return { summary, result };
+    });
+  }
+
+  /**
+   * The last `count` runs of `branch` in recording order (oldest first),
+   * with their figures: the window `check` pools into a base.
+   *
+   * @throws {RangeError} when `count` is not a positive integer.
+   * @throws {HistoryError} when the database cannot be read.
+   *
+   * @example
+   * ```ts
+   * import { openHistory } from "./history.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * using h = openHistory(`${dir}/h.db`);
+   * console.assert(h.lastRuns("main", 5).length === 0);
+   * ```
+   */
+  lastRuns(
+    branch: string,
+    count: number,
+    options: LastRunsOptions = {},
+  ): RecordedRun[] {
+    if (!Number.isInteger(count) || count < 1) {
+      throw new RangeError(
+        `Cannot read runs of history '${this.path}' as 'count' must be a positive integer: current value is ${count}`,
+      );
+    }
+    const exclude = options.excludeCommit;
+    const ids = this.#read(() =>
+      this.#db.prepare(
+        `SELECT id FROM runs WHERE branch = ? ${
+          exclude === undefined ? "" : "AND commit_sha <> ?"
+        } ORDER BY id DESC LIMIT ?`,
+      ).all(...(exclude === undefined ? [branch] : [branch, exclude]), count)
+        .map((r) => Number(r.id))
+    );
+    return ids.reverse().map((id) => this.loadRun(id));
+  }
+
+  /**
+   * Close the connection; safe to call twice.
+   *
+   * @example
+   * ```ts
+   * import { openHistory } from "./history.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const h = openHistory(`${dir}/h.db`);
+   * h.close();
+   * h.close();
+   * ```
+   */
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  /** Same as {@linkcode History.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #summary(id: number): RunSummary {
+    return this.#read(() => {
+      const r = this.#db.prepare(
+        `SELECT id, branch, commit_sha, dirty, date, recorded_at, source, env_json,
+           (SELECT count(*) FROM bench_values WHERE run_id = runs.id) AS benches,
+           (SELECT group_concat(metric, ' ') FROM
+              (SELECT DISTINCT metric FROM bench_values WHERE run_id = runs.id ORDER BY metric)) AS metrics
+         FROM runs WHERE id = ?`,
+      ).get(id);
+      if (r === undefined) {
+        throw new RangeError(
+          `Cannot load run ${id} from history '${this.path}' as no run has this id`,
+        );
+      }
+      const env = JSON.parse(String(r.env_json)) as ResultEnv;
+      return {
+        id: Number(r.id),
+        branch: String(r.branch),
+        commit: String(r.commit_sha),
+        dirty: r.dirty === null ? null : Number(r.dirty) === 1,
+        date: String(r.date),
+        recordedAt: String(r.recorded_at),
+        source: String(r.source),
+        benches: Number(r.benches),
+        metrics: r.metrics === null ? [] : String(r.metrics).split(" "),
+        deno: env.deno,
+        cpu: env.cpu,
+      };
+    });
+  }
+
+  #read<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof RangeError || e instanceof HistoryError) throw e;
+      throw classify(e, this.path, this.#busyTimeoutMs, "read");
+    }
+  }
+
+  /**
+   * Run `f` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up
+   * front, so a concurrent writer waits on the busy timeout at BEGIN rather
+   * than failing later on a lock upgrade. Still busy after the timeout:
+   * retry a few times, then report the database as locked.
+   */
+  #write<T>(f: () => T, what: string): T {
+    for (let attempt = 0;; attempt++) {
+      try {
+        this.#db.exec("BEGIN IMMEDIATE");
+      } catch (e) {
+        if (isBusy(e) && attempt < BUSY_RETRIES) continue;
+        throw classify(e, this.path, this.#busyTimeoutMs, "write", what);
+      }
+      try {
+        const value = f();
+        this.#db.exec("COMMIT");
+        return value;
+      } catch (e) {
+        if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+        if (isBusy(e) && attempt < BUSY_RETRIES) continue;
+        if (isSqliteError(e)) {
+          throw classify(e, this.path, this.#busyTimeoutMs, "write", what);
+        }
+        throw e;
+      }
+    }
+  }
+}
+
+function prepareSchema(
+  db: DatabaseSync,
+  path: string,
+  { create, busyTimeoutMs }: { create: boolean; busyTimeoutMs: number },
+): void {
+  // A garbage file fails here with "file is not a database".
+  const { version, appId, tables } = withBusyRetry(() => readHeader(db));
+  if (appId !== 0 && appId !== HISTORY_APPLICATION_ID) {
+    throw notAHistory(path);
+  }
+  if (version > HISTORY_SCHEMA_VERSION) {
+    throw new HistoryError(
+      "newer-schema",
+      path,
+      `Cannot open history '${path}' as it was written by a newer pmubench (schema ${version}; this version reads ${HISTORY_SCHEMA_VERSION})`,
+    );
+  }
+  if (version === HISTORY_SCHEMA_VERSION) {
+    if (appId !== HISTORY_APPLICATION_ID) throw notAHistory(path);
+    if (create) setWal(db, busyTimeoutMs);
+    return;
+  }
+  // user_version 0: a new file, or somebody else's database.
+  if (tables > 0) throw notAHistory(path);
+  if (!create) {
+    throw new HistoryError(
+      "not-a-history",
+      path,
+      `Cannot read history '${path}' as it holds no runs yet: record a result first`,
+    );
+  }
+  setWal(db, busyTimeoutMs);
+  withBusyRetry(() => {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      // Another process may have created the schema while we waited.
+      const now = Number(db.prepare("PRAGMA user_version").get()!.user_version);
+      if (now === 0) {
+        if (userTables(db) > 0) throw notAHistory(path);
+        db.exec(SCHEMA);
+        db.exec(`PRAGMA application_id = ${HISTORY_APPLICATION_ID}`);
+        db.exec(`PRAGMA user_version = ${HISTORY_SCHEMA_VERSION}`);
+      }
+      db.exec("COMMIT");
+    } catch (e) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      throw e;
+    }
+  });
+}
+
+/**
+ * Read the schema version, application id and table count in one read
+ * transaction. Read one by one, a process that opens the file while another
+ * commits the schema between two reads sees version 0 beside the new tables
+ * and takes the file for another application's database.
+ */
+function readHeader(
+  db: DatabaseSync,
+): { version: number; appId: number; tables: number } {
+  db.exec("BEGIN");
+  try {
+    const version = Number(
+      db.prepare("PRAGMA user_version").get()!.user_version,
+    );
+    const appId = Number(
+      db.prepare("PRAGMA application_id").get()!.application_id,
+    );
+    const tables = userTables(db);
+    db.exec("COMMIT");
+    return { version, appId, tables };
+  } catch (e) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw e;
+  }
+}
+
+function setWal(db: DatabaseSync, busyTimeoutMs: number): void {
+  // Persistent once set; a no-op on later opens. WAL lets readers run
+  // while a record is in progress. Switching the journal mode answers
+  // "database is locked" at once, without the busy handler, while another
+  // connection opening the new file holds a lock: wait and retry here, for
+  // at most the busy timeout.
+  const deadline = Date.now() + busyTimeoutMs;
+  for (let pauseMs = 1;; pauseMs = Math.min(pauseMs * 2, 50)) {
+    try {
+      const mode = db.prepare("PRAGMA journal_mode").get()!.journal_mode;
+      if (mode !== "wal") db.exec("PRAGMA journal_mode = WAL");
+      return;
+    } catch (e) {
+      if (!isBusy(e) || Date.now() >= deadline) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseMs);
+    }
+  }
+}
+
+function userTables(db: DatabaseSync): number {
+  return Number(
+    db.prepare(
+      "SELECT count(*) AS n FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'",
+    ).get()!.n,
+  );
+}
+
+function withBusyRetry<T>(f: () => T): T {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return f();
+    } catch (e) {
+      if (!isBusy(e) || attempt >= BUSY_RETRIES) throw e;
+    }
+  }
+}
+
+function notAHistory(path: string): HistoryError {
+  return new HistoryError(
+    "not-a-history",
+    path,
+    `Cannot open history '${path}' as it is a SQLite database of another application, not a pmubench history`,
+  );
+}
+
+function assertRecordable(result: ResultFile, source: string): void {
+  if (result.benches.length === 0) {
+    throw new RangeError(`Cannot record '${source}' as it holds no benches`);
+  }
+  const failed = result.benches.filter((b) => b.failed !== undefined);
+  if (failed.length > 0) {
+    const first = failed[0];
+    throw new RangeError(
+      `Cannot record '${source}' as ${failed.length} bench${
+        failed.length === 1 ? "" : "es"
+      } failed, first '${first.key}': ${first.failed!.split("\n")[0]}`,
+    );
+  }
+  const empty = result.benches.find((b) => b.replicates.length === 0);
+  if (empty !== undefined) {
+    throw new RangeError(
+      `Cannot record '${source}' as bench '${empty.key}' has no replicates`,
+    );
+  }
+}
+
+function jsonOrNull(v: unknown): string | null {
+  return v === undefined ? null : JSON.stringify(v);
+}
+
+function parentDir(path: string): string {
+  const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  return i <= 0 ? "" : path.slice(0, i);
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function isSqliteError(e: unknown): boolean {
+  return e instanceof Error &&
+    (e as { code?: unknown }).code === "ERR_SQLITE_ERROR";
+}
+
+function isBusy(e: unknown): boolean {
+  return isSqliteError(e) &&
+    /database is locked|database is busy|database table is locked/.test(
+      messageOf(e),
+    );
+}
+
+function classify(
+  e: unknown,
+  path: string,
+  busyTimeoutMs: number,
+  op: "open" | "read" | "write",
+  what = op === "write" ? "write" : op,
+): HistoryError {
+  const msg = messageOf(e);
+  const verb = op === "write"
+    ? `Cannot ${what} history`
+    : `Cannot ${op} history`;
+  if (isBusy(e)) {
+    return new HistoryError(
+      "locked",
+      path,
+      `${verb} '${path}' as another connection holds a lock on it (still busy after ${
+        BUSY_RETRIES + 1
+      } waits of ${busyTimeoutMs} ms)`,
+    );
+  }
+  if (/file is not a database|malformed/.test(msg)) {
+    return new HistoryError(
+      "not-a-database",
+      path,
+      `${verb} '${path}' as it is not a SQLite database (${msg})`,
+    );
+  }
+  if (/unable to open|readonly|read-only|permission/i.test(msg)) {
+    return new HistoryError(
+      "cannot-open",
+      path,
+      `${verb} '${path}' as it cannot be opened for ${
+        op === "read" ? "reading" : "writing"
+      } (${msg})`,
+    );
+  }
+  return new HistoryError("io", path, `${verb} '${path}': ${msg}`);
+}

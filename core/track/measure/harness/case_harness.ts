@@ -1,0 +1,533 @@
+/**
+ * The harness that runs one bench case's body a fixed number of times in
+ * a fresh process, for the instruction counter ({@linkcode
+ * ./instructions.ts}) and the allocation and tier probe
+ * ({@linkcode ./alloc.ts}). It is started as its own `deno run` process,
+ * never imported by them: only the argument and report formats below are
+ * shared.
+ *
+ * | export | meaning |
+ * | --- | --- |
+ * | {@linkcode HarnessArgs}, {@linkcode harnessArgv}, {@linkcode parseHarnessArgv} | what the harness is asked to do, as a command line |
+ * | {@linkcode HarnessReport}, {@linkcode HARNESS_MARKER}, {@linkcode readHarnessReport} | what it prints: one marked JSON line |
+ * | {@linkcode HARNESS_V8_FLAGS} | the V8 flags every harness process needs |
+ * | {@linkcode runHarness} | the measurement itself (what the process does) |
+ * | {@linkcode NOOP_CASE} | the no-op reference: an empty body |
+ *
+ * What one process does, in order (identical in every process up to the
+ * number of measured calls, which is what makes the N / 2N difference
+ * cancel everything but the extra calls):
+ *
+ * 1. Learn the V8 tier bits from probe functions ({@linkcode probeTierBits}).
+ * 2. Import the cases module and find the case by group and name.
+ * 3. Warm up: call the body through the driver loop the measurement uses,
+ *    at least `warmup` calls and, while the body is not in Turbofan yet, up
+ *    to {@linkcode MAX_WARMUP_FACTOR} times that, so it reaches the
+ *    optimizing tier by V8's own heuristics (the body is never forced).
+ *    The driver loop itself is harness code and is compiled with Turbofan
+ *    explicitly, so its overhead per call is the same small figure for
+ *    every case (the no-op reference measures it).
+ * 4. Collect garbage (`gc()`) once more and call the body a chunk more
+ *    (the first collection leaves one-off work behind), then collect again,
+ *    so every process enters the measured region with the same heap, and
+ *    read the heap's used bytes.
+ * 5. `count` mode: switch callgrind's instrumentation on, zero its counters,
+ *    call the body `calls` times, dump the counters, switch it off (client
+ *    requests, {@linkcode ./callgrind_request.ts}; no-ops outside Valgrind).
+ *    `profile` mode: run regions of `n`, `2n`, `3n` and `4n` calls
+ *    ({@linkcode PROFILE_REGIONS}), each after a `gc()`, timing them coarsely, then time the no-op
+ *    reference through its own driver.
+ * 6. Read the heap's used bytes and both tiers again, and print the report.
+ *
+ * @module
+ */
+
+import type { BenchCase, BenchSuite } from "../../suite/bench_case.ts";
+import {
+  CALLGRIND_REQUEST,
+  openClientRequests,
+  RUNNING_ON_VALGRIND,
+} from "./callgrind_request.ts";
+import { sinkDigest } from "../../suite/bench_case.ts";
+import {
+  decodeTier,
+  loadV8Natives,
+  probeTierBits,
+  type Tier,
+} from "./v8_status.ts";
+
+/** Prefix of the one stdout line that carries the {@linkcode HarnessReport}. */
+export const HARNESS_MARKER = "PMUBENCH_HARNESS ";
+
+/**
+ * V8 flags every harness process runs with, and why:
+ * - `--allow-natives-syntax`: `%GetOptimizationStatus` for the tier.
+ * - `--expose-gc`: a full collection before the measured region.
+ * - `--single-threaded`: no concurrent compiler or GC threads, so tier-up
+ *   and collection happen at the same point of every run (synchronously on
+ *   the main thread) and no other thread runs inside the counted region.
+ * - `--min/max-semi-space-size=64` (MB): a young generation big enough that
+ *   no scavenge falls inside the measured region of a bench body, so the
+ *   region counts the mutator's instructions and the heap's used bytes grow
+ *   by exactly what it allocated (GC cost is then reported as bytes, which
+ *   is what it scales with).
+ * - `--random-seed=1`, `--hash-seed=1`: `Math.random` and hash tables the
+ *   same in every process.
+ */
+export const HARNESS_V8_FLAGS: readonly string[] = Object.freeze([
+  "--allow-natives-syntax",
+  "--expose-gc",
+  "--single-threaded",
+  "--min-semi-space-size=64",
+  "--max-semi-space-size=64",
+  "--random-seed=1",
+  "--hash-seed=1",
+]);
+
+/** The no-op reference case: the harness loop calling an empty body. */
+export const NOOP_CASE: BenchCase = Object.freeze({
+  group: "(reference)",
+  name: "no-op",
+  opsPerCall: 1,
+  axes: Object.freeze({}),
+  body: () => {},
+});
+
+/** What one harness process is asked to do. */
+export interface HarnessArgs {
+  /** Absolute path or file URL of the cases module; `""` for {@linkcode NOOP_CASE}. */
+  module: string;
+  /** The case's group. */
+  group: string;
+  /** The case's name. */
+  name: string;
+  /** Body calls inside the measured region. */
+  calls: number;
+  /** Body calls before it (warm-up), at least; more while the body is not optimized yet. */
+  warmup: number;
+  /**
+   * `"count"`: one region of `calls` calls (run under callgrind or perf).
+   * `"profile"`: regions of `n`, `2n`, `3n` and `4n` calls in this one process,
+   * for bytes per call without any outside counter, where `n` starts at
+   * `calls` and doubles until a region takes {@linkcode PROFILE_REGION_NS}.
+   */
+  mode: "count" | "profile";
+  /**
+   * `count` mode under `perf stat --delay=-1 --control=fifo:CTL,ACK`: the
+   * two FIFOs, `"CTL,ACK"`; the harness enables the counters right before
+   * the region and disables them right after. @default {undefined}
+   */
+  perfControl?: string;
+}
+
+/** What the harness prints (after {@linkcode HARNESS_MARKER}). */
+export interface HarnessReport {
+  /** The case measured, `group/name`. */
+  case: string;
+  /** The case's `opsPerCall`. */
+  opsPerCall: number;
+  /** Body calls in the (first) measured region (profile mode: after calibration). */
+  calls: number;
+  /** Warm-up calls made. */
+  warmup: number;
+  /** The body's tier just before the measured region. */
+  tierBefore: Tier;
+  /** The body's tier just after it. */
+  tierAfter: Tier;
+  /** The driver loop's tier after the region (the body may be inlined into it). */
+  driverTier: Tier;
+  /**
+   * Growth of the heap's used bytes over each region (`count`: one entry;
+   * `profile`: one per {@linkcode PROFILE_REGIONS} multiple of `calls`). A
+   * negative step means a collection ran inside the region.
+   */
+  heapGrowth: number[];
+  /** Nanoseconds per call in the profile regions (coarse, for the no-op warning only); absent in `count` mode. */
+  nsPerCall?: number;
+  /** Nanoseconds per call of the no-op reference in the same process; absent in `count` mode. */
+  noopNsPerCall?: number;
+  /** `count` mode: whether the process ran under Valgrind (the region was counted). */
+  onValgrind?: boolean;
+  /** The sink digest, printed so the sunk values are observably used. */
+  sink: number;
+}
+
+/**
+ * The command-line arguments that ask a harness process for `args`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { harnessArgv, parseHarnessArgv } from "./case_harness.ts";
+ *
+ * const args = { module: "/w/bench/a_cases.ts", group: "g", name: "u64 x8", calls: 100, warmup: 1000, mode: "count" as const };
+ * assert.deepEqual(parseHarnessArgv(harnessArgv(args)), args);
+ * ```
+ */
+export function harnessArgv(args: HarnessArgs): string[] {
+  return [
+    `--module=${args.module}`,
+    `--group=${args.group}`,
+    `--name=${args.name}`,
+    `--calls=${args.calls}`,
+    `--warmup=${args.warmup}`,
+    `--mode=${args.mode}`,
+    ...(args.perfControl === undefined
+      ? []
+      : [`--perf-control=${args.perfControl}`]),
+  ];
+}
+
+/**
+ * Read {@linkcode harnessArgv}'s output back.
+ *
+ * @throws {TypeError} when an argument is missing or unknown.
+ * @throws {RangeError} when `calls` is not a positive integer, `warmup` is
+ * not a non-negative integer, or `mode` is unknown.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseHarnessArgv } from "./case_harness.ts";
+ *
+ * assert.throws(() => parseHarnessArgv(["--calls=0"]), RangeError);
+ * ```
+ */
+export function parseHarnessArgv(argv: readonly string[]): HarnessArgs {
+  const v = new Map<string, string>();
+  const known = [
+    "module",
+    "group",
+    "name",
+    "calls",
+    "warmup",
+    "mode",
+    "perf-control",
+  ];
+  for (const a of argv) {
+    const m = /^--([a-z-]+)=(.*)$/s.exec(a);
+    if (m === null || !known.includes(m[1])) {
+      throw new TypeError(
+        `Cannot read harness arguments as '${a}' is not one of --${
+          known.join("=, --")
+        }=`,
+      );
+    }
+    v.set(m[1], m[2]);
+  }
+  const int = (k: string, min: number) => {
+    const n = Number(v.get(k));
+    if (!v.has(k) || !Number.isInteger(n) || n < min) {
+      throw new RangeError(
+        `Cannot read harness arguments as --${k} must be an integer >= ${min}: current value is ${
+          v.get(k) ?? "(missing)"
+        }`,
+      );
+    }
+    return n;
+  };
+  const calls = int("calls", 1);
+  const warmup = int("warmup", 0);
+  const mode = v.get("mode") ?? "count";
+  if (mode !== "count" && mode !== "profile") {
+    throw new RangeError(
+      `Cannot read harness arguments as --mode must be count or profile: current value is ${mode}`,
+    );
+  }
+  for (const k of ["module", "group", "name"]) {
+    if (!v.has(k)) {
+      throw new TypeError(
+        `Cannot read harness arguments as --${k}= is missing`,
+      );
+    }
+  }
+  return {
+    module: v.get("module")!,
+    group: v.get("group")!,
+    name: v.get("name")!,
+    calls,
+    warmup,
+    mode,
+    ...(v.has("perf-control") ? { perfControl: v.get("perf-control")! } : {}),
+  };
+}
+
+/**
+ * Find the {@linkcode HarnessReport} in a harness process's standard
+ * output.
+ *
+ * @throws {SyntaxError} when no line carries the marker or its JSON is
+ * malformed; the message quotes the start of the output.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { HARNESS_MARKER, readHarnessReport } from "./case_harness.ts";
+ *
+ * const r = readHarnessReport(`noise\n${HARNESS_MARKER}{"case":"g/f","calls":1}\n`);
+ * assert.equal(r.case, "g/f");
+ * assert.throws(() => readHarnessReport("nothing"), SyntaxError);
+ * ```
+ */
+export function readHarnessReport(stdout: string): HarnessReport {
+  const line = stdout.split("\n").find((l) => l.startsWith(HARNESS_MARKER));
+  if (line === undefined) {
+    const start = stdout.trim().slice(0, 200);
+    throw new SyntaxError(
+      `Cannot read the harness report as the process printed no '${HARNESS_MARKER.trim()}' line: its output ${
+        start === "" ? "was empty" : `starts '${start}'`
+      }`,
+    );
+  }
+  try {
+    return JSON.parse(line.slice(HARNESS_MARKER.length)) as HarnessReport;
+  } catch (e) {
+    throw new SyntaxError(
+      `Cannot read the harness report as its JSON is malformed: ${
+        e instanceof Error ? e.message : String(e)
+      }`,
+    );
+  }
+}
+
+/** Warm-up calls are made in chunks of this many, through the driver; the body's tier is read after each. */
+export const WARMUP_CHUNK = 100;
+/** Profile mode's regions, in multiples of its `n` calls. */
+export const PROFILE_REGIONS: readonly number[] = Object.freeze([1, 2, 3, 4]);
+const regionCalls = PROFILE_REGIONS.reduce((a, b) => a + b, 0);
+
+/** Profile mode doubles its region's calls until one region takes this long (1 ms). */
+export const PROFILE_REGION_NS = 1e6;
+/** ... or until it reaches this many calls. */
+export const PROFILE_MAX_CALLS = 1 << 20;
+/** Warm-up goes on while the body is not in Turbofan, up to this many times the `warmup` asked for. */
+export const MAX_WARMUP_FACTOR = 20;
+
+// The driver: one function literal used for warm-up and measurement, so it
+// is optimized (and may inline the body) before the region, the same way in
+// every process. Only one body ever reaches it, so its call site stays
+// monomorphic.
+function driveCase(body: () => void, calls: number): void {
+  for (let i = 0; i < calls; i++) body();
+}
+
+// A second literal for the timed no-op reference of profile mode: sharing
+// driveCase would make its call site polymorphic.
+function driveNoop(body: () => void, calls: number): void {
+  for (let i = 0; i < calls; i++) body();
+}
+
+/**
+ * Find a case in a cases module: the `suite` export (or any export shaped
+ * like a {@linkcode BenchSuite}), then the case by group and name.
+ *
+ * @throws {TypeError} when the module exports no suite.
+ * @throws {RangeError} when the suite has no such case.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { findCase } from "./case_harness.ts";
+ *
+ * const mod = { suite: { file: "a_bench.ts", cases: [{ group: "g", name: "f", opsPerCall: 1, axes: {}, body: () => {} }] } };
+ * assert.equal(findCase(mod, "g", "f", "a_cases.ts").name, "f");
+ * assert.throws(() => findCase(mod, "g", "h", "a_cases.ts"), RangeError);
+ * ```
+ */
+export function findCase(
+  mod: Record<string, unknown>,
+  group: string,
+  name: string,
+  source: string,
+): BenchCase {
+  const isSuite = (x: unknown): x is BenchSuite =>
+    typeof x === "object" && x !== null &&
+    Array.isArray((x as BenchSuite).cases);
+  const suite = isSuite(mod.suite)
+    ? mod.suite
+    : Object.values(mod).find(isSuite);
+  if (suite === undefined) {
+    throw new TypeError(
+      `Cannot find case '${group}/${name}' as '${source}' exports no BenchSuite`,
+    );
+  }
+  const c = suite.cases.find((x) => x.group === group && x.name === name);
+  if (c === undefined) {
+    throw new RangeError(
+      `Cannot find case '${group}/${name}' in '${source}': it has ${suite.cases.length} other case(s)`,
+    );
+  }
+  return c;
+}
+
+/**
+ * Measure one case as described in the module documentation and return
+ * the report. Needs a process started with {@linkcode HARNESS_V8_FLAGS}
+ * (`count` mode also needs `--allow-ffi` for the client requests).
+ *
+ * @throws {TypeError} when the process lacks `--allow-natives-syntax` or
+ * `--expose-gc`, or the module exports no suite.
+ * @throws {RangeError} when the case is not in the module.
+ *
+ * @example
+ * ```ts ignore
+ * // Needs the V8 flags of HARNESS_V8_FLAGS; instructions.ts starts it so.
+ * import { runHarness } from "./case_harness.ts";
+ *
+ * const report = await runHarness({ module: "", group: "(reference)", name: "no-op", calls: 100, warmup: 100, mode: "profile" });
+ * ```
+ */
+export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
+  const natives = loadV8Natives();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (natives === undefined || typeof gc !== "function") {
+    throw new TypeError(
+      `Cannot run the harness as V8 was not started with ${
+        HARNESS_V8_FLAGS.slice(0, 2).join(" and ")
+      }`,
+    );
+  }
+  const bits = probeTierBits(natives);
+  const tierOf = (f: unknown) =>
+    decodeTier(natives.getOptimizationStatus(f), bits);
+  const c = args.module === ""
+    ? NOOP_CASE
+    : findCase(await import(args.module), args.group, args.name, args.module);
+  const body = c.body;
+  const identity = {
+    case: `${c.group}/${c.name}`,
+    opsPerCall: c.opsPerCall,
+    calls: args.calls,
+  };
+
+  natives.prepareFunctionForOptimization(driveCase);
+  let warmed = 0;
+  const warmupCap = Math.max(args.warmup, 1) * MAX_WARMUP_FACTOR;
+  while (
+    warmed < args.warmup ||
+    (tierOf(body) !== "turbofan" && warmed < warmupCap)
+  ) {
+    driveCase(body, WARMUP_CHUNK);
+    warmed += WARMUP_CHUNK;
+  }
+  natives.optimizeFunctionOnNextCall(driveCase);
+  driveCase(body, 1);
+  // The first collection leaves one-off work for the calls after it
+  // (observed: about 1.5 KB allocated once); let warm-up calls absorb it
+  // rather than the first measured region.
+  gc();
+  driveCase(body, WARMUP_CHUNK);
+  warmed += 1 + WARMUP_CHUNK;
+  const usedBytes = () => readUsedHeapBytes();
+  let report: HarnessReport;
+  if (args.mode === "count") {
+    const request = openClientRequests();
+    // Warm the request path itself (FFI binding, BigInt conversions) so
+    // its first-call costs fall outside the region.
+    for (let i = 0; i < 3; i++) request(RUNNING_ON_VALGRIND);
+    gc();
+    const tierBefore = tierOf(body);
+    const heap0 = usedBytes();
+    // Instrumenting only from here on runs start-up and warm-up at
+    // Valgrind's plain speed (about 6 times faster); switching it on
+    // discards every translation, which costs time, not counted
+    // instructions.
+    const perf = args.perfControl === undefined
+      ? undefined
+      : openPerfControl(args.perfControl);
+    request(CALLGRIND_REQUEST.startInstrumentation);
+    perf?.("enable");
+    request(CALLGRIND_REQUEST.zeroStats);
+    driveCase(body, args.calls);
+    request(CALLGRIND_REQUEST.dumpStats);
+    perf?.("disable");
+    request(CALLGRIND_REQUEST.stopInstrumentation);
+    const heap1 = usedBytes();
+    report = {
+      ...identity,
+      warmup: warmed,
+      tierBefore,
+      tierAfter: tierOf(body),
+      driverTier: tierOf(driveCase),
+      heapGrowth: [heap1 - heap0],
+      onValgrind: request(RUNNING_ON_VALGRIND) > 0n,
+      sink: sinkDigest(),
+    };
+  } else {
+    // Grow the region until it takes PROFILE_REGION_NS (coarse timing is
+    // enough here: only the no-op warning reads time, bytes are exact).
+    let calls = args.calls;
+    while (calls < PROFILE_MAX_CALLS) {
+      const t0 = performance.now();
+      driveCase(body, calls);
+      if ((performance.now() - t0) * 1e6 >= PROFILE_REGION_NS) break;
+      calls *= 2;
+    }
+    identity.calls = calls;
+    gc();
+    const tierBefore = tierOf(body);
+    const growth: number[] = [];
+    let ns = 0;
+    // Warm the heap read itself: its own tier-up allocates code once.
+    for (let i = 0; i < 100; i++) usedBytes();
+    for (const k of PROFILE_REGIONS) {
+      gc();
+      const h0 = usedBytes();
+      const t0 = performance.now();
+      driveCase(body, k * calls);
+      ns += (performance.now() - t0) * 1e6;
+      growth.push(usedBytes() - h0);
+    }
+    const tierAfter = tierOf(body);
+    const driverTier = tierOf(driveCase);
+    // The timed no-op reference, through its own driver, warmed the same way.
+    natives.prepareFunctionForOptimization(driveNoop);
+    driveNoop(NOOP_CASE.body, Math.max(args.warmup, WARMUP_CHUNK));
+    natives.optimizeFunctionOnNextCall(driveNoop);
+    driveNoop(NOOP_CASE.body, 1);
+    const t0 = performance.now();
+    driveNoop(NOOP_CASE.body, regionCalls * calls);
+    const noopNs = (performance.now() - t0) * 1e6 / (regionCalls * calls);
+    report = {
+      ...identity,
+      warmup: warmed,
+      tierBefore,
+      tierAfter,
+      driverTier,
+      heapGrowth: growth,
+      nsPerCall: ns / (regionCalls * calls),
+      noopNsPerCall: noopNs,
+      sink: sinkDigest(),
+    };
+  }
+  return report;
+}
+
+// perf stat's control protocol: a command line on the control FIFO, then
+// wait for "ack" on the other, so the counters are on before the region
+// starts and off before the harness reads anything else.
+function openPerfControl(spec: string): (command: string) => void {
+  const [ctlPath, ackPath] = spec.split(",");
+  const ctl = Deno.openSync(ctlPath, { write: true });
+  const ack = Deno.openSync(ackPath, { read: true });
+  const buf = new Uint8Array(16);
+  const enc = new TextEncoder();
+  return (command) => {
+    ctl.writeSync(enc.encode(`${command}\n`));
+    ack.readSync(buf);
+  };
+}
+
+// V8's used heap size, to the byte (objects are counted at their allocated
+// size; nothing is rounded). Reading it allocates a small result object,
+// the same every call, which the differencing cancels. (node:v8's
+// getHeapStatistics() gives the same figure, but importing node:v8 loads the
+// Node compatibility layer: 75 million instructions, seconds under valgrind.)
+function readUsedHeapBytes(): number {
+  return Deno.memoryUsage().heapUsed;
+}
+
+if (import.meta.main) {
+  const report = await runHarness(parseHarnessArgv(Deno.args));
+  console.log(HARNESS_MARKER + JSON.stringify(report));
+}

@@ -1,0 +1,719 @@
+/**
+ * Result files: what `pmubench run` writes and every other command reads.
+ *
+ * A result file is self-describing JSON (schema
+ * {@linkcode RESULT_SCHEMA}): the runtime and machine it was measured on,
+ * the git state, the flags `run` was called with, and per bench one
+ * *replicate* per `deno bench` process. A replicate is the per-operation
+ * mean of one process: the `avg` `deno bench` reported for one call,
+ * divided by the case's `opsPerCall`. Processes, not iterations, are the
+ * unit of replication, because JIT tiering, heap layout and address-space
+ * randomisation differ between processes and stay fixed within one.
+ *
+ * Plain `deno bench --json` output is accepted wherever a result file is
+ * expected; it converts to one replicate per bench.
+ *
+ * | export | meaning |
+ * | --- | --- |
+ * | {@linkcode ResultFile}, {@linkcode BenchResult} | the schema |
+ * | {@linkcode parseResultText} | parse and validate our schema or `deno bench --json` output |
+ * | {@linkcode readResultFile} | the same, from a path |
+ * | {@linkcode serializeResult}, {@linkcode writeResultFile} | stable pretty JSON, to a string or a file |
+ * | {@linkcode resultFromDenoBench} | convert one parsed `deno bench --json` report |
+ * | {@linkcode benchKey} | `file::group::name`, the key history is tracked by |
+ *
+ * @module
+ */
+
+import { opsPerCallFromName } from "../suite/bench_case.ts";
+
+/** The `schema` tag of every result file this version writes. */
+export const RESULT_SCHEMA = "pmubench-result/1";
+
+/** The runtime, machine and git state a result was measured with. */
+export interface ResultEnv {
+  /** Deno version, e.g. `"2.9.6"`. */
+  deno: string;
+  /** V8 version, `""` when unknown (converted `deno bench` output). */
+  v8: string;
+  /** TypeScript version, `""` when unknown. */
+  typescript: string;
+  /** CPU model name. */
+  cpu: string;
+  /** Logical cores, 0 when unknown. */
+  cores: number;
+  /** Operating system and release, e.g. `"linux 6.1.0"`. */
+  os: string;
+  /** CPU architecture, e.g. `"x86_64"`. */
+  arch: string;
+  /** Full git commit hash, `null` outside a repository or when unknown. */
+  commit: string | null;
+  /** Whether the working tree had uncommitted changes, `null` when unknown. */
+  dirty: boolean | null;
+  /** Current branch, `null` when detached or unknown. */
+  branch: string | null;
+}
+
+/** Raw per-call figures (ns) of one bench in one process, as `deno bench` reported them. */
+export interface ProcessFigures {
+  /** Iterations measured. */
+  n: number;
+  /** Fastest call, ns. */
+  min: number;
+  /** Mean call, ns. */
+  avg: number;
+  /** 75th percentile, ns. */
+  p75: number;
+  /** 99th percentile, ns. */
+  p99: number;
+}
+
+/** One bench's figures across the processes of one run. */
+export interface BenchResult {
+  /** `${file}::${group}::${name}`, see {@linkcode benchKey}. */
+  key: string;
+  /** The bench file's base name, e.g. `"bitmap_bench.ts"`. */
+  file: string;
+  /** The `Deno.bench` group, `""` if none. */
+  group: string;
+  /** The case name. */
+  name: string;
+  /** Whether the case is its group's baseline. */
+  baseline: boolean;
+  /** What was measured: `"time"` (others, e.g. `"instructions"`, may follow). */
+  metric: string;
+  /** Unit of {@linkcode BenchResult.replicates}: `"ns/op"` for time. */
+  unit: string;
+  /** Operations per call of the case body; figures are divided by it. */
+  opsPerCall: number;
+  /** The axes the case sits on, when its cases module was found. */
+  axes?: Record<string, string | number | boolean>;
+  /** One figure per process (per operation), in process order. */
+  replicates: number[];
+  /** Raw per-call figures per process, as `deno bench` reported them. */
+  processes?: ProcessFigures[];
+  /** Set when the bench failed in any process (then `replicates` may be empty). */
+  failed?: string;
+  /** Additional figures other tools attach (e.g. bytes per op, tier). */
+  extra?: Record<string, number | string | boolean>;
+}
+
+/** A whole result file. */
+export interface ResultFile {
+  /** Always {@linkcode RESULT_SCHEMA}. */
+  schema: "pmubench-result/1";
+  /** When the measurement started, ISO 8601. */
+  date: string;
+  /** Runtime, machine and git state. */
+  env: ResultEnv;
+  /** What `run` was called with (repeat, filter, metric, ...). */
+  flags: Record<string, string | number | boolean | null>;
+  /** Every bench, in the order the first process reported them. */
+  benches: BenchResult[];
+  /** Where the figures came from when not `pmubench run`, e.g. `"deno bench --json"`. */
+  origin?: string;
+}
+
+/** Options of {@linkcode parseResultText}. */
+export interface ParseResultOptions {
+  /**
+   * The `date` given to converted `deno bench --json` output, which carries
+   * none ({@linkcode readResultFile} passes the file's modification time).
+   *
+   * @default {new Date().toISOString()}
+   */
+  date?: string;
+}
+
+/**
+ * The key history is tracked by: `file::group::name`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { benchKey } from "./result.ts";
+ *
+ * assert(benchKey("bitmap_bench.ts", "", "u64 x8") === "bitmap_bench.ts::::u64 x8");
+ * ```
+ */
+export function benchKey(file: string, group: string, name: string): string {
+  return `${file}::${group}::${name}`;
+}
+
+/**
+ * Parse a result file, or plain `deno bench --json` output, and validate
+ * every field.
+ *
+ * @throws {SyntaxError} when `text` is not JSON (e.g. truncated).
+ * @throws {TypeError} when it is JSON of another shape (another tool's
+ * output, a missing or mistyped field); the message names `source` and the
+ * field.
+ *
+ * @example Our own schema round-trips
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseResultText, serializeResult, type ResultFile } from "./result.ts";
+ *
+ * const r: ResultFile = {
+ *   schema: "pmubench-result/1",
+ *   date: "2025-01-01T00:00:00.000Z",
+ *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "x", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
+ *   flags: { repeat: 1 },
+ *   benches: [{ key: "a_bench.ts::::f", file: "a_bench.ts", group: "", name: "f", baseline: false,
+ *     metric: "time", unit: "ns/op", opsPerCall: 1, replicates: [12.5] }],
+ * };
+ * const back = parseResultText(serializeResult(r), "r.json");
+ * assert(back.benches[0].replicates[0] === 12.5);
+ * ```
+ *
+ * @example Plain `deno bench --json` output converts to one replicate
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseResultText } from "./result.ts";
+ *
+ * const text = JSON.stringify({
+ *   version: 1, runtime: "Deno/2.9.6 x86_64-unknown-linux-gnu", cpu: "AMD EPYC",
+ *   benches: [{ origin: "file:///w/bench/a_bench.ts", group: "g", name: "u64 x4", baseline: true,
+ *     results: [{ ok: { n: 10, min: 7, max: 9, avg: 8, p75: 8, p99: 9 } }] }],
+ * });
+ * const r = parseResultText(text, "out.json", { date: "2025-01-01T00:00:00.000Z" });
+ * assert(r.benches[0].key === "a_bench.ts::g::u64 x4");
+ * assert(r.benches[0].replicates[0] === 2); // avg 8 ns per call / 4 ops per call
+ * ```
+ */
+export function parseResultText(
+  text: string,
+  source: string,
+  options: ParseResultOptions = {},
+): ResultFile {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new SyntaxError(
+      `Cannot read result '${source}' as ${describeJsonError(text, why)}`,
+    );
+  }
+  if (!isObject(data)) {
+    throw new TypeError(
+      `Cannot read result '${source}' as it is neither a pmubench result nor 'deno bench --json' output: found ${
+        describe(data)
+      }`,
+    );
+  }
+  if (data.schema === RESULT_SCHEMA) return validateResult(data, source);
+  if (
+    typeof data.schema === "string" &&
+    data.schema.startsWith("pmubench-result/")
+  ) {
+    throw new TypeError(
+      `Cannot read result '${source}' as its schema '${data.schema}' is not supported: this version reads '${RESULT_SCHEMA}'`,
+    );
+  }
+  if (data.version === 1 && Array.isArray(data.benches)) {
+    return resultFromDenoBench(data, source, options);
+  }
+  const keys = Object.keys(data).slice(0, 6).join(", ");
+  throw new TypeError(
+    `Cannot read result '${source}' as it is neither a pmubench result (schema '${RESULT_SCHEMA}') nor 'deno bench --json' output: found an object with keys ${
+      keys === "" ? "(none)" : keys
+    }`,
+  );
+}
+
+/**
+ * Read and validate a result file (or `deno bench --json` output) from
+ * disk. Converted `deno bench` output is dated by the file's modification
+ * time.
+ *
+ * @throws {Deno.errors.NotFound} when the file does not exist.
+ * @throws {SyntaxError} / {TypeError} as {@linkcode parseResultText}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readResultFile } from "./result.ts";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".json" });
+ * await Deno.writeTextFile(path, JSON.stringify({ version: 1, runtime: "Deno/2.9.6 x86_64-unknown-linux-gnu", cpu: "c", benches: [] }));
+ * const r = await readResultFile(path);
+ * assert(r.benches.length === 0 && r.origin === "deno bench --json");
+ * await Deno.remove(path);
+ * ```
+ */
+export async function readResultFile(path: string): Promise<ResultFile> {
+  const text = await Deno.readTextFile(path);
+  let date: string | undefined;
+  try {
+    date = (await Deno.stat(path)).mtime?.toISOString();
+  } catch {
+    // A file that vanished between read and stat keeps the default date.
+  }
+  return parseResultText(text, path, date === undefined ? {} : { date });
+}
+
+/**
+ * Stable pretty-printed JSON (two-space indent, trailing newline), the
+ * exact bytes `run` writes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { serializeResult } from "./result.ts";
+ *
+ * const text = serializeResult({
+ *   schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
+ *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 0, os: "", arch: "", commit: null, dirty: null, branch: null },
+ *   flags: {}, benches: [],
+ * });
+ * assert(text.endsWith("}\n"));
+ * ```
+ */
+export function serializeResult(r: ResultFile): string {
+  // Known fields first in a fixed order; unknown ones keep theirs after them.
+  const ordered: ResultFile = Object.assign(
+    {
+      schema: r.schema,
+      date: r.date,
+      ...(r.origin === undefined ? {} : { origin: r.origin }),
+      env: r.env,
+      flags: r.flags,
+    },
+    r,
+    { benches: r.benches.map(orderBench) },
+  );
+  return JSON.stringify(ordered, null, 2) + "\n";
+}
+
+// Identity and figures first, bulky raw figures last, so a result reads top-down.
+function orderBench(b: BenchResult): BenchResult {
+  const { key, file, group, name, baseline, metric, unit, opsPerCall } = b;
+  const out: BenchResult = {
+    key,
+    file,
+    group,
+    name,
+    baseline,
+    metric,
+    unit,
+    opsPerCall,
+    replicates: b.replicates,
+  };
+  if (b.axes !== undefined) out.axes = b.axes;
+  if (b.failed !== undefined) out.failed = b.failed;
+  if (b.extra !== undefined) out.extra = b.extra;
+  if (b.processes !== undefined) out.processes = b.processes;
+  // Fields added by later versions survive a rewrite.
+  for (const [k, v] of Object.entries(b)) {
+    if (!(k in out)) (out as unknown as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Convert one parsed `deno bench --json` report into a result with one
+ * replicate per bench (per-op figure = `avg / opsPerCallFromName(name)`).
+ * Failed benches keep their message in `failed` and no replicate.
+ *
+ * @throws {TypeError} when `report` is not the `deno bench --json` shape;
+ * the message names `source` and the field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resultFromDenoBench } from "./result.ts";
+ *
+ * const r = resultFromDenoBench({
+ *   version: 1, runtime: "Deno/2.9.6 x86_64-unknown-linux-gnu", cpu: "c",
+ *   benches: [{ origin: "file:///b/a_bench.ts", group: null, name: "boom", baseline: false,
+ *     results: [{ failed: { message: "boom" } }] }],
+ * }, "stdout of process 1", { date: "2025-01-01T00:00:00.000Z" });
+ * assert(r.benches[0].failed === "boom" && r.benches[0].replicates.length === 0);
+ * ```
+ */
+export function resultFromDenoBench(
+  report: unknown,
+  source: string,
+  options: ParseResultOptions = {},
+): ResultFile {
+  const at = (field: string) =>
+    `Cannot read 'deno bench --json' output '${source}' as '${field}'`;
+  if (!isObject(report)) {
+    throw new TypeError(
+      `${at("(top level)")} must be an object: found ${describe(report)}`,
+    );
+  }
+  if (!Array.isArray(report.benches)) {
+    throw new TypeError(
+      `${at("benches")} must be an array: found ${describe(report.benches)}`,
+    );
+  }
+  const runtime = typeof report.runtime === "string" ? report.runtime : "";
+  // "Deno/2.9.6 x86_64-unknown-linux-gnu": version, then the target triple.
+  const m = /^Deno\/(\S+)\s+([^-\s]+)-[^-\s]+-([^-\s]+)/.exec(runtime);
+  const benches: BenchResult[] = report.benches.map((b: unknown, i: number) => {
+    const where = `benches[${i}]`;
+    if (!isObject(b)) {
+      throw new TypeError(
+        `${at(where)} must be an object: found ${describe(b)}`,
+      );
+    }
+    const origin = requireString(b.origin, `${where}.origin`, at);
+    const name = requireString(b.name, `${where}.name`, at);
+    const group = b.group === null || b.group === undefined
+      ? ""
+      : requireString(b.group, `${where}.group`, at);
+    const file = baseName(origin);
+    const opsPerCall = opsPerCallFromName(name);
+    const base: BenchResult = {
+      key: benchKey(file, group, name),
+      file,
+      group,
+      name,
+      baseline: b.baseline === true,
+      metric: "time",
+      unit: "ns/op",
+      opsPerCall,
+      replicates: [],
+    };
+    if (!Array.isArray(b.results) || b.results.length === 0) {
+      throw new TypeError(
+        `${at(`${where}.results`)} must be a non-empty array: found ${
+          describe(b.results)
+        }`,
+      );
+    }
+    const first: unknown = b.results[0];
+    if (isObject(first) && isObject(first.failed)) {
+      const f = first.failed;
+      const msg = typeof f.exceptionMessage === "string"
+        ? f.exceptionMessage
+        : typeof f.message === "string"
+        ? f.message
+        : "failed";
+      return { ...base, failed: msg };
+    }
+    if (!isObject(first) || !isObject(first.ok)) {
+      throw new TypeError(
+        `${at(`${where}.results[0]`)} must hold 'ok' or 'failed': found ${
+          describe(first)
+        }`,
+      );
+    }
+    const ok = first.ok;
+    const fig = (k: string) =>
+      requirePositive(ok[k], `${where}.results[0].ok.${k}`, at);
+    const figures: ProcessFigures = {
+      n: fig("n"),
+      min: fig("min"),
+      avg: fig("avg"),
+      p75: fig("p75"),
+      p99: fig("p99"),
+    };
+    return {
+      ...base,
+      replicates: [figures.avg / opsPerCall],
+      processes: [figures],
+    };
+  });
+  return {
+    schema: RESULT_SCHEMA,
+    date: options.date ?? new Date().toISOString(),
+    env: {
+      deno: m?.[1] ?? runtime,
+      v8: "",
+      typescript: "",
+      cpu: typeof report.cpu === "string" ? report.cpu : "",
+      cores: 0,
+      os: m?.[3] ?? "",
+      arch: m?.[2] ?? "",
+      commit: null,
+      dirty: null,
+      branch: null,
+    },
+    flags: {},
+    benches,
+    origin: "deno bench --json",
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Validation of our own schema.
+
+type Obj = Record<string, unknown>;
+type At = (field: string) => string;
+
+function describeJsonError(text: string, why: string): string {
+  const body = text.trimEnd();
+  if (body.trim() === "") return "it is empty";
+  const at = /at position (\d+)/.exec(why);
+  if (
+    /end of JSON/i.test(why) || (at !== null && Number(at[1]) >= body.length)
+  ) {
+    return `it is truncated: the JSON stops after ${body.length} characters`;
+  }
+  return `it is not JSON (${why})`;
+}
+
+function isObject(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === "string") {
+    return `the string ${
+      JSON.stringify(v.length > 40 ? v.slice(0, 40) + "..." : v)
+    }`;
+  }
+  if (typeof v === "object") return "an object";
+  return `${typeof v} ${String(v)}`;
+}
+
+function baseName(pathOrUrl: string): string {
+  const parts = pathOrUrl.split(/[\\/]/);
+  return parts[parts.length - 1];
+}
+
+function requireString(v: unknown, field: string, at: At): string {
+  if (typeof v !== "string") {
+    throw new TypeError(`${at(field)} must be a string: found ${describe(v)}`);
+  }
+  return v;
+}
+
+function requirePositive(v: unknown, field: string, at: At): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+    throw new TypeError(
+      `${at(field)} must be a finite number >= 0: found ${describe(v)}`,
+    );
+  }
+  return v;
+}
+
+function requireNullable<T>(
+  v: unknown,
+  field: string,
+  at: At,
+  kind: "string" | "boolean",
+): T | null {
+  if (v === null) return null;
+  const ok = kind === "string" ? typeof v === "string" : typeof v === "boolean";
+  if (!ok) {
+    throw new TypeError(
+      `${at(field)} must be a ${kind} or null: found ${describe(v)}`,
+    );
+  }
+  return v as T;
+}
+
+function requireScalarRecord(
+  v: unknown,
+  field: string,
+  at: At,
+  allowNull: boolean,
+): Record<string, string | number | boolean | null> {
+  if (!isObject(v)) {
+    throw new TypeError(`${at(field)} must be an object: found ${describe(v)}`);
+  }
+  for (const [k, x] of Object.entries(v)) {
+    const ok = typeof x === "string" || typeof x === "boolean" ||
+      (typeof x === "number" && Number.isFinite(x)) ||
+      (allowNull && x === null);
+    if (!ok) {
+      throw new TypeError(
+        `${at(`${field}.${k}`)} must be a string, number or boolean: found ${
+          describe(x)
+        }`,
+      );
+    }
+  }
+  return v as Record<string, string | number | boolean | null>;
+}
+
+function validateResult(data: Obj, source: string): ResultFile {
+  const at: At = (field) => `Cannot read result '${source}' as '${field}'`;
+  const date = requireString(data.date, "date", at);
+  if (Number.isNaN(Date.parse(date))) {
+    throw new TypeError(
+      `${at("date")} must be an ISO 8601 date: found ${describe(date)}`,
+    );
+  }
+  if (!isObject(data.env)) {
+    throw new TypeError(
+      `${at("env")} must be an object: found ${describe(data.env)}`,
+    );
+  }
+  const e = data.env;
+  const env: ResultEnv = {
+    deno: requireString(e.deno, "env.deno", at),
+    v8: requireString(e.v8, "env.v8", at),
+    typescript: requireString(e.typescript, "env.typescript", at),
+    cpu: requireString(e.cpu, "env.cpu", at),
+    cores: requirePositive(e.cores, "env.cores", at),
+    os: requireString(e.os, "env.os", at),
+    arch: requireString(e.arch, "env.arch", at),
+    commit: requireNullable<string>(e.commit, "env.commit", at, "string"),
+    dirty: requireNullable<boolean>(e.dirty, "env.dirty", at, "boolean"),
+    branch: requireNullable<string>(e.branch, "env.branch", at, "string"),
+  };
+  const flags = requireScalarRecord(data.flags, "flags", at, true);
+  if (!Array.isArray(data.benches)) {
+    throw new TypeError(
+      `${at("benches")} must be an array: found ${describe(data.benches)}`,
+    );
+  }
+  const seen = new Set<string>();
+  const benches = data.benches.map((b: unknown, i: number): BenchResult => {
+    const w = `benches[${i}]`;
+    if (!isObject(b)) {
+      throw new TypeError(`${at(w)} must be an object: found ${describe(b)}`);
+    }
+    const file = requireString(b.file, `${w}.file`, at);
+    const group = requireString(b.group, `${w}.group`, at);
+    const name = requireString(b.name, `${w}.name`, at);
+    const key = requireString(b.key, `${w}.key`, at);
+    if (key !== benchKey(file, group, name)) {
+      throw new TypeError(
+        `${at(`${w}.key`)} must be '${
+          benchKey(file, group, name)
+        }' (file::group::name): found ${describe(key)}`,
+      );
+    }
+    if (typeof b.baseline !== "boolean") {
+      throw new TypeError(
+        `${at(`${w}.baseline`)} must be a boolean: found ${
+          describe(b.baseline)
+        }`,
+      );
+    }
+    const metric = requireString(b.metric, `${w}.metric`, at);
+    const unit = requireString(b.unit, `${w}.unit`, at);
+    const id = `${key}\u0000${metric}`;
+    if (seen.has(id)) {
+      throw new TypeError(
+        `${
+          at(`${w}.key`)
+        } must be unique per metric: '${key}' (${metric}) appears twice`,
+      );
+    }
+    seen.add(id);
+    const opsPerCall = requirePositive(b.opsPerCall, `${w}.opsPerCall`, at);
+    if (!Number.isInteger(opsPerCall) || opsPerCall < 1) {
+      throw new TypeError(
+        `${at(`${w}.opsPerCall`)} must be a positive integer: found ${
+          describe(opsPerCall)
+        }`,
+      );
+    }
+    if (!Array.isArray(b.replicates)) {
+      throw new TypeError(
+        `${at(`${w}.replicates`)} must be an array: found ${
+          describe(b.replicates)
+        }`,
+      );
+    }
+    const replicates = b.replicates.map((x: unknown, j: number) =>
+      requirePositive(x, `${w}.replicates[${j}]`, at)
+    );
+    // Unknown fields (added by later versions or other tools) are kept as they are.
+    const out: BenchResult = {
+      ...b,
+      key,
+      file,
+      group,
+      name,
+      baseline: b.baseline,
+      metric,
+      unit,
+      opsPerCall,
+      replicates,
+    };
+    if (b.axes !== undefined) {
+      out.axes = requireScalarRecord(b.axes, `${w}.axes`, at, false) as Record<
+        string,
+        string | number | boolean
+      >;
+    }
+    if (b.processes !== undefined) {
+      if (!Array.isArray(b.processes)) {
+        throw new TypeError(
+          `${at(`${w}.processes`)} must be an array: found ${
+            describe(b.processes)
+          }`,
+        );
+      }
+      out.processes = b.processes.map(
+        (p: unknown, j: number): ProcessFigures => {
+          const pw = `${w}.processes[${j}]`;
+          if (!isObject(p)) {
+            throw new TypeError(
+              `${at(pw)} must be an object: found ${describe(p)}`,
+            );
+          }
+          return {
+            n: requirePositive(p.n, `${pw}.n`, at),
+            min: requirePositive(p.min, `${pw}.min`, at),
+            avg: requirePositive(p.avg, `${pw}.avg`, at),
+            p75: requirePositive(p.p75, `${pw}.p75`, at),
+            p99: requirePositive(p.p99, `${pw}.p99`, at),
+          };
+        },
+      );
+    }
+    if (b.failed !== undefined) {
+      out.failed = requireString(b.failed, `${w}.failed`, at);
+    }
+    if (b.extra !== undefined) {
+      out.extra = requireScalarRecord(
+        b.extra,
+        `${w}.extra`,
+        at,
+        false,
+      ) as Record<string, string | number | boolean>;
+    }
+    return out;
+  });
+  const result: ResultFile = {
+    ...data,
+    schema: RESULT_SCHEMA,
+    date,
+    env: { ...e, ...env },
+    flags,
+    benches,
+  };
+  if (data.origin !== undefined) {
+    result.origin = requireString(data.origin, "origin", at);
+  }
+  return result;
+}
+
+/**
+ * Write `r` to `path` with {@linkcode serializeResult}, creating missing
+ * parent directories.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readResultFile, writeResultFile } from "./result.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await writeResultFile(`${dir}/a/b/r.json`, {
+ *   schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
+ *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 0, os: "", arch: "", commit: null, dirty: null, branch: null },
+ *   flags: {}, benches: [],
+ * });
+ * assert((await readResultFile(`${dir}/a/b/r.json`)).benches.length === 0);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeResultFile(
+  path: string,
+  r: ResultFile,
+): Promise<void> {
+  const slash = path.lastIndexOf("/");
+  if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
+  await Deno.writeTextFile(path, serializeResult(r));
+}

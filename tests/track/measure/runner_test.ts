@@ -1,0 +1,329 @@
+import assert from "node:assert/strict";
+import {
+  BenchProcessError,
+  defaultResultPath,
+  discoverBenchFiles,
+  enrichFromCases,
+  mergeReplicates,
+  runBenches,
+  runBenchProcess,
+  runTargets,
+} from "../../../core/track/measure/runner.ts";
+import {
+  parseResultText,
+  type ResultFile,
+} from "../../../core/track/result/result.ts";
+
+const testdata = new URL("../../testdata/track/", import.meta.url).pathname;
+
+/** A scratch project with the tiny suite copied to bench/. */
+async function tinyProject(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "pmubench-runner-test-" });
+  await Deno.mkdir(`${dir}/bench`);
+  await Deno.copyFile(`${testdata}tiny_bench.ts`, `${dir}/bench/tiny_bench.ts`);
+  await Deno.copyFile(`${testdata}tiny_cases.ts`, `${dir}/bench/tiny_cases.ts`);
+  return dir;
+}
+
+/** A stand-in for `deno`: a shell script that prints `stdout` and `stderr` and exits with `code`. */
+async function fakeDeno(
+  dir: string,
+  stdout: string,
+  stderr = "",
+  code = 0,
+): Promise<string> {
+  const path = `${dir}/fake-deno-${Math.random().toString(36).slice(2)}.sh`;
+  await Deno.writeTextFile(`${path}.out`, stdout);
+  await Deno.writeTextFile(`${path}.err`, stderr);
+  await Deno.writeTextFile(
+    path,
+    `#!/bin/sh\ncat '${path}.out'\ncat '${path}.err' >&2\nexit ${code}\n`,
+  );
+  await Deno.chmod(path, 0o755);
+  return path;
+}
+
+Deno.test("discoverBenchFiles() lists bench/*_bench.ts, sorted", async (t) => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await t.step("no bench/ folder: none", async () => {
+      assert.deepEqual(await discoverBenchFiles(dir), []);
+    });
+    await t.step("only *_bench.ts files, sorted", async () => {
+      await Deno.mkdir(`${dir}/bench`);
+      for (const f of ["z_bench.ts", "a_bench.ts", "a_cases.ts", "notes.md"]) {
+        await Deno.writeTextFile(`${dir}/bench/${f}`, "");
+      }
+      assert.deepEqual(await discoverBenchFiles(dir), [
+        "bench/a_bench.ts",
+        "bench/z_bench.ts",
+      ]);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runBenches() measures a real suite as separate processes", async () => {
+  const dir = await tinyProject();
+  try {
+    const seen: string[] = [];
+    const r = await runBenches(dir, {
+      repeat: 2,
+      smoke: true,
+      onProgress: (p) => seen.push(`${p.index}/${p.total}`),
+    });
+    assert.deepEqual(seen, ["1/2", "2/2"]);
+    assert.deepEqual(r.benches.map((b) => b.key).sort(), [
+      "tiny_bench.ts::tiny::product",
+      "tiny_bench.ts::tiny::sum x8",
+    ]);
+    const sum = r.benches.find((b) => b.name === "sum x8")!;
+    assert.equal(sum.replicates.length, 2);
+    assert.equal(sum.processes!.length, 2);
+    // PMUBENCH_SMOKE=1 reached the process: a normal run of this case measures ~10^4 calls.
+    assert.ok(sum.processes![0].n < 1000, `n = ${sum.processes![0].n}`);
+    assert.deepEqual(sum.replicates, sum.processes!.map((p) => p.avg / 8));
+    assert.deepEqual(
+      sum.axes,
+      { kind: "sum", variant: "one" },
+      "axes come from tiny_cases.ts",
+    );
+    assert.deepEqual(r.flags, {
+      repeat: 2,
+      filter: null,
+      smoke: true,
+      metric: "time",
+      files: "bench/tiny_bench.ts",
+    });
+    assert.equal(r.env.commit, null);
+    assert.equal(r.env.deno, Deno.version.deno);
+    assert.deepEqual(parseResultText(JSON.stringify(r), "r"), r);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runTargets() interleaves targets A B A B and keeps their results apart", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const a = await fakeDeno(
+      dir,
+      await Deno.readTextFile(`${testdata}deno_bench.json`),
+    );
+    const order: string[] = [];
+    const [ra, rb] = await runTargets([
+      { label: "a", cwd: dir, files: ["x_bench.ts"] },
+      { label: "b", cwd: dir, files: ["x_bench.ts"] },
+    ], {
+      repeat: 3,
+      denoPath: a,
+      onProgress: (p) => order.push(`${p.index}${p.label}`),
+      flags: { command: "ab" },
+    });
+    assert.deepEqual(order, ["1a", "2b", "3a", "4b", "5a", "6b"]);
+    assert.equal(ra.benches[0].replicates.length, 3);
+    assert.equal(rb.benches[1].replicates.length, 3);
+    assert.equal(ra.flags.command, "ab");
+    assert.equal(ra.env.cpu !== "", true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runTargets() rejects a bad repeat and a tree without benches", async (t) => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await t.step("repeat 0", async () => {
+      await assert.rejects(
+        runTargets([{ label: "x", cwd: dir }], { repeat: 0 }),
+        {
+          name: "RangeError",
+          message:
+            "Cannot run benches as 'repeat' must be a positive integer: current value is 0",
+        },
+      );
+    });
+    await t.step("no bench files", async () => {
+      await assert.rejects(runTargets([{ label: "base", cwd: dir }]), {
+        name: "RangeError",
+        message:
+          `Cannot run benches of 'base' as '${dir}' has no bench/*_bench.ts files`,
+      });
+      await assert.rejects(
+        runBenches(dir, { label: "" }),
+        /^RangeError: Cannot run benches as /,
+      );
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runBenchProcess() turns a bad process into one BenchProcessError", async (t) => {
+  const dir = await Deno.makeTempDir();
+  const target = { label: "head", cwd: dir, files: ["x_bench.ts"] };
+  try {
+    await t.step("a real type error: no JSON, stderr tail quoted", async () => {
+      await Deno.writeTextFile(
+        `${dir}/bad_bench.ts`,
+        'const x: number = "s";\nDeno.bench("x", () => {});\n',
+      );
+      const e = await runBenchProcess({ ...target, files: ["bad_bench.ts"] }, {
+        processName: "process 2/5 (head)",
+      })
+        .then(() => undefined, (e) => e);
+      assert.ok(e instanceof BenchProcessError);
+      assert.match(
+        e.message,
+        /^process 2\/5 \(head\) in '.+' exited with code 1 and printed no JSON; its standard error ends: .*TS2322/,
+      );
+      assert.ok(!e.message.includes("Stack backtrace"));
+      assert.ok(!e.message.includes("\n"));
+    });
+    await t.step("output that is not JSON", async () => {
+      const fake = await fakeDeno(dir, "Benchmarking...\n", "boom\n", 0);
+      await assert.rejects(
+        runBenchProcess(target, { denoPath: fake }),
+        /bench process \(head\) in '.+' exited with code 0 and printed something other than JSON; its standard error ends: boom$/,
+      );
+    });
+    await t.step("a crash with nothing on stderr", async () => {
+      const fake = await fakeDeno(dir, "", "", 139);
+      await assert.rejects(
+        runBenchProcess(target, { denoPath: fake }),
+        /exited with code 139 and printed no JSON; its standard error ends: \(nothing\)$/,
+      );
+    });
+    await t.step("a long stderr is cut to its tail", async () => {
+      const fake = await fakeDeno(dir, "", "x".repeat(5000) + "END", 1);
+      const e = await runBenchProcess(target, { denoPath: fake }).then(
+        () => undefined,
+        (e) => e,
+      );
+      assert.ok(e.message.endsWith("END") && e.message.length < 1000);
+    });
+    await t.step("JSON of the wrong shape", async () => {
+      const fake = await fakeDeno(
+        dir,
+        '{"version": 1, "benches": [{"origin": 3}]}',
+      );
+      await assert.rejects(
+        runBenchProcess(target, { denoPath: fake }),
+        (e: unknown) => {
+          assert.ok(e instanceof BenchProcessError);
+          assert.match(
+            e.message,
+            /'standard output of bench process \(head\)' as 'benches\[0\].origin' must be a string/,
+          );
+          return true;
+        },
+      );
+    });
+    await t.step("an aborted signal rejects without running", async () => {
+      await assert.rejects(
+        runBenchProcess(target, { signal: AbortSignal.abort() }),
+      );
+    });
+    await t.step("failed benches are data, not errors", async () => {
+      const fake = await fakeDeno(
+        dir,
+        await Deno.readTextFile(`${testdata}deno_bench_failed.json`),
+        "error: Bench failed",
+        1,
+      );
+      const r = await runBenchProcess(target, { denoPath: fake });
+      assert.equal(r.benches[1].failed, "Uncaught Error: boom");
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("mergeReplicates() keeps process order and the first failure", () => {
+  const one = (avg: number | null): ResultFile =>
+    parseResultText(
+      JSON.stringify({
+        version: 1,
+        runtime: "Deno/2.9.6 x86_64-unknown-linux-gnu",
+        cpu: "c",
+        benches: [{
+          origin: "file:///p/bench/a_bench.ts",
+          group: "g",
+          name: "f x2",
+          baseline: false,
+          results: [
+            avg === null
+              ? { failed: { message: "boom" } }
+              : { ok: { n: 1, min: avg, avg, p75: avg, p99: avg } },
+          ],
+        }],
+      }),
+      "p",
+      { date: "2025-01-01T00:00:00.000Z" },
+    );
+  const r = mergeReplicates([one(10), one(null), one(14)], {
+    date: "d",
+    env: one(1).env,
+    flags: {},
+  });
+  assert.equal(r.benches.length, 1);
+  assert.deepEqual(r.benches[0].replicates, [5, 7]);
+  assert.deepEqual(r.benches[0].processes!.map((p) => p.avg), [10, 14]);
+  assert.equal(r.benches[0].failed, "boom");
+  assert.equal(r.date, "d");
+});
+
+Deno.test("enrichFromCases() rejects a cases module without a suite", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/x_cases.ts`,
+      "export const notASuite = 1;\n",
+    );
+    const r = parseResultText(
+      await Deno.readTextFile(`${testdata}deno_bench.json`),
+      "r",
+    );
+    await assert.rejects(enrichFromCases(r, dir, ["x_bench.ts"]), {
+      name: "TypeError",
+      message:
+        `Cannot read cases module '${dir}/x_cases.ts' as it exports no BenchSuite (expected 'export const suite: BenchSuite')`,
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("enrichFromCases() takes opsPerCall and axes from the cases module", async () => {
+  const r = parseResultText(
+    await Deno.readTextFile(`${testdata}deno_bench.json`),
+    "r",
+  );
+  const e = await enrichFromCases(r, testdata, ["tiny_bench.ts", "other.ts"]);
+  const product = e.benches.find((b) => b.name === "product")!;
+  assert.deepEqual(product.axes, { kind: "product", variant: "one" });
+  assert.equal(product.opsPerCall, 1);
+  assert.equal(r.benches[0].axes, undefined, "the input is not mutated");
+});
+
+Deno.test("defaultResultPath() names the file by date and short commit", async (t) => {
+  await t.step("clean", () => {
+    assert.equal(
+      defaultResultPath({
+        date: "2025-03-04T05:06:07.890Z",
+        env: { commit: "abcdef0123", dirty: false },
+      }),
+      ".pmubench/results/2025-03-04T05-06-07Z-abcdef0.json",
+    );
+  });
+  await t.step("outside git", () => {
+    assert.equal(
+      defaultResultPath({
+        date: "2025-03-04T05:06:07.890Z",
+        env: { commit: null, dirty: null },
+      }),
+      ".pmubench/results/2025-03-04T05-06-07Z-nogit.json",
+    );
+  });
+});

@@ -1,0 +1,192 @@
+import assert from "node:assert/strict";
+import {
+  barChart,
+  DASHES,
+  escapeXml,
+  formatFigure,
+  lineChart,
+  niceTicks,
+  PALETTE,
+} from "../../../core/track/present/svg.ts";
+
+const count = (text: string, needle: string) => text.split(needle).length - 1;
+
+Deno.test("escapeXml() escapes the five XML specials and nothing else", () => {
+  assert.equal(
+    escapeXml(`<a href="x">&'</a>`),
+    "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;",
+  );
+  assert.equal(escapeXml("N=6 \u00b7 u64"), "N=6 \u00b7 u64");
+});
+
+Deno.test("formatFigure() prints three significant digits without exponents", async (t) => {
+  const cases: [number, string][] = [
+    [0, "0"],
+    [0.012345, "0.0123"],
+    [0.5, "0.500"],
+    [1.2345, "1.23"],
+    [12.345, "12.3"],
+    [123.45, "123"],
+    [12345.6, "12346"],
+    [-2.5, "-2.50"],
+    [Infinity, "Infinity"],
+  ];
+  for (const [x, want] of cases) {
+    await t.step(`${x} -> ${want}`, () => assert.equal(formatFigure(x), want));
+  }
+});
+
+Deno.test("niceTicks() covers the range with 1-2-5 steps", async (t) => {
+  await t.step(
+    "0..97",
+    () => assert.deepEqual(niceTicks(0, 97, 5), [0, 20, 40, 60, 80, 100]),
+  );
+  await t.step(
+    "1.18..1.21",
+    () => assert.deepEqual(niceTicks(1.181, 1.209, 4), [1.18, 1.19, 1.2, 1.21]),
+  );
+  await t.step(
+    "reversed bounds",
+    () => assert.deepEqual(niceTicks(10, 0, 2), [0, 5, 10]),
+  );
+  await t.step("a single value gets a padded range", () => {
+    const ticks = niceTicks(3, 3, 4);
+    assert.ok(
+      ticks[0] <= 3 && ticks[ticks.length - 1] >= 3 && ticks.length >= 2,
+    );
+    assert.ok(niceTicks(0, 0, 4).length >= 2);
+  });
+  await t.step("throws RangeError on non-finite bounds or no ticks", () => {
+    assert.throws(() => niceTicks(0, Infinity, 5), RangeError);
+    assert.throws(
+      () => niceTicks(0, 1, 0),
+      /'count' at least 1: current values are 0, 1, 0/,
+    );
+  });
+});
+
+Deno.test("lineChart() draws each series with markers, interval bars and a legend", () => {
+  const svg = lineChart({
+    title: "cost <per> transition",
+    xLabel: "N",
+    yLabel: "ns/op",
+    series: [
+      {
+        label: "full \u00b7 u64",
+        color: PALETTE[0],
+        points: [{ x: 1, y: 10, lo: 9, hi: 12, tip: "a&b" }, {
+          x: 6,
+          y: 40,
+          lo: 38,
+          hi: 41,
+        }],
+      },
+      {
+        label: "tracked \u00b7 u64",
+        color: PALETTE[0],
+        dash: DASHES[1],
+        points: [{ x: 1, y: 5 }, { x: 6, y: 7, lo: 7, hi: 7 }],
+      },
+      { label: "empty", color: PALETTE[1], points: [] },
+    ],
+    kind: "transition",
+  });
+  assert.match(
+    svg,
+    /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="chart" data-chart="transition"/,
+  );
+  assert.ok(svg.endsWith("</svg>"));
+  assert.equal(count(svg, "<polyline"), 2);
+  // Two real intervals; a zero-width interval and points without one draw none.
+  assert.equal(count(svg, 'class="interval"'), 2);
+  assert.equal(
+    count(svg, 'class="series"'),
+    2,
+    "a series without points is left out",
+  );
+  assert.ok(svg.includes(`stroke-dasharray="${DASHES[1]}"`));
+  assert.ok(svg.includes("cost &lt;per&gt; transition"));
+  assert.ok(svg.includes("<title>a&amp;b</title>"));
+  // Legend: both labels, once in the legend and once as data-series.
+  assert.equal(count(svg, ">full \u00b7 u64</text>"), 1);
+  assert.equal(count(svg, ">tracked \u00b7 u64</text>"), 1);
+  // x ticks at the distinct x values, labelled without padding zeros.
+  assert.ok(svg.includes(">1</text>") && svg.includes(">6</text>"));
+});
+
+Deno.test("lineChart() with one series draws no legend, and 'no data' without points", () => {
+  const one = lineChart({
+    title: "t",
+    xLabel: "x",
+    yLabel: "y",
+    series: [{ label: "only", color: "#000", points: [{ x: 0, y: 1 }] }],
+  });
+  assert.equal(count(one, ">only</text>"), 0);
+  assert.equal(count(one, "<polyline"), 0, "a single point has no line");
+  assert.equal(count(one, "<circle"), 1);
+  const none = lineChart({ title: "t", xLabel: "x", yLabel: "y", series: [] });
+  assert.ok(none.includes(">no data</text>"));
+});
+
+Deno.test("lineChart() thins x tick labels so they do not overlap", () => {
+  const ticks = Array.from(
+    { length: 40 },
+    (_, i) => ({ value: i, label: `commit${i}` }),
+  );
+  const svg = lineChart({
+    title: "history",
+    xLabel: "commit",
+    yLabel: "ns/op",
+    series: [{
+      label: "k",
+      color: "#000",
+      points: ticks.map((t) => ({ x: t.value, y: t.value })),
+    }],
+    xTicks: ticks,
+    width: 600,
+    yFromZero: false,
+  });
+  const shown = ticks.filter((t) => svg.includes(`>${t.label}</text>`));
+  assert.ok(
+    shown.length > 3 && shown.length < 20,
+    `${shown.length} labels shown`,
+  );
+  assert.ok(svg.includes(">commit0</text>"));
+  assert.equal(
+    count(svg, "<line x1="),
+    40 + niceTicks(0, 39, 4).length,
+    "every tick keeps its mark",
+  );
+});
+
+Deno.test("barChart() draws a bar, an interval and a value label per row", () => {
+  const svg = barChart({
+    title: "weight",
+    xLabel: "ns/op",
+    rows: [
+      {
+        label: "u64",
+        value: 1.9,
+        lo: 1.8,
+        hi: 2.0,
+        color: PALETTE[0],
+        tip: "t",
+      },
+      {
+        label:
+          "a very long strategy label that will not fit in the margin at all",
+        value: 1.2,
+        color: PALETTE[1],
+        strong: true,
+      },
+    ],
+    width: 400,
+  });
+  assert.match(svg, /data-chart="bar"/);
+  assert.equal(count(svg, "<rect"), 2);
+  assert.equal(count(svg, 'class="interval"'), 1);
+  assert.ok(svg.includes(">1.90</text>") && svg.includes(">1.20</text>"));
+  assert.ok(svg.includes('font-weight="bold"'));
+  assert.ok(svg.includes("\u2026</text>"), "long labels are shortened");
+  assert.ok(svg.includes("<title>t</title>"));
+});

@@ -94,6 +94,9 @@ Options:
   --mediated, --no-mediated    mediated PMU (default on)
   --guest-svm, --no-guest-svm  guest CPUID has SVM (default on for AMD)
   --semantics S                ${semanticsNames.join(" | ")}
+                               upstream (default): the merged kernel; v4: inferred
+                               from the v4 commit text and the v3 series (its diffs
+                               were not available)
   --mechanism M                ${mechanismNames.join(" | ")}
   --bitmap B                   ${strategyNames.join(" | ")}
   --table                      print a readable table instead of JSON Lines

@@ -35,7 +35,7 @@
  * import { formatRecord, replayTrace } from "./trace.ts";
  *
  * const trace = [
- *   '{"op":"config","vendor":"amd","model":"perfmonv2","semantics":"v4","mechanism":"tracked"}',
+ *   '{"op":"config","vendor":"amd","model":"perfmonv2","semantics":"upstream","mechanism":"tracked"}',
  *   '{"op":"wrmsr","msr":"0xc0000080","value":"0x1000"}',
  *   '{"op":"wrmsr","msr":"0xc0010200","value":"0x20000430076"}',
  *   '{"op":"vmrun"}',

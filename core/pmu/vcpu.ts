@@ -22,7 +22,7 @@
  * import assert from "node:assert/strict";
  * import { createVcpu } from "./vcpu.ts";
  *
- * const vcpu = createVcpu({ vendor: "amd", model: "perfmonv2", semantics: "v4", mechanism: "tracked" });
+ * const vcpu = createVcpu({ vendor: "amd", model: "perfmonv2", semantics: "upstream", mechanism: "tracked" });
  * vcpu.wrmsr(0xc0000080, 0x1000n); // EFER.SVME
  * vcpu.wrmsr(0xc0010200, 0x20000430076n); // PERF_CTL0: Host-Only, EN
  * vcpu.entry();
@@ -363,7 +363,8 @@ export class Vcpu {
 
 /**
  * Build a vCPU: validate `config` (defaults: AMD PerfMonV2, mediated PMU,
- * guest SVM, `v4` semantics, `tracked` mechanism, `u32pair` bitmaps), then
+ * guest SVM, `upstream` semantics (the merged kernel), `tracked` mechanism,
+ * `u32pair` bitmaps), then
  * `kvm_pmu_init()` + `kvm_pmu_refresh()`.
  *
  * @throws {TypeError | RangeError} naming the bad config value (see

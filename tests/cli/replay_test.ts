@@ -314,7 +314,8 @@ Deno.test("pmubench replay --help documents the format and exits 0", async () =>
   for (
     const word of [
       "--table",
-      "--semantics S                v4 | upstream",
+      "--semantics S                upstream | v4",
+      "upstream (default): the merged kernel; v4: inferred",
       "tracked | all-bits | immediate | none",
       '"step" is the op\'s line number',
       '{"step":N,"fault":"#UD"}',

@@ -64,6 +64,26 @@ Deno.test("entry() applies SPEC (d) after any path of transitions, for every equ
   }
 });
 
+Deno.test("entry() with the default semantics follows the upstream column of SPEC (d) (issue 14 point 1)", async (t) => {
+  for (const mechanism of ["tracked", "all-bits", "immediate"]) {
+    for (const r of TRUTH_TABLE) {
+      await t.step(`${mechanism}: ${describeRow(r)}`, () => {
+        const vcpu = createVcpu({ model: "perfmonv2", mechanism }); // no semantics
+        assert.equal(vcpu.semantics.name, "upstream");
+        assert.equal(vcpu.wrmsr(CTL0, eventselOf(r)).ok, true);
+        vcpu.entry();
+        goTo(vcpu, r.svme, r.l2);
+        assert.equal(countsNow(vcpu), r.upstream);
+        // c6 step 4: the merged kernel tracks any HO/GO bit.
+        assert.equal(
+          vcpu.pmu.reprogramPmcOnNestedTransition.testBit(0),
+          r.ho || r.go,
+        );
+      });
+    }
+  }
+});
+
 Deno.test("entry() under mechanism none keeps the state of the last reprogram (the bug the patch fixes)", async (t) => {
   for (const semantics of ["v4", "upstream"] as const) {
     for (const r of TRUTH_TABLE) {

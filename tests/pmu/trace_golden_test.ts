@@ -8,10 +8,11 @@ import { formatRecord, replayTrace } from "../../core/pmu/trace.ts";
 const DIR = new URL("../testdata/pmu/", import.meta.url);
 const EQUIVALENT_MECHANISMS = ["tracked", "all-bits", "immediate"];
 
-/** The goldens issue 3 asks for, plus the README example; the test fails if one goes missing. */
+/** The goldens issues 3 and 14 ask for, plus the README example; the test fails if one goes missing. */
 const REQUIRED = [
   "both_bits_svme_toggle_upstream",
   "both_bits_svme_toggle_v4",
+  "default_semantics_upstream",
   "filter_change",
   "guest_only_l2_profile",
   "host_only_l1_perf",
@@ -49,7 +50,7 @@ function replay(text: string, mechanism: string, bitmap: string): string {
   return r.records.map((x) => formatRecord(x) + "\n").join("");
 }
 
-Deno.test("tests/testdata/pmu holds every golden trace issue 3 asks for and the README example", () => {
+Deno.test("tests/testdata/pmu holds every golden trace issues 3 and 14 ask for and the README example", () => {
   assert.deepEqual(goldenNames(), REQUIRED);
 });
 
@@ -102,4 +103,16 @@ Deno.test("golden traces that differ only in semantics differ exactly where SPEC
     });
     assert.deepEqual(differing, steps);
   }
+});
+
+Deno.test("replayTrace() with no semantics in the config line replays upstream, not v4 (issue 14 point 1)", () => {
+  const input = read("default_semantics_upstream.jsonl");
+  assert.equal(JSON.parse(input.split("\n")[0]).semantics, undefined);
+  const expected = read("default_semantics_upstream.expected.jsonl");
+  const as = (semantics: string) =>
+    replayTrace(input, { config: { semantics } }).records.map((x) =>
+      formatRecord(x) + "\n"
+    ).join("");
+  assert.equal(as("upstream"), expected);
+  assert.notEqual(as("v4"), expected);
 });

@@ -295,9 +295,11 @@ export class KvmPmu {
    * `global_ctrl` and `global_status`. Every event select becoming 0 means
    * no counter has HO/GO bits or is locally enabled, so
    * `reprogramPmcOnNestedTransition` and the emulated-instruction bitmaps
-   * are zeroed too (whether v4 zeroes its bitmap explicitly is
+   * are zeroed too (whether the kernel zeroes its bitmap explicitly is
    * [UNCONFIRMED]; SPEC c8 requires it to be empty afterwards).
-   * `pmc_in_use` is left alone, as KVM does.
+   * `pmc_in_use` is left alone, as KVM does. Called only by
+   * {@linkcode KvmPmu.refresh} (vCPU creation): vCPU INIT (`Vcpu.reset()`)
+   * leaves the PMU alone (SPEC c8).
    */
   reset(): void {
     this.reprogramPmi.zero();

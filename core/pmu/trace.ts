@@ -13,7 +13,7 @@
  * | `vmrun` / `vmexit` | | enter / leave guest mode (L2) |
  * | `entry` | | VM-entry: process pending requests |
  * | `filter` | `action` (`allow`/`deny`), `events` (hex, within `AMD64_RAW_EVENT_MASK_NB`), optional `fixedCounterBitmap` (hex) | `KVM_SET_PMU_EVENT_FILTER` |
- * | `reset` | | vCPU reset |
+ * | `reset` | | vCPU INIT: leave L2, EFER = 0; PMU MSRs, pending work and the filter stay (SPEC c8) |
  *
  * Output, one record per line:
  *

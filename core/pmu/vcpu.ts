@@ -12,7 +12,7 @@
  * | `vcpu.entry()` | VM-entry: `kvm_check_request(KVM_REQ_PMU)` then `kvm_pmu_handle_event()` | allocation-free; returns whether it handled a request |
  * | `vcpu.entryState()` | (reporting) | snapshot record of what VM-entry loads |
  * | `vcpu.setEventFilter(action, events)` | `KVM_SET_PMU_EVENT_FILTER` | all 64 `reprogramPmi` bits + `KVM_REQ_PMU` |
- * | `vcpu.reset()` | `kvm_vcpu_reset()`: `svm_leave_nested()`, `kvm_pmu_reset()`, EFER = 0 | |
+ * | `vcpu.reset()` | INIT (`kvm_vcpu_reset()`): `svm_leave_nested()`, EFER = 0 | the PMU, its pending work and the filter stay (SPEC c8) |
  * | `vcpu.pmu` | `struct kvm_pmu` | bitmaps and per-counter event selects |
  * | `handleNestedTransition(vcpu)` (nested.ts) | `kvm_pmu_handle_nested_transition()` | the mechanism alone |
  * | `handleEvent(vcpu)` (requests.ts) | `kvm_pmu_handle_event()` | the deferred work alone |
@@ -346,18 +346,40 @@ export class Vcpu {
   }
 
   /**
-   * vCPU RESET (`kvm_vcpu_reset()`): leave L2 (`svm_leave_nested()`), reset
-   * the PMU (`kvm_pmu_reset()`: event selects, counters, `reprogramPmi`,
-   * global control all zero; the tracked bitmap empty), then EFER = 0
-   * (`svm_set_efer()` from `init_vmcb()`, so an SVME toggle still reaches
-   * the PMU handler). The event filter (per VM) and pending requests stay.
+   * vCPU INIT (`kvm_vcpu_reset()` with `init_event`), the only reset KVM
+   * performs on a live vCPU (SPEC c8, g18): leave L2 if in it
+   * (`kvm_leave_nested()` -> `svm_leave_nested()`: a nested transition),
+   * then EFER = 0 through the vendor `set_efer` op, unchecked (an SVME
+   * toggle when SVME was set). The PMU is left alone, as KVM stopped calling
+   * `kvm_pmu_reset()` at RESET (f2f63f7ec6fd) and never called it at INIT:
+   * every PMU MSR, `reprogramPmcOnNestedTransition`, pending `reprogramPmi`
+   * bits and requests stay, and so does the VM's event filter. Zeroing the
+   * PMU belongs to vCPU creation (`kvm_pmu_refresh()`, {@linkcode KvmPmu}).
+   *
+   * @example INIT in L2 leaves L2 and clears EFER, keeping the event select
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { createVcpu } from "./vcpu.ts";
+   *
+   * const vcpu = createVcpu();
+   * vcpu.wrmsr(0xc0000080, 0x1000n); // EFER.SVME
+   * vcpu.wrmsr(0xc0010200, 0x20000430076n); // Host-Only, EN
+   * vcpu.vmrun();
+   * vcpu.reset();
+   * assert.deepEqual([vcpu.isGuestMode, vcpu.efer], [false, 0]);
+   * assert.equal(vcpu.pmu.eventsel(0), 0x20000430076n);
+   * vcpu.entry();
+   * assert.equal(vcpu.entryState().counting, 0n); // upstream: SVME=0 disables it
+   * ```
    */
   reset(): void {
-    if (this.pmu.isAmd) svmLeaveNested(this);
-    else this.isGuestMode = false;
-    this.pmu.reset();
-    if (this.pmu.isAmd) svmSetEfer(this, 0);
-    else this.efer = 0;
+    if (this.pmu.isAmd) {
+      svmLeaveNested(this);
+      svmSetEfer(this, 0);
+    } else {
+      // No SVM on Intel: never in guest mode, no nested transition.
+      this.efer = 0;
+    }
   }
 }
 

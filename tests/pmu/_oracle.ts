@@ -306,18 +306,11 @@ export class Oracle {
         this.request(ALL);
         return null;
       case "reset": {
-        if (this.amd && this.guest) {
+        // c9 init(): leave L2, EFER = 0 unchecked; the PMU stays (c8).
+        if (this.guest) {
           this.guest = false;
           this.transition();
         }
-        this.guest = false;
-        this.eventsel.fill(0n);
-        this.hw.fill(0n);
-        this.pending = 0n;
-        this.tracked = 0n;
-        this.fixedCtrl = 0;
-        this.fixedHw = 0;
-        this.globalCtrl = 0n;
         const old = this.efer;
         this.efer = 0n;
         if (this.amd && (old & SVME) !== 0n) this.transition();

@@ -16,6 +16,7 @@ const REQUIRED = [
   "filter_change",
   "guest_only_l2_profile",
   "host_only_l1_perf",
+  "init_in_l2",
   "intel_fixed_counters",
   "readme_example",
   "svme_clear_in_l2_upstream",

@@ -231,31 +231,58 @@ Deno.test("Vcpu.setEventFilter()/clearEventFilter() request reprogramming of all
   assert.throws(() => vcpu.setEventFilter("deny", [1n << 20n]), RangeError);
 });
 
-Deno.test("Vcpu.reset() leaves L2, resets the PMU and EFER, and keeps the filter", async (t) => {
-  for (const mechanism of ["tracked", "all-bits", "immediate", "none"]) {
-    await t.step(mechanism, () => {
-      const vcpu = createVcpu({ mechanism, semantics: "upstream" });
+Deno.test("Vcpu.reset() is INIT: leaves L2 and clears EFER, keeping the PMU, its pending work and the filter (SPEC c8, g18)", async (t) => {
+  for (const mechanism of ["tracked", "all-bits", "immediate"]) {
+    await t.step(`in L2, ${mechanism}`, () => {
+      const vcpu = createVcpu({ mechanism }); // upstream
       vcpu.wrmsr(EFER, SVME);
-      vcpu.wrmsr(CTL0, 0x20000430076n);
-      vcpu.setEventFilter("allow", [0x76n]);
+      vcpu.wrmsr(CTL0, 0x20000430076n); // Host-Only
+      vcpu.wrmsr(0xc0010202, 0x300004300c0n); // both HO and GO
+      vcpu.wrmsr(0xc0010201, 0x1234n); // counter 0
+      vcpu.wrmsr(0xc0000301, 0x3n); // global_ctrl: counters 0 and 1
+      vcpu.setEventFilter("deny", [0xc2n]);
       vcpu.vmrun();
+      vcpu.entry();
+      const filter = vcpu.eventFilter;
+      vcpu.wrmsr(0xc0010204, 0x4300c2n); // pending bit 2, denied event
       vcpu.reset();
       assert.deepEqual([vcpu.isGuestMode, vcpu.efer], [false, 0]);
-      assert.equal(vcpu.pmu.reprogramPmcOnNestedTransition.isEmpty(), true);
-      assert.equal(vcpu.pmu.eventsel(0), 0n);
-      assert.equal(vcpu.eventFilter?.action, "allow");
+      assert.deepEqual(
+        [0, 1, 2].map((i) => vcpu.pmu.eventsel(i)),
+        [0x20000430076n, 0x300004300c0n, 0x4300c2n],
+      );
+      assert.deepEqual(vcpu.rdmsr(0xc0010201), { ok: true, value: 0x1234n });
+      assert.equal(vcpu.pmu.globalCtrl, 0x3n);
+      assert.equal(vcpu.pmu.reprogramPmcOnNestedTransition.toBigInt(), 0x3n);
+      assert.equal(vcpu.pmu.reprogramPmi.testBit(2), true);
+      assert.equal(vcpu.testRequest(KVM_REQ_PMU), true);
+      assert.equal(vcpu.eventFilter, filter);
       vcpu.entry();
+      // L1, SVME=0: upstream disables both tracked counters; the kept filter
+      // still denies counter 2.
       assert.equal(vcpu.entryState().counting, 0n);
       assert.equal(vcpu.entryState().reprogramPmi, 0n);
     });
   }
-  await t.step("Intel", () => {
+  await t.step("in L1 with SVME=0: no nested transition", () => {
+    const vcpu = createVcpu({ mechanism: "all-bits" }); // would fill on any call
+    vcpu.wrmsr(CTL0, 0x20000430076n);
+    vcpu.entry();
+    vcpu.reset();
+    assert.equal(vcpu.testRequest(KVM_REQ_PMU), false);
+    assert.equal(vcpu.pmu.reprogramPmi.isEmpty(), true);
+    assert.equal(vcpu.pmu.eventsel(0), 0x20000430076n);
+  });
+  await t.step("Intel: EFER 0, the PMU kept", () => {
     const vcpu = createVcpu({ model: "gp4" });
     vcpu.wrmsr(EFER, 0x501n);
     vcpu.wrmsr(0x38d, 0x3n);
+    vcpu.wrmsr(0x38f, 0x1n);
+    vcpu.entry();
     vcpu.reset();
     assert.equal(vcpu.efer, 0);
-    assert.equal(vcpu.pmu.fixedCtrCtrl, 0);
+    assert.deepEqual([vcpu.pmu.fixedCtrCtrl, vcpu.pmu.globalCtrl], [3, 0x1n]);
+    assert.equal(vcpu.testRequest(KVM_REQ_PMU), false);
   });
 });
 

@@ -106,6 +106,8 @@ Trace ops, one JSON object per line; 64-bit values and MSRs are hex strings:
   {"op":"wrmsr","msr":"0xc0010200","value":"0x430076"}  {"op":"rdmsr","msr":"0xc0010200"}
   {"op":"vmrun"}  {"op":"vmexit"}  {"op":"entry"}  {"op":"reset"}
   {"op":"filter","action":"allow"|"deny","events":["0x76",...]}
+A filter event with a bit outside the event select and unit mask can never
+match and is dropped, as KVM does (an allow list so emptied denies everything).
 "reset" is vCPU INIT: it leaves L2 and sets EFER to 0; the PMU MSRs, pending
 reprogramming and the event filter stay.
 

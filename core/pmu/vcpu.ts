@@ -323,17 +323,21 @@ export class Vcpu {
 
   /**
    * `KVM_SET_PMU_EVENT_FILTER`: install a new filter (see
-   * `createEventFilter`), then set all 64 bits of `__reprogram_pmi` and
-   * raise `KVM_REQ_PMU`, so every counter is re-checked at the next entry.
+   * `createEventFilter`; entries outside this vendor's key mask are
+   * dropped), then set all 64 bits of `__reprogram_pmi` and raise
+   * `KVM_REQ_PMU`, so every counter is re-checked at the next entry.
    *
    * @throws {TypeError | RangeError} as `createEventFilter` does.
    */
   setEventFilter(
     action: FilterAction,
     events: readonly (bigint | number)[],
-    options: EventFilterOptions = {},
+    options: Omit<EventFilterOptions, "vendor"> = {},
   ): void {
-    this.eventFilter = createEventFilter(action, events, options);
+    this.eventFilter = createEventFilter(action, events, {
+      ...options,
+      vendor: this.pmu.vendor,
+    });
     this.pmu.reprogramPmi.fill();
     this.makeRequest(KVM_REQ_PMU);
   }

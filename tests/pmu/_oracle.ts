@@ -297,14 +297,17 @@ export class Oracle {
         return null;
       case "entry":
         return this.entry(step);
-      case "filter":
+      case "filter": {
+        // c9 setFilter(): drop entries with bits outside EVENT|UMASK (c2).
+        const keyMask = this.amd ? NB : 0xffffn;
         this.filter = {
           allow: op.action === "allow",
-          keys: new Set(op.events.map((e) => e & NB)),
+          keys: new Set(op.events.filter((e) => (e & ~keyMask) === 0n)),
           fixed: op.fixedCounterBitmap ?? 0,
         };
         this.request(ALL);
         return null;
+      }
       case "reset": {
         // c9 init(): leave L2, EFER = 0 unchecked; the PMU stays (c8).
         if (this.guest) {

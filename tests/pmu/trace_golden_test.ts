@@ -14,6 +14,7 @@ const REQUIRED = [
   "both_bits_svme_toggle_v4",
   "default_semantics_upstream",
   "filter_change",
+  "filter_drop_out_of_mask",
   "guest_only_l2_profile",
   "host_only_l1_perf",
   "init_in_l2",

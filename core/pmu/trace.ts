@@ -119,7 +119,11 @@ export interface EntryRecord {
   tracked: string;
   /** `reprogramPmi` after processing. */
   reprogramPmi: string;
-  /** Counters whose hardware enable is on (GP bit i, fixed bit 32 + i). */
+  /**
+   * Counters whose hardware enable is on (GP bit i, fixed bit 32 + i):
+   * without a mediated PMU the counters that count; with it, `global_ctrl`
+   * applies on top.
+   */
   counting: string;
   /** Every GP counter's `eventsel_hw`. */
   eventselHw: string[];

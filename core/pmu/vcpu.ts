@@ -122,7 +122,9 @@ export interface EntryState {
   reprogramPmi: bigint;
   /**
    * Bit i: GP counter i's `eventsel_hw` has EN; bit 32 + i: Intel fixed
-   * counter i's `fixed_ctr_ctrl_hw` field enables ring 0 or ring 3.
+   * counter i's `fixed_ctr_ctrl_hw` field enables ring 0 or ring 3. Without
+   * a mediated PMU this is exactly the set of counters that count; with
+   * it, the hardware also applies `global_ctrl` (SPEC g13, g20).
    */
   counting: bigint;
   /** Every GP counter's `eventsel_hw`. */

@@ -222,6 +222,12 @@ export class Oracle {
     return !this.disabledInMode(i);
   }
 
+  /** c7 pmc_is_globally_enabled(); c5: only the emulated path checks it. */
+  runsGlobally(i: number): boolean {
+    if (this.c.mediated || this.c.version < 2) return true;
+    return ((this.globalCtrl >> BigInt(i)) & 1n) === 1n;
+  }
+
   allows(i: number): boolean {
     if (this.filter === null) return true;
     const found = this.filter.keys.has(this.eventsel[i] & NB);
@@ -236,7 +242,8 @@ export class Oracle {
       for (let i = 0; i < 64; i++) {
         if ((snap & (1n << BigInt(i))) === 0n) continue;
         if (i < this.c.nGp) {
-          const on = this.locallyEnabled(i) && this.allows(i);
+          const on = this.runsGlobally(i) && this.locallyEnabled(i) &&
+            this.allows(i);
           this.hw[i] = on ? this.hw[i] | EN : this.hw[i] & ~EN;
         } else if (i >= 32 && i < 32 + this.c.nFixed) {
           const f = i - 32;
@@ -244,7 +251,7 @@ export class Oracle {
           const field = (this.fixedCtrl >> sh) & 0xf;
           const listed = this.filter !== null &&
             ((this.filter.fixed >> f) & 1) === 1;
-          const ok = (field & 3) !== 0 &&
+          const ok = this.runsGlobally(i) && (field & 3) !== 0 &&
             (this.filter === null || (this.filter.allow ? listed : !listed));
           this.fixedHw = (this.fixedHw & ~(0xf << sh)) | (ok ? field << sh : 0);
         }

@@ -19,6 +19,7 @@ const REQUIRED = [
   "host_only_l1_perf",
   "init_in_l2",
   "intel_fixed_counters",
+  "non_mediated_global_ctrl",
   "readme_example",
   "svme_clear_in_l2_upstream",
   "svme_clear_in_l2_v4",

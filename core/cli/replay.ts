@@ -114,8 +114,9 @@ reprogramming and the event filter stay.
 Output records ("step" is the op's line number in the trace):
   {"step":N,"msr":"0x..","value":"0x.."}          an rdmsr
   {"step":N,"fault":"#GP"}                        a faulting wrmsr or rdmsr
-  {"step":N,"fault":"#UD"}                        vmrun with EFER.SVME clear or in L2,
-                                                  vmexit outside L2 (nothing changes)
+  {"step":N,"fault":"#UD"}                        vmrun in L1 with EFER.SVME clear,
+                                                  vmexit outside L2 (nothing changes);
+                                                  vmrun in L2 is a #VMEXIT to L1
   {"step":N,"guestMode":b,"svme":b,"tracked":"0x..","reprogramPmi":"0x..",
    "counting":"0x..","eventselHw":["0x..",...]}  an entry
 

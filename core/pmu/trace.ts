@@ -10,7 +10,7 @@
  * | `config` | `vendor`, `model`, `counters`, `mediated`, `guestSvm`, `semantics`, `mechanism`, `bitmap` (all optional) | first line only; the caller's overrides win (`overrideVcpuConfig()`) |
  * | `wrmsr` | `msr`, `value` | guest WRMSR |
  * | `rdmsr` | `msr` | guest RDMSR |
- * | `vmrun` / `vmexit` | | enter / leave guest mode (L2) |
+ * | `vmrun` / `vmexit` | | enter / leave guest mode (L2); `vmrun` in L2 is a #VMEXIT(VMRUN) to L1 (SPEC g21) |
  * | `entry` | | VM-entry: process pending requests |
  * | `filter` | `action` (`allow`/`deny`), `events` (hex; at most 300), optional `fixedCounterBitmap` (hex) | `KVM_SET_PMU_EVENT_FILTER`: events with a bit outside the event select and unit mask are dropped, as KVM does (SPEC g19) |
  * | `reset` | | vCPU INIT: leave L2, EFER = 0; PMU MSRs, pending work and the filter stay (SPEC c8) |
@@ -21,7 +21,7 @@
  * | --- | --- |
  * | `rdmsr` | `{"step":N,"msr":"0x..","value":"0x.."}` |
  * | faulting `wrmsr`/`rdmsr` | `{"step":N,"fault":"#GP"}` |
- * | `vmrun` with EFER.SVME clear or in L2, `vmexit` outside L2 | `{"step":N,"fault":"#UD"}` (nothing changes) |
+ * | `vmrun` in L1 with EFER.SVME clear, `vmexit` outside L2 | `{"step":N,"fault":"#UD"}` (nothing changes) |
  * | `entry` | `{"step":N,"guestMode":b,"svme":b,"tracked":"0x..","reprogramPmi":"0x..","counting":"0x..","eventselHw":["0x..",...]}` |
  *
  * A bad line (not JSON, unknown op, field or MSR, value out of range or not

@@ -8,7 +8,7 @@
  * | `createVcpu(config)` | `kvm_arch_vcpu_create()` + `kvm_pmu_refresh()` | config: vendor, model, counters (synthetic), mediated, guestSvm, semantics, mechanism, bitmap |
  * | `vcpu.wrmsr(msr, value)` / `wrmsrHalves(msr, lo, hi)` | `kvm_set_msr()`: `kvm_pmu_set_msr()`, `svm_set_efer()` | result `{ ok }` or `{ ok: false, fault: "#GP" }`; never throws for guest input |
  * | `vcpu.rdmsr(msr)` | `kvm_get_msr()` | `{ ok, value }` or `#GP` |
- * | `vcpu.vmrun()` / `vcpu.vmexit()` | `nested_svm_vmrun()` / `nested_svm_vmexit()` | `#UD` when SVME is clear, or already in / not in L2 |
+ * | `vcpu.vmrun()` / `vcpu.vmexit()` | `nested_svm_vmrun()` / `nested_svm_vmexit()` | VMRUN: `#UD` in L1 with SVME clear; in L2 a #VMEXIT(VMRUN) to L1. #VMEXIT: `#UD` outside L2 |
  * | `vcpu.entry()` | VM-entry: `kvm_check_request(KVM_REQ_PMU)` then `kvm_pmu_handle_event()` | allocation-free; returns whether it handled a request |
  * | `vcpu.entryState()` | (reporting) | snapshot record of what VM-entry loads |
  * | `vcpu.setEventFilter(action, events)` | `KVM_SET_PMU_EVENT_FILTER` | all 64 `reprogramPmi` bits + `KVM_REQ_PMU` |
@@ -268,12 +268,31 @@ export class Vcpu {
   }
 
   /**
-   * Emulated VMRUN (`nested_svm_vmrun()` -> `enter_guest_mode()`): #UD
-   * when EFER.SVME is clear or the vCPU is already in guest mode (nested
-   * virtualization beyond L2 is not modelled).
+   * Emulated VMRUN. In L1 (`nested_svm_vmrun()` -> `enter_guest_mode()`):
+   * #UD when EFER.SVME is clear. Executed in L2 it is a nested #VMEXIT to
+   * L1 (`leave_guest_mode()`), never #UD: a nested VMRUN fails unless
+   * vmcb12 intercepts VMRUN (`nested_vmcb_check_controls()`), so L2's VMRUN
+   * is always reflected to L1 as #VMEXIT(VMRUN) (SPEC e, g21). Nested
+   * virtualization beyond L2 is not modelled.
+   *
+   * @example VMRUN in L2 exits to L1
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { createVcpu } from "./vcpu.ts";
+   *
+   * const vcpu = createVcpu();
+   * vcpu.wrmsr(0xc0000080, 0x1000n); // EFER.SVME
+   * assert.equal(vcpu.vmrun().ok, true); // L1 -> L2
+   * assert.equal(vcpu.vmrun().ok, true); // in L2: #VMEXIT(VMRUN) to L1
+   * assert.equal(vcpu.isGuestMode, false);
+   * ```
    */
   vmrun(): TransitionResult {
-    if ((this.efer & EFER_SVME) === 0 || this.isGuestMode) return RESULT_UD;
+    if (this.isGuestMode) {
+      leaveGuestMode(this);
+      return RESULT_OK;
+    }
+    if ((this.efer & EFER_SVME) === 0) return RESULT_UD;
     enterGuestMode(this);
     return RESULT_OK;
   }

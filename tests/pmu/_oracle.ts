@@ -291,9 +291,13 @@ export class Oracle {
         // Values are not modelled here, only whether the read faults.
         return this.readable(op.msr) ? null : { step, fault: "#GP" };
       case "vmrun":
-        if ((this.efer & SVME) === 0n || this.guest) {
-          return { step, fault: "#UD" };
+        // (e) 2: VMRUN in L2 is a nested #VMEXIT(VMRUN) to L1.
+        if (this.guest) {
+          this.guest = false;
+          this.transition();
+          return null;
         }
+        if ((this.efer & SVME) === 0n) return { step, fault: "#UD" };
         this.guest = true;
         this.transition();
         return null;

@@ -193,6 +193,30 @@ Deno.test("svmSetEfer() flips tracked counters on SVME toggles (SPEC g9)", async
   });
 });
 
+Deno.test("VMRUN executed in L2 is a nested #VMEXIT: tracked counters are re-evaluated for L1 (SPEC e, g21)", async (t) => {
+  for (const semantics of ["upstream", "v4"]) {
+    for (const mechanism of ["tracked", "all-bits", "immediate", "none"]) {
+      await t.step(`${semantics}/${mechanism}`, () => {
+        const vcpu = createVcpu({ semantics, mechanism });
+        vcpu.wrmsr(EFER, SVME);
+        vcpu.wrmsr(CTL0, 0x20000430076n); // Host-Only
+        assert.equal(countsNow(vcpu), true); // L1
+        vcpu.vmrun();
+        // mechanism none never reprograms on a transition (the bug).
+        assert.equal(countsNow(vcpu), mechanism === "none"); // L2
+        assert.deepEqual(vcpu.vmrun(), { ok: true }); // VMRUN in L2
+        assert.equal(vcpu.isGuestMode, false);
+        assert.equal(countsNow(vcpu), true); // L1 again
+      });
+    }
+  }
+  await t.step("VMRUN in L1 with SVME=0 stays #UD", () => {
+    const vcpu = createVcpu({ mechanism: "all-bits" });
+    assert.deepEqual(vcpu.vmrun(), { ok: false, fault: "#UD" });
+    assert.equal(vcpu.testRequest(KVM_REQ_PMU), false);
+  });
+});
+
 Deno.test("VMRUN then #VMEXIT without an entry coalesce into one handleEvent (SPEC g10)", () => {
   const vcpu = createVcpu();
   vcpu.wrmsr(EFER, SVME);

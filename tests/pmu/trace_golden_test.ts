@@ -23,6 +23,7 @@ const REQUIRED = [
   "readme_example",
   "svme_clear_in_l2_upstream",
   "svme_clear_in_l2_v4",
+  "vmrun_in_l2",
 ];
 
 function goldenNames(): string[] {

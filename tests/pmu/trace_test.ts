@@ -288,11 +288,11 @@ Deno.test("applyTraceOp() returns a record or null per op", () => {
     null,
   );
   assert.equal(applyTraceOp(vcpu, { op: "vmrun" }, 2), null);
-  assert.deepEqual(applyTraceOp(vcpu, { op: "vmrun" }, 3), {
-    step: 3,
+  assert.equal(applyTraceOp(vcpu, { op: "vmrun" }, 3), null); // L2 -> L1
+  assert.deepEqual(applyTraceOp(vcpu, { op: "vmexit" }, 4), {
+    step: 4,
     fault: "#UD",
   });
-  assert.equal(applyTraceOp(vcpu, { op: "vmexit" }, 4), null);
   assert.equal(
     applyTraceOp(vcpu, { op: "filter", action: "deny", events: [0x76n] }, 5),
     null,

@@ -238,14 +238,19 @@ export class Vcpu {
 
   /**
    * Guest WRMSR of the value with halves `lo` (bits 31:0) and `hi`
-   * (bits 63:32): EFER goes to `svm_set_efer()` (AMD) after
-   * `kvm_valid_efer()`; PMU MSRs to `kvm_pmu_set_msr()`; anything else
+   * (bits 63:32): EFER goes through x86.c `set_efer()` (#GP for a bit KVM
+   * does not support, or SVME without guest SVM; a written LMA is ignored
+   * and the old LMA kept, since LMA is not guest-writable: SPEC c9
+   * `wrEfer`, g22; the model has no paging, so LME may always change) to
+   * `svm_set_efer()` (AMD); PMU MSRs to `kvm_pmu_set_msr()`; anything else
    * #GPs. Unchecked and allocation-free, for benches.
    */
   wrmsrHalves(msr: number, lo: number, hi: number): WrmsrResult {
     if (msr === MSR_EFER) {
       lo >>>= 0;
       if (hi !== 0 || (lo & ~this.eferValidBits) !== 0) return RESULT_GP;
+      // set_efer(): LMA is the CPU's to set, never the guest's.
+      lo = ((lo & ~EFER_LMA) | (this.efer & EFER_LMA)) >>> 0;
       if (this.pmu.isAmd) svmSetEfer(this, lo);
       else this.efer = lo;
       return RESULT_OK;

@@ -132,6 +132,8 @@ export class Oracle {
     if (msr === 0xc0000080) {
       const valid = 0xd01n | (this.c.guestSvm ? SVME : 0n);
       if ((v & ~valid) !== 0n) return "#GP";
+      // c9 wrEfer(): the written LMA (bit 10) is ignored, the old one kept.
+      v = (v & ~0x400n) | (this.efer & 0x400n);
       const old = this.efer;
       this.efer = v;
       if (this.amd && ((old ^ v) & SVME) !== 0n) {

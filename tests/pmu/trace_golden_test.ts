@@ -13,6 +13,7 @@ const REQUIRED = [
   "both_bits_svme_toggle_upstream",
   "both_bits_svme_toggle_v4",
   "default_semantics_upstream",
+  "efer_lma_ignored",
   "filter_change",
   "filter_drop_out_of_mask",
   "guest_only_l2_profile",

@@ -110,7 +110,7 @@ Deno.test("Vcpu.wrmsrHalves() sends EFER through kvm_valid_efer() and svm_set_ef
     assert.equal(createVcpu({ guestSvm: false }).wrmsr(EFER, SVME), RESULT_GP);
     const vcpu = createVcpu({ mediated: false });
     assert.equal(vcpu.wrmsr(EFER, SVME | 0xd01n), RESULT_OK);
-    assert.equal(vcpu.efer, 0x1d01);
+    assert.equal(vcpu.efer, 0x1901); // LMA ignored (SPEC g22)
   });
   await t.step("an SVME toggle reaches the mechanism", () => {
     const vcpu = createVcpu({ mechanism: "all-bits" });
@@ -122,9 +122,38 @@ Deno.test("Vcpu.wrmsrHalves() sends EFER through kvm_valid_efer() and svm_set_ef
   await t.step("Intel stores EFER without nested transitions", () => {
     const vcpu = createVcpu({ model: "gp4", mechanism: "all-bits" });
     assert.equal(vcpu.wrmsr(EFER, 0xd01n), RESULT_OK);
-    assert.equal(vcpu.efer, 0xd01);
+    assert.equal(vcpu.efer, 0x901);
     assert.equal(vcpu.testRequest(KVM_REQ_PMU), false);
   });
+  await t.step(
+    "LMA is not guest-writable: a written LMA is ignored (SPEC g22)",
+    () => {
+      for (const config of [{}, { model: "gp4" as const }]) {
+        const vcpu = createVcpu(config);
+        assert.equal(vcpu.wrmsr(EFER, 0x500n), RESULT_OK); // LME | LMA
+        assert.deepEqual(vcpu.rdmsr(EFER), { ok: true, value: 0x100n });
+        assert.equal(vcpu.wrmsr(EFER, 0x400n), RESULT_OK); // LMA alone
+        assert.deepEqual(vcpu.rdmsr(EFER), { ok: true, value: 0n });
+      }
+    },
+  );
+  await t.step(
+    "SVME without guest SVM: #GP, EFER unchanged, no handler call (SPEC g22)",
+    () => {
+      for (
+        const config of [
+          { guestSvm: false, mechanism: "all-bits" },
+          { model: "gp4" as const, mechanism: "all-bits" },
+        ]
+      ) {
+        const vcpu = createVcpu(config);
+        vcpu.wrmsr(EFER, 0x100n);
+        assert.equal(vcpu.wrmsr(EFER, SVME | 0x100n), RESULT_GP);
+        assert.equal(vcpu.efer, 0x100);
+        assert.equal(vcpu.testRequest(KVM_REQ_PMU), false);
+      }
+    },
+  );
 });
 
 Deno.test("Vcpu.rdmsr() reads EFER and PMU MSRs", () => {

@@ -3,13 +3,20 @@
 
 import assert from "node:assert/strict";
 import { strategyNames } from "../../core/bitmap/registry.ts";
-import { formatRecord, replayTrace } from "../../core/pmu/trace.ts";
+import {
+  applyTraceOp,
+  formatRecord,
+  parseTrace,
+  replayTrace,
+} from "../../core/pmu/trace.ts";
+import { createVcpu } from "../../core/pmu/vcpu.ts";
 
 const DIR = new URL("../testdata/pmu/", import.meta.url);
 const EQUIVALENT_MECHANISMS = ["tracked", "all-bits", "immediate"];
 
 /** The goldens issues 3 and 14 ask for, plus the README example; the test fails if one goes missing. */
 const REQUIRED = [
+  "all_bits_non_mediated",
   "both_bits_svme_toggle_upstream",
   "both_bits_svme_toggle_v4",
   "default_semantics_upstream",
@@ -120,4 +127,21 @@ Deno.test("replayTrace() with no semantics in the config line replays upstream, 
     ).join("");
   assert.equal(as("upstream"), expected);
   assert.notEqual(as("v4"), expected);
+});
+
+Deno.test("all_bits_non_mediated: all-bits returns early, so only the entries its README names handle a request (issue 14 point 7)", () => {
+  const parsed = parseTrace(read("all_bits_non_mediated.jsonl"));
+  assert.equal(parsed.error, null);
+  for (const mechanism of EQUIVALENT_MECHANISMS) {
+    const vcpu = createVcpu({ ...parsed.config, mechanism });
+    const handled: number[] = [];
+    for (const op of parsed.ops) {
+      if (op.op === "entry") {
+        if (vcpu.entry()) handled.push(op.line!);
+      } else {
+        applyTraceOp(vcpu, op, op.line!);
+      }
+    }
+    assert.deepEqual(handled, [6, 11], mechanism);
+  }
 });

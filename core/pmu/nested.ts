@@ -32,8 +32,8 @@ import type { Vcpu } from "./vcpu.ts";
 
 /**
  * `kvm_pmu_handle_nested_transition()`: run the vCPU's mechanism
- * (`tracked` is the v4 code: early return on an empty
- * `reprogramPmcOnNestedTransition`, else OR + `KVM_REQ_PMU`). Never
+ * (`tracked` is the patch, v4 4/6 as merged in a02a25a65246: early return
+ * on an empty `reprogramPmcOnNestedTransition`, else OR + `KVM_REQ_PMU`). Never
  * reprograms synchronously except in the `immediate` mechanism. Does not
  * allocate.
  *

@@ -115,7 +115,7 @@ export interface EntryRecord {
   guestMode: boolean;
   /** EFER.SVME. */
   svme: boolean;
-  /** `reprogramPmcOnNestedTransition`. */
+  /** `reprogramPmcOnNestedTransition` (the merged kernel's `pmc_has_mode_specific_enables`). */
   tracked: string;
   /** `reprogramPmi` after processing. */
   reprogramPmi: string;

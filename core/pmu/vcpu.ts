@@ -116,7 +116,7 @@ export interface EntryState {
   guestMode: boolean;
   /** EFER.SVME. */
   svme: boolean;
-  /** `reprogramPmcOnNestedTransition`. */
+  /** `reprogramPmcOnNestedTransition` (the merged kernel's `pmc_has_mode_specific_enables`). */
   tracked: bigint;
   /** `reprogramPmi` (after processing: only re-queued failures remain). */
   reprogramPmi: bigint;

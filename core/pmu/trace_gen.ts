@@ -312,12 +312,12 @@ class Gen {
         } else {
           this.wr(MSR_CORE_PERF_FIXED_CTR_CTRL, BigInt(this.int(0x1000)));
         }
-      } else if (r < 0.97) {
+      } else if (r < 0.96) {
         const i = this.int(this.nGp);
         this.wr(this.counterMsr(i), BigInt(this.int(0x1_0000_0000)) << 20n);
-      } else if (r < 0.98 && !this.amd) {
+      } else if (r < 0.97 && !this.amd) {
         this.wr(MSR_CORE_PERF_FIXED_CTR0 + this.int(this.nFixed), 0x1234n);
-      } else if (r < 0.99) {
+      } else if (r < 0.975) {
         this.push({
           op: "rdmsr",
           msr: this.amd

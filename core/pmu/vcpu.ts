@@ -62,12 +62,7 @@ import {
 } from "./filter.ts";
 import { getMechanism, type Mechanism } from "./mechanisms/registry.ts";
 import { pmuGetMsr, pmuSetMsr } from "./msr.ts";
-import {
-  enterGuestMode,
-  leaveGuestMode,
-  svmLeaveNested,
-  svmSetEfer,
-} from "./nested.ts";
+import { enterGuestMode, leaveGuestMode, svmSetEfer } from "./nested.ts";
 import { KvmPmu } from "./pmu.ts";
 import { handleEvent } from "./requests.ts";
 import { getSemantics, type Semantics } from "./semantics.ts";
@@ -403,21 +398,17 @@ export class Vcpu {
    * ```
    */
   reset(): void {
-    if (this.pmu.isAmd) {
-      svmLeaveNested(this);
-      svmSetEfer(this, 0);
-    } else {
-      // No SVM on Intel: never in guest mode, no nested transition.
-      this.efer = 0;
-    }
+    // kvm_leave_nested() (svm_leave_nested() on AMD): leave_guest_mode().
+    if (this.isGuestMode) leaveGuestMode(this);
+    if (this.pmu.isAmd) svmSetEfer(this, 0);
+    else this.efer = 0;
   }
 }
 
 /**
  * Build a vCPU: validate `config` (defaults: AMD PerfMonV2, mediated PMU,
  * guest SVM, `upstream` semantics (the merged kernel), `tracked` mechanism,
- * `u32pair` bitmaps), then
- * `kvm_pmu_init()` + `kvm_pmu_refresh()`.
+ * `u32pair` bitmaps), then `kvm_pmu_init()` + `kvm_pmu_refresh()`.
  *
  * @throws {TypeError | RangeError} naming the bad config value (see
  * `validateVcpuConfig`).

@@ -94,6 +94,9 @@ Options:
   --mediated, --no-mediated    mediated PMU (default on)
   --guest-svm, --no-guest-svm  guest CPUID has SVM (default on for AMD)
   --semantics S                ${semanticsNames.join(" | ")}
+                               upstream (default): the merged kernel; v4: inferred
+                               from the v4 commit text and the v3 series (its diffs
+                               were not available)
   --mechanism M                ${mechanismNames.join(" | ")}
   --bitmap B                   ${strategyNames.join(" | ")}
   --table                      print a readable table instead of JSON Lines
@@ -103,12 +106,17 @@ Trace ops, one JSON object per line; 64-bit values and MSRs are hex strings:
   {"op":"wrmsr","msr":"0xc0010200","value":"0x430076"}  {"op":"rdmsr","msr":"0xc0010200"}
   {"op":"vmrun"}  {"op":"vmexit"}  {"op":"entry"}  {"op":"reset"}
   {"op":"filter","action":"allow"|"deny","events":["0x76",...]}
+A filter event with a bit outside the event select and unit mask can never
+match and is dropped, as KVM does (an allow list so emptied denies everything).
+"reset" is vCPU INIT: it leaves L2 and sets EFER to 0; the PMU MSRs, pending
+reprogramming and the event filter stay.
 
 Output records ("step" is the op's line number in the trace):
   {"step":N,"msr":"0x..","value":"0x.."}          an rdmsr
   {"step":N,"fault":"#GP"}                        a faulting wrmsr or rdmsr
-  {"step":N,"fault":"#UD"}                        vmrun with EFER.SVME clear or in L2,
-                                                  vmexit outside L2 (nothing changes)
+  {"step":N,"fault":"#UD"}                        vmrun in L1 with EFER.SVME clear,
+                                                  vmexit outside L2 (nothing changes);
+                                                  vmrun in L2 is a #VMEXIT to L1
   {"step":N,"guestMode":b,"svme":b,"tracked":"0x..","reprogramPmi":"0x..",
    "counting":"0x..","eventselHw":["0x..",...]}  an entry
 

@@ -61,7 +61,7 @@ export type PmuModelName =
  *
  * const c: VcpuConfig = {
  *   vendor: "amd", model: "perfmonv2", mediated: true, guestSvm: true,
- *   semantics: "v4", mechanism: "tracked", bitmap: "u32pair",
+ *   semantics: "upstream", mechanism: "tracked", bitmap: "u32pair",
  * };
  * console.assert(c.model === "perfmonv2");
  * ```
@@ -77,7 +77,11 @@ export interface VcpuConfig {
   mediated: boolean;
   /** Guest CPUID has SVM (AMD only): with `mediated`, HO/GO become writable and EFER.SVME settable. */
   guestSvm: boolean;
-  /** Semantics name (`v4`, `upstream`). */
+  /**
+   * HO/GO semantics name: `upstream` (the merged kernel, the default) or
+   * `v4` (inferred from the v4 commit text and the v3 series; v4's diffs
+   * were not available).
+   */
   semantics: string;
   /** Mechanism name (`tracked`, `all-bits`, `immediate`, `none`). */
   mechanism: string;
@@ -184,8 +188,9 @@ function model(
  *
  * Defaults: `vendor` from `model` (else `"amd"`); `model` `"perfmonv2"`
  * (AMD) or `"gp4"` (Intel); `mediated` true; `guestSvm` true on AMD, false
- * on Intel; `semantics` `"v4"`; `mechanism` `"tracked"`; `bitmap`
- * `"u32pair"`.
+ * on Intel; `semantics` `"upstream"` (the merged kernel; `"v4"` is the
+ * variant inferred from the v4 commit text and the v3 series);
+ * `mechanism` `"tracked"`; `bitmap` `"u32pair"`.
  *
  * @param config A partial config (`{}` gives the defaults).
  * @throws {TypeError} when `config` is not an object, has a field that is
@@ -201,6 +206,7 @@ function model(
  * import { validateVcpuConfig } from "./config.ts";
  *
  * assert.equal(validateVcpuConfig({}).mechanism, "tracked");
+ * assert.equal(validateVcpuConfig({}).semantics, "upstream");
  * assert.throws(() => validateVcpuConfig({ model: "synthetic", counters: 65 }), RangeError);
  * ```
  */
@@ -290,7 +296,7 @@ export function validateVcpuConfig(
       `Cannot create vCPU as 'guestSvm' requires vendor "amd": current value is true with vendor "${vendor}"`,
     );
   }
-  const semantics = config.semantics ?? "v4";
+  const semantics = config.semantics ?? "upstream";
   checkName("semantics", semantics, semanticsNames);
   const mechanism = config.mechanism ?? "tracked";
   checkName("mechanism", mechanism, mechanismNames);

@@ -1,10 +1,13 @@
 /**
  * The PMU event filter (`KVM_SET_PMU_EVENT_FILTER`): an allow or deny list
- * of events, each matched against a counter's event select masked with
- * `AMD64_RAW_EVENT_MASK_NB`, plus a bitmap of fixed counters the action
- * applies to. KVM sorts the list once and looks events up with a binary
- * search (`find_filter_index()`); the model keeps the masked events as
- * sorted 20-bit keys in a `Uint32Array`, so a lookup never allocates.
+ * of events, each matched against a counter's event select masked with the
+ * key mask (event select | unit mask: `AMD64_RAW_EVENT_MASK_NB` on AMD,
+ * bits 15:0 on Intel), plus a bitmap of fixed counters the action applies
+ * to. Entries with a bit outside the key mask can never match and are
+ * dropped silently, as `convert_to_masked_filter()` does (SPEC c2, g19).
+ * KVM sorts the list once and looks events up with a binary search
+ * (`find_filter_index()`); the model keeps the events as sorted 20-bit keys
+ * in a `Uint32Array`, so a lookup never allocates.
  *
  * @example
  * ```ts
@@ -19,11 +22,19 @@
  * @module
  */
 
+import type { Vendor } from "./config.ts";
 import {
   AMD64_RAW_EVENT_MASK_NB,
+  ARCH_PERFMON_EVENTSEL_EVENT,
+  ARCH_PERFMON_EVENTSEL_UMASK,
   KVM_PMU_EVENT_FILTER_MAX_EVENTS,
 } from "./constants.ts";
 import { eventKey, eventKeyOf } from "./eventsel.ts";
+
+/** Intel's filter key mask: `ARCH_PERFMON_EVENTSEL_EVENT | ARCH_PERFMON_EVENTSEL_UMASK`, bits 15:0. */
+const INTEL_FILTER_KEY_MASK = ARCH_PERFMON_EVENTSEL_EVENT |
+  ARCH_PERFMON_EVENTSEL_UMASK;
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
 
 /** `KVM_PMU_EVENT_ALLOW` / `KVM_PMU_EVENT_DENY`. */
 export type FilterAction = "allow" | "deny";
@@ -37,6 +48,14 @@ export interface EventFilterOptions {
    * @default {0}
    */
   fixedCounterBitmap?: number;
+  /**
+   * CPU vendor, which sets the key mask an entry must lie within to be
+   * kept (`kvm_pmu_ops.EVENTSEL_EVENT | ARCH_PERFMON_EVENTSEL_UMASK`):
+   * AMD `AMD64_RAW_EVENT_MASK_NB` (event 7:0 and 35:32, unit mask 15:8),
+   * Intel bits 15:0.
+   * @default {"amd"}
+   */
+  vendor?: Vendor;
 }
 
 /**
@@ -113,16 +132,21 @@ export class EventFilter {
 
 /**
  * Validate and install-ready an event filter, as `KVM_SET_PMU_EVENT_FILTER`
- * does: at most {@linkcode KVM_PMU_EVENT_FILTER_MAX_EVENTS} events, sorted
- * for binary search.
+ * does: at most {@linkcode KVM_PMU_EVENT_FILTER_MAX_EVENTS} events; an
+ * entry with a bit outside the vendor's key mask (see
+ * {@linkcode EventFilterOptions.vendor}) can never match a guest event and
+ * is dropped silently, never rejected, for backward compatibility
+ * (`convert_to_masked_filter()`, SPEC c2, g19); the rest are sorted for
+ * binary search. An allow list emptied so denies every GP event; an
+ * emptied deny list denies none.
  *
  * @param action `"allow"` or `"deny"`.
- * @param events Event selects (`bigint` or non-negative integer); each must
- * lie within `AMD64_RAW_EVENT_MASK_NB` (event 7:0 and 35:32, unit mask 15:8).
+ * @param events Event selects (`bigint` or non-negative integer), each in
+ * [0, 2^64 - 1].
  * @throws {TypeError} when `events` is not an array or an entry is not an
  * integer.
- * @throws {RangeError} when `action` is unknown, an event has bits outside
- * `AMD64_RAW_EVENT_MASK_NB`, there are too many events, or
+ * @throws {RangeError} when `action` or `vendor` is unknown, an event is
+ * outside [0, 2^64 - 1], there are too many events, or
  * `fixedCounterBitmap` is not a 32-bit unsigned integer.
  *
  * @example
@@ -130,8 +154,12 @@ export class EventFilter {
  * import assert from "node:assert/strict";
  * import { createEventFilter } from "./filter.ts";
  *
- * assert.throws(() => createEventFilter("deny", [0x1_0000_0000_0076n]), RangeError);
+ * // Bit 40 (Guest-Only) is outside the key mask: the entry is dropped.
+ * const f = createEventFilter("allow", [0x100_0000_0076n]);
+ * assert.equal(f.keys.length, 0);
+ * assert.equal(f.isGpEventAllowed(0x0043_0076, 0), false); // empty allow list
  * assert.equal(createEventFilter("deny", [0x76, 0x76]).keys.length, 1);
+ * assert.throws(() => createEventFilter("deny", [-1n]), RangeError);
  * ```
  */
 export function createEventFilter(
@@ -169,6 +197,17 @@ export function createEventFilter(
       }`,
     );
   }
+  const vendor = options.vendor ?? "amd";
+  if (vendor !== "amd" && vendor !== "intel") {
+    throw new RangeError(
+      `Cannot create event filter as 'vendor' must be "amd" or "intel": current value is ${
+        describe(vendor)
+      }`,
+    );
+  }
+  const keyMask = vendor === "amd"
+    ? AMD64_RAW_EVENT_MASK_NB
+    : INTEL_FILTER_KEY_MASK;
   const keys = new Set<number>();
   events.forEach((e, i) => {
     let v: bigint;
@@ -181,13 +220,15 @@ export function createEventFilter(
         }`,
       );
     }
-    if (v < 0n || (v & ~AMD64_RAW_EVENT_MASK_NB) !== 0n) {
+    if (v < 0n || v > U64_MAX) {
       throw new RangeError(
-        `Cannot create event filter as 'events[${i}]' must lie within AMD64_RAW_EVENT_MASK_NB (0xf0000ffff): current value is 0x${
-          v.toString(16)
+        `Cannot create event filter as 'events[${i}]' must be in [0, 2^64 - 1]: current value is ${
+          describe(v)
         }`,
       );
     }
+    // convert_to_masked_filter(): an entry that can never match is skipped.
+    if ((v & ~keyMask) !== 0n) return;
     keys.add(eventKeyOf(v));
   });
   const sorted = Uint32Array.from(keys).sort();

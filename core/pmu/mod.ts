@@ -6,12 +6,12 @@
  *
  * | file | offers | kernel counterpart |
  * | --- | --- | --- |
- * | `vcpu.ts` | {@linkcode createVcpu}, {@linkcode Vcpu} (`wrmsr`, `rdmsr`, `vmrun`, `vmexit`, `entry`, `entryState`, `setEventFilter`, `reset`) | `struct kvm_vcpu`, `kvm_set_msr()`, VM-entry |
+ * | `vcpu.ts` | {@linkcode createVcpu}, {@linkcode Vcpu} (`wrmsr`, `rdmsr`, `vmrun`, `vmexit`, `entry`, `entryState`, `setEventFilter`, `reset` (INIT)) | `struct kvm_vcpu`, `kvm_set_msr()`, VM-entry |
  * | `config.ts` | {@linkcode VcpuConfig}, {@linkcode validateVcpuConfig}, {@linkcode isVcpuConfigValid}, {@linkcode overrideVcpuConfig}, PMU models | `kvm_pmu_refresh()` inputs (CPUID) |
  * | `pmu.ts` | {@linkcode KvmPmu}: bitmaps, event selects, refresh, reset | `struct kvm_pmu`, `kvm_pmu_refresh()`, `kvm_pmu_reset()` |
  * | `requests.ts` | {@linkcode handleEvent}, {@linkcode reprogramCounter}, {@linkcode requestCounterReprogram}, ... | `kvm_pmu_handle_event()`, `reprogram_counter()` |
  * | `nested.ts` | {@linkcode handleNestedTransition}, `enterGuestMode`, `leaveGuestMode`, `svmSetEfer` | `kvm_pmu_handle_nested_transition()`, `svm_set_efer()` |
- * | `semantics.ts` | `v4`, `upstream` ({@linkcode getSemantics}) | `amd_pmc_is_disabled_in_current_mode()` variants |
+ * | `semantics.ts` | `upstream` (default: the merged kernel), `v4` (inferred from its commit text) ({@linkcode getSemantics}) | `amd_pmc_is_disabled_in_current_mode()` variants |
  * | `mechanisms/` | `tracked`, `all-bits`, `immediate`, `none` ({@linkcode getMechanism}) | the patch and its predecessors |
  * | `filter.ts` | {@linkcode createEventFilter} | `KVM_SET_PMU_EVENT_FILTER` |
  * | `msr.ts` | {@linkcode pmuSetMsr}, {@linkcode pmuGetMsr}, {@linkcode isKnownMsr} | `kvm_pmu_set_msr()`, `amd_pmu_set_msr()`, `intel_pmu_set_msr()` |

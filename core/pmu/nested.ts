@@ -8,7 +8,7 @@
  * | --- | --- | --- |
  * | `enterGuestMode` | `enter_guest_mode()` (from `nested_svm_vmrun()`) | yes (v4: x86.h) |
  * | `leaveGuestMode` | `leave_guest_mode()` (from `nested_svm_vmexit()`) | yes (v4: x86.h) |
- * | `svmLeaveNested` | `svm_leave_nested()` (SVME clear, reset) | via `leaveGuestMode` if in L2 |
+ * | `svmLeaveNested` | `svm_leave_nested()` (SVME clear, INIT) | via `leaveGuestMode` if in L2 |
  * | `svmSetEfer` | `svm_set_efer()` | on an SVME toggle (v4: svm.c +1), after leaving L2 if SVME was cleared there |
  *
  * @example
@@ -32,8 +32,8 @@ import type { Vcpu } from "./vcpu.ts";
 
 /**
  * `kvm_pmu_handle_nested_transition()`: run the vCPU's mechanism
- * (`tracked` is the v4 code: early return on an empty
- * `reprogramPmcOnNestedTransition`, else OR + `KVM_REQ_PMU`). Never
+ * (`tracked` is the patch, v4 4/6 as merged in a02a25a65246: early return
+ * on an empty `reprogramPmcOnNestedTransition`, else OR + `KVM_REQ_PMU`). Never
  * reprograms synchronously except in the `immediate` mechanism. Does not
  * allocate.
  *
@@ -93,7 +93,7 @@ export function leaveGuestMode(vcpu: Vcpu): void {
 
 /**
  * `svm_leave_nested()`: forced exit from L2 (EFER.SVME cleared, vCPU
- * reset); a no-op outside guest mode.
+ * INIT); a no-op outside guest mode.
  *
  * @example
  * ```ts

@@ -14,7 +14,7 @@
  * | `allValidPmcIdx` | `all_valid_pmc_idx` | GP bits [0, nGP), fixed bits [32, 32 + nFixed) |
  * | `pmcInUse` | `pmc_in_use` | counters whose MSRs were written |
  * | `pmcCountingInstructions` / `pmcCountingBranches` | `pmc_counting_*` | locally enabled counters of "instructions / branches retired" |
- * | `reprogramPmcOnNestedTransition` | v4 `pmc_needs_nested_reprogram`, final `pmc_has_mode_specific_enables` | sticky: counters whose HO/GO bits need re-evaluation on nested transitions |
+ * | `reprogramPmcOnNestedTransition` | merged kernel `pmc_has_mode_specific_enables` (v4: `pmc_needs_nested_reprogram`; the v4 review asked for `reprogram_pmc_on_nested_transition`) | sticky: counters whose HO/GO bits need re-evaluation on nested transitions |
  * | `eventselLo/Hi[i]` | `gp_counters[i].eventsel` | what the guest wrote (RDMSR value) |
  * | `eventselHwLo/Hi[i]` | `gp_counters[i].eventsel_hw` | what the hardware runs |
  *
@@ -144,10 +144,13 @@ export class KvmPmu {
   /** `pmc_counting_branches`. */
   readonly pmcCountingBranches: Bitmap64;
   /**
-   * The new sticky bitmap (v4 `pmc_needs_nested_reprogram`, renamed as the
-   * review asks): counters whose HO/GO bits make them need re-evaluation on
-   * every nested transition and EFER.SVME toggle. Set and cleared only by
-   * event-select writes (and reset); transitions only read it.
+   * The series' sticky bitmap: counters whose HO/GO bits make them need
+   * re-evaluation on every nested transition and EFER.SVME toggle. The
+   * merged kernel calls it `pmc_has_mode_specific_enables` (c0d4c9c54c25),
+   * v4 `pmc_needs_nested_reprogram`; the model keeps the name the v4 review
+   * asked for (`reprogram_pmc_on_nested_transition`). Set and cleared only
+   * by event-select writes (and `kvm_pmu_reset()` at creation); transitions
+   * and INIT only read it.
    */
   readonly reprogramPmcOnNestedTransition: Bitmap64;
   /** `kvm_pmu_handle_event()`'s local copy of `reprogram_pmi` (scratch, so handling never allocates). */
@@ -295,9 +298,11 @@ export class KvmPmu {
    * `global_ctrl` and `global_status`. Every event select becoming 0 means
    * no counter has HO/GO bits or is locally enabled, so
    * `reprogramPmcOnNestedTransition` and the emulated-instruction bitmaps
-   * are zeroed too (whether v4 zeroes its bitmap explicitly is
+   * are zeroed too (whether the kernel zeroes its bitmap explicitly is
    * [UNCONFIRMED]; SPEC c8 requires it to be empty afterwards).
-   * `pmc_in_use` is left alone, as KVM does.
+   * `pmc_in_use` is left alone, as KVM does. Called only by
+   * {@linkcode KvmPmu.refresh} (vCPU creation): vCPU INIT (`Vcpu.reset()`)
+   * leaves the PMU alone (SPEC c8).
    */
   reset(): void {
     this.reprogramPmi.zero();

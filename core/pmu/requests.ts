@@ -8,7 +8,7 @@
  * | `requestCounterReprogram` | `kvm_pmu_request_counter_reprogram()` | recalc emulation bits, set one pending bit, raise `KVM_REQ_PMU` |
  * | `requestCountersReprogram` | `kvm_pmu_request_counters_reprogram()` | return if the mask is empty, else one atomic OR and `KVM_REQ_PMU` |
  * | `handleEvent` | `kvm_pmu_handle_event()` | snapshot-then-clear `reprogramPmi`, reprogram each pending counter, re-queue failures, recalc emulation bits |
- * | `reprogramCounter` | `reprogram_counter()` (mediated: `kvm_mediated_pmu_refresh_event_filter()`) | `eventsel_hw.EN = locally enabled && filter allows` |
+ * | `reprogramCounter` | `reprogram_counter()` (mediated: `kvm_mediated_pmu_refresh_event_filter()`) | `eventsel_hw.EN = locally enabled && filter allows`, and globally enabled without a mediated PMU |
  * | `recalcPmcEmulation` | `kvm_pmu_recalc_pmc_emulation()` | the counter's bits in `pmcCountingInstructions/Branches` |
  * | `pmcIsLocallyEnabled` | `pmc_is_locally_enabled()` | EN (or fixed OS/USR), minus the HO/GO mode check |
  * | `pmcIsDisabledInCurrentMode` | `kvm_pmu_ops.pmc_is_disabled_in_current_mode` | AMD: the semantics' truth table; Intel: always false (`OPTIONAL_RET0`) |
@@ -114,8 +114,10 @@ export function pmcIsLocallyEnabled(vcpu: Vcpu, idx: number): boolean {
 
 /**
  * `pmc_is_globally_enabled()`: true below version 2, else the counter's
- * `global_ctrl` bit. An orthogonal gate: `eventsel_hw` does not include it
- * (the hardware applies the guest's global control itself).
+ * `global_ctrl` bit. On the mediated PMU an orthogonal gate: `eventsel_hw`
+ * does not include it (the hardware applies the guest's global control
+ * itself); without it, {@linkcode reprogramCounter} runs the perf event
+ * only when it holds (SPEC c5).
  *
  * @example
  * ```ts
@@ -218,19 +220,23 @@ export function requestCountersReprogram(vcpu: Vcpu, mask: Bitmap64): void {
 }
 
 /**
- * `reprogram_counter()` on the mediated PMU
+ * `reprogram_counter()`. On the mediated PMU
  * (`kvm_mediated_pmu_refresh_event_filter()`): for a GP counter, clear EN
  * in `eventsel_hw` and set it back iff the counter is locally enabled
  * (including the HO/GO mode check) and the event filter allows its event;
  * for an Intel fixed counter, the same on its FIXED_CTR_CTRL field of
- * `fixed_ctr_ctrl_hw`. Returns 0, or nonzero when the vCPU's
- * `reprogramFault` hook says this counter's reprogram fails (standing for
- * a failed perf_event creation on the emulated path), in which case nothing
- * changes.
+ * `fixed_ctr_ctrl_hw`. The global-control gate is left to the hardware.
  *
- * The emulated (perf-based) vPMU is modelled by the same rule: there,
- * `eventsel_hw.EN` stands for "the perf event is armed". The global-control
- * gate is left out in both cases (see `pmcIsGloballyEnabled`).
+ * Without a mediated PMU (the emulated, perf-based vPMU, SPEC c5, g20) the
+ * perf event runs only if the counter is globally enabled (`global_ctrl`,
+ * version >= 2) and locally enabled (EN, or the fixed field's OS/USR; no
+ * mode check: HO/GO are reserved there) and allowed by the filter; EN in
+ * `eventsel_hw` (the field in `fixed_ctr_ctrl_hw`) is set exactly when it
+ * runs, i.e. when the counter counts.
+ *
+ * Returns 0, or nonzero when the vCPU's `reprogramFault` hook says this
+ * counter's reprogram fails (standing for a failed perf_event creation on
+ * the emulated path), in which case nothing changes.
  *
  * @example
  * ```ts
@@ -250,8 +256,10 @@ export function reprogramCounter(vcpu: Vcpu, idx: number): number {
   if (fault !== null && fault(idx)) return 1;
   const pmu = vcpu.pmu;
   const filter = vcpu.eventFilter;
+  // Emulated path: a counter that is not globally enabled stays paused.
+  const globallyEnabled = pmu.mediated || pmcIsGloballyEnabled(pmu, idx);
   if (idx < pmu.nrArchGpCounters) {
-    const allowed = pmcIsLocallyEnabled(vcpu, idx) &&
+    const allowed = globallyEnabled && pmcIsLocallyEnabled(vcpu, idx) &&
       (filter === null ||
         filter.isGpEventAllowed(pmu.eventselLo[idx], pmu.eventselHi[idx]));
     const lo = pmu.eventselHwLo[idx];
@@ -262,7 +270,7 @@ export function reprogramCounter(vcpu: Vcpu, idx: number): number {
   }
   const fixedIdx = idx - KVM_FIXED_PMC_BASE_IDX;
   const shift = fixedIdx * INTEL_FIXED_BITS_STRIDE;
-  const allowed = pmcIsLocallyEnabled(vcpu, idx) &&
+  const allowed = globallyEnabled && pmcIsLocallyEnabled(vcpu, idx) &&
     (filter === null || filter.isFixedEventAllowed(fixedIdx));
   const field = (pmu.fixedCtrCtrl >>> shift) & 0xf;
   pmu.fixedCtrCtrlHw = ((pmu.fixedCtrCtrlHw & ~(0xf << shift)) |

@@ -3,10 +3,10 @@
  * (SPEC c6 step 4, c7, c9 and truth table (d)), as named objects, and the
  * one place that maps their names.
  *
- * | name | tracks a counter in `reprogramPmcOnNestedTransition` when | EFER.SVME=0 with HO/GO set |
- * | --- | --- | --- |
- * | `v4` | exactly one of HO/GO is set (v4 commit message) | bits ignored: counts (Jim v2/v3 column) |
- * | `upstream` | any HO/GO bit is set (`pmc_has_mode_specific_enables`) | counter disabled (final `amd_pmc_is_disabled_in_current_mode()`) |
+ * | name | source | tracks a counter in `reprogramPmcOnNestedTransition` when | EFER.SVME=0 with HO/GO set |
+ * | --- | --- | --- | --- |
+ * | `upstream` (default) | the merged kernel: 2ed72677a5c1, c0d4c9c54c25 | any HO/GO bit is set (`pmc_has_mode_specific_enables`) | counter disabled (`amd_pmc_is_disabled_in_current_mode()`) |
+ * | `v4` | inferred from the v4 commit text and Jim Mattson's v3 series (v4's diffs were not available) | exactly one of HO/GO is set (`pmc_needs_nested_reprogram`) | bits ignored: counts (Jim v2/v3 column) |
  *
  * With EFER.SVME=1 both agree: both bits set counts everywhere, one bit set
  * counts only in the matching mode (GO in L2, HO in L1).
@@ -17,9 +17,9 @@
  * import { getSemantics } from "./semantics.ts";
  * import { HG_BOTH } from "./eventsel.ts";
  *
- * // A counter with both bits set while SVME=0: v4 counts, upstream does not.
- * assert.equal(getSemantics("v4").isDisabledInCurrentMode(HG_BOTH, false, false), false);
+ * // A counter with both bits set while SVME=0: upstream does not count, v4 does.
  * assert.equal(getSemantics("upstream").isDisabledInCurrentMode(HG_BOTH, false, false), true);
+ * assert.equal(getSemantics("v4").isDisabledInCurrentMode(HG_BOTH, false, false), false);
  * ```
  *
  * @module
@@ -65,13 +65,13 @@ export interface Semantics {
 }
 
 /**
- * v4 4/6 as posted (its `amd_pmu_set_msr()` tracking and the mode check of
- * `pmc_is_locally_enabled()`): track counters with exactly one of HO/GO ("counters
- * with one of Host-Only and Guest-Only set"); with EFER.SVME=0 the bits are
- * ignored, so a tracked counter counts (SPEC d, Jim v2/v3 column; v4's own
- * SVME=0 behaviour is not visible in any source, SPEC marks it unknown).
- * A counter with both bits set never changes state, so it needs no
- * tracking.
+ * v4 4/6 as inferred from its commit text and Jim Mattson's v3 series (the
+ * v4 diffs were not available; SPEC [INFER]): track counters with exactly
+ * one of HO/GO ("counters with one of Host-Only and Guest-Only set", v4's
+ * `pmc_needs_nested_reprogram`); with EFER.SVME=0 the bits are ignored, so
+ * a tracked counter counts (SPEC d, Jim v2/v3 column). A counter with both
+ * bits set never changes state, so it needs no tracking. A named variant
+ * only: the default is {@linkcode upstreamSemantics}.
  *
  * @example
  * ```ts
@@ -86,7 +86,7 @@ export interface Semantics {
 export const v4Semantics: Semantics = Object.freeze({
   name: "v4",
   description:
-    "v4 4/6: track counters with exactly one of HO/GO; with EFER.SVME=0 the bits are ignored",
+    "v4 4/6 as inferred from its commit text and the v3 series: track counters with exactly one of HO/GO; with EFER.SVME=0 the bits are ignored",
   isTracked(hg: number): boolean {
     return hg !== HG_NONE && hg !== HG_BOTH;
   },
@@ -101,9 +101,11 @@ export const v4Semantics: Semantics = Object.freeze({
 });
 
 /**
- * Final upstream (`pmc_has_mode_specific_enables`,
- * `amd_pmc_is_disabled_in_current_mode()`): track counters with any HO/GO
- * bit; with EFER.SVME=0 a counter with either bit set is disabled (APM
+ * The merged kernel, the model's default (2ed72677a5c1 "Disable counters
+ * based on Host-Only/Guest-Only bits in SVM", c0d4c9c54c25 "Track mediated
+ * PMU counters with mode-specific enables"): track counters with any HO/GO
+ * bit (`pmc_has_mode_specific_enables`); with EFER.SVME=0 a counter with
+ * either bit set is disabled (`amd_pmc_is_disabled_in_current_mode()`; APM
  * Table 13-4: the bits count "if EFER.SVME=1"); with SVME=1 it is disabled
  * iff exactly one bit is set and it does not match the vCPU's mode.
  *
@@ -120,7 +122,7 @@ export const v4Semantics: Semantics = Object.freeze({
 export const upstreamSemantics: Semantics = Object.freeze({
   name: "upstream",
   description:
-    "final upstream: track counters with any HO/GO bit; with EFER.SVME=0 such counters are disabled",
+    "the merged kernel (default): track counters with any HO/GO bit; with EFER.SVME=0 such counters are disabled",
   isTracked(hg: number): boolean {
     return hg !== HG_NONE;
   },
@@ -137,18 +139,19 @@ export const upstreamSemantics: Semantics = Object.freeze({
 });
 
 /**
- * Every semantics, the subject patch (`v4`) first.
+ * Every semantics, the default (`upstream`, the merged kernel) first.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { semanticsList } from "./semantics.ts";
  *
- * console.assert(semanticsList.map((s) => s.name).join() === "v4,upstream");
+ * assert.equal(semanticsList.map((s) => s.name).join(), "upstream,v4");
  * ```
  */
 export const semanticsList: readonly Semantics[] = Object.freeze([
-  v4Semantics,
   upstreamSemantics,
+  v4Semantics,
 ]);
 
 /**
@@ -156,9 +159,10 @@ export const semanticsList: readonly Semantics[] = Object.freeze([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { semanticsNames } from "./semantics.ts";
  *
- * console.assert(semanticsNames.includes("upstream"));
+ * assert.ok(semanticsNames.includes("upstream"));
  * ```
  */
 export const semanticsNames: readonly string[] = Object.freeze(

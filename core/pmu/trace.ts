@@ -10,10 +10,10 @@
  * | `config` | `vendor`, `model`, `counters`, `mediated`, `guestSvm`, `semantics`, `mechanism`, `bitmap` (all optional) | first line only; the caller's overrides win (`overrideVcpuConfig()`) |
  * | `wrmsr` | `msr`, `value` | guest WRMSR |
  * | `rdmsr` | `msr` | guest RDMSR |
- * | `vmrun` / `vmexit` | | enter / leave guest mode (L2) |
+ * | `vmrun` / `vmexit` | | enter / leave guest mode (L2); `vmrun` in L2 is a #VMEXIT(VMRUN) to L1 (SPEC g21) |
  * | `entry` | | VM-entry: process pending requests |
- * | `filter` | `action` (`allow`/`deny`), `events` (hex, within `AMD64_RAW_EVENT_MASK_NB`), optional `fixedCounterBitmap` (hex) | `KVM_SET_PMU_EVENT_FILTER` |
- * | `reset` | | vCPU reset |
+ * | `filter` | `action` (`allow`/`deny`), `events` (hex; at most 300), optional `fixedCounterBitmap` (hex) | `KVM_SET_PMU_EVENT_FILTER`: events with a bit outside the event select and unit mask are dropped, as KVM does (SPEC g19) |
+ * | `reset` | | vCPU INIT: leave L2, EFER = 0; PMU MSRs, pending work and the filter stay (SPEC c8) |
  *
  * Output, one record per line:
  *
@@ -21,11 +21,12 @@
  * | --- | --- |
  * | `rdmsr` | `{"step":N,"msr":"0x..","value":"0x.."}` |
  * | faulting `wrmsr`/`rdmsr` | `{"step":N,"fault":"#GP"}` |
- * | `vmrun` with EFER.SVME clear or in L2, `vmexit` outside L2 | `{"step":N,"fault":"#UD"}` (nothing changes) |
+ * | `vmrun` in L1 with EFER.SVME clear, `vmexit` outside L2 | `{"step":N,"fault":"#UD"}` (nothing changes) |
  * | `entry` | `{"step":N,"guestMode":b,"svme":b,"tracked":"0x..","reprogramPmi":"0x..","counting":"0x..","eventselHw":["0x..",...]}` |
  *
- * A bad line (not JSON, unknown op, field or MSR, value out of range, a
- * filter `KVM_SET_PMU_EVENT_FILTER` would refuse) stops the replay; the
+ * A bad line (not JSON, unknown op, field or MSR, value out of range or not
+ * a hex string, a filter `KVM_SET_PMU_EVENT_FILTER` would refuse: more than
+ * 300 events) stops the replay; the
  * result carries the records before it and the error, as a value. Nothing
  * is skipped silently.
  *
@@ -35,7 +36,7 @@
  * import { formatRecord, replayTrace } from "./trace.ts";
  *
  * const trace = [
- *   '{"op":"config","vendor":"amd","model":"perfmonv2","semantics":"v4","mechanism":"tracked"}',
+ *   '{"op":"config","vendor":"amd","model":"perfmonv2","semantics":"upstream","mechanism":"tracked"}',
  *   '{"op":"wrmsr","msr":"0xc0000080","value":"0x1000"}',
  *   '{"op":"wrmsr","msr":"0xc0010200","value":"0x20000430076"}',
  *   '{"op":"vmrun"}',
@@ -114,11 +115,15 @@ export interface EntryRecord {
   guestMode: boolean;
   /** EFER.SVME. */
   svme: boolean;
-  /** `reprogramPmcOnNestedTransition`. */
+  /** `reprogramPmcOnNestedTransition` (the merged kernel's `pmc_has_mode_specific_enables`). */
   tracked: string;
   /** `reprogramPmi` after processing. */
   reprogramPmi: string;
-  /** Counters whose hardware enable is on (GP bit i, fixed bit 32 + i). */
+  /**
+   * Counters whose hardware enable is on (GP bit i, fixed bit 32 + i):
+   * without a mediated PMU the counters that count; with it, `global_ctrl`
+   * applies on top.
+   */
   counting: string;
   /** Every GP counter's `eventsel_hw`. */
   eventselHw: string[];
@@ -235,8 +240,8 @@ function parseMsr(value: unknown): number {
  * @throws {TypeError} when it is not an object, lacks `op`, has an unknown
  * op or field, or a field has the wrong type.
  * @throws {RangeError} when a value is out of range, an MSR is unknown, or
- * a filter has an event outside `AMD64_RAW_EVENT_MASK_NB` or more than 300
- * events.
+ * a filter has more than 300 events (events outside the key mask are not
+ * an error: the filter drops them, SPEC g19).
  *
  * @example
  * ```ts
@@ -317,9 +322,9 @@ export function parseTraceLine(
           parseHex(o.fixedCounterBitmap, "fixedCounterBitmap", 0xffff_ffffn),
         );
       }
-      // Check what KVM_SET_PMU_EVENT_FILTER would refuse (an event outside
-      // AMD64_RAW_EVENT_MASK_NB, too many events) now, so it is a bad line
-      // with its number rather than an exception in the middle of a replay.
+      // Check what KVM_SET_PMU_EVENT_FILTER would refuse (too many events)
+      // now, so it is a bad line with its number rather than an exception
+      // in the middle of a replay.
       createEventFilter(out.action, events, {
         fixedCounterBitmap: out.fixedCounterBitmap,
       });
@@ -389,8 +394,8 @@ function hex(v: bigint | number): string {
  * `reset`).
  *
  * @throws {TypeError | RangeError} only for ops that did not come from
- * {@linkcode parseTrace} and carry bad values (e.g. an event outside
- * `AMD64_RAW_EVENT_MASK_NB`).
+ * {@linkcode parseTrace} and carry bad values (e.g. more than 300 filter
+ * events).
  *
  * @example
  * ```ts

@@ -8,11 +8,11 @@
  * | `createVcpu(config)` | `kvm_arch_vcpu_create()` + `kvm_pmu_refresh()` | config: vendor, model, counters (synthetic), mediated, guestSvm, semantics, mechanism, bitmap |
  * | `vcpu.wrmsr(msr, value)` / `wrmsrHalves(msr, lo, hi)` | `kvm_set_msr()`: `kvm_pmu_set_msr()`, `svm_set_efer()` | result `{ ok }` or `{ ok: false, fault: "#GP" }`; never throws for guest input |
  * | `vcpu.rdmsr(msr)` | `kvm_get_msr()` | `{ ok, value }` or `#GP` |
- * | `vcpu.vmrun()` / `vcpu.vmexit()` | `nested_svm_vmrun()` / `nested_svm_vmexit()` | `#UD` when SVME is clear, or already in / not in L2 |
+ * | `vcpu.vmrun()` / `vcpu.vmexit()` | `nested_svm_vmrun()` / `nested_svm_vmexit()` | VMRUN: `#UD` in L1 with SVME clear; in L2 a #VMEXIT(VMRUN) to L1. #VMEXIT: `#UD` outside L2 |
  * | `vcpu.entry()` | VM-entry: `kvm_check_request(KVM_REQ_PMU)` then `kvm_pmu_handle_event()` | allocation-free; returns whether it handled a request |
  * | `vcpu.entryState()` | (reporting) | snapshot record of what VM-entry loads |
  * | `vcpu.setEventFilter(action, events)` | `KVM_SET_PMU_EVENT_FILTER` | all 64 `reprogramPmi` bits + `KVM_REQ_PMU` |
- * | `vcpu.reset()` | `kvm_vcpu_reset()`: `svm_leave_nested()`, `kvm_pmu_reset()`, EFER = 0 | |
+ * | `vcpu.reset()` | INIT (`kvm_vcpu_reset()`): `svm_leave_nested()`, EFER = 0 | the PMU, its pending work and the filter stay (SPEC c8) |
  * | `vcpu.pmu` | `struct kvm_pmu` | bitmaps and per-counter event selects |
  * | `handleNestedTransition(vcpu)` (nested.ts) | `kvm_pmu_handle_nested_transition()` | the mechanism alone |
  * | `handleEvent(vcpu)` (requests.ts) | `kvm_pmu_handle_event()` | the deferred work alone |
@@ -22,7 +22,7 @@
  * import assert from "node:assert/strict";
  * import { createVcpu } from "./vcpu.ts";
  *
- * const vcpu = createVcpu({ vendor: "amd", model: "perfmonv2", semantics: "v4", mechanism: "tracked" });
+ * const vcpu = createVcpu({ vendor: "amd", model: "perfmonv2", semantics: "upstream", mechanism: "tracked" });
  * vcpu.wrmsr(0xc0000080, 0x1000n); // EFER.SVME
  * vcpu.wrmsr(0xc0010200, 0x20000430076n); // PERF_CTL0: Host-Only, EN
  * vcpu.entry();
@@ -62,12 +62,7 @@ import {
 } from "./filter.ts";
 import { getMechanism, type Mechanism } from "./mechanisms/registry.ts";
 import { pmuGetMsr, pmuSetMsr } from "./msr.ts";
-import {
-  enterGuestMode,
-  leaveGuestMode,
-  svmLeaveNested,
-  svmSetEfer,
-} from "./nested.ts";
+import { enterGuestMode, leaveGuestMode, svmSetEfer } from "./nested.ts";
 import { KvmPmu } from "./pmu.ts";
 import { handleEvent } from "./requests.ts";
 import { getSemantics, type Semantics } from "./semantics.ts";
@@ -116,13 +111,15 @@ export interface EntryState {
   guestMode: boolean;
   /** EFER.SVME. */
   svme: boolean;
-  /** `reprogramPmcOnNestedTransition`. */
+  /** `reprogramPmcOnNestedTransition` (the merged kernel's `pmc_has_mode_specific_enables`). */
   tracked: bigint;
   /** `reprogramPmi` (after processing: only re-queued failures remain). */
   reprogramPmi: bigint;
   /**
    * Bit i: GP counter i's `eventsel_hw` has EN; bit 32 + i: Intel fixed
-   * counter i's `fixed_ctr_ctrl_hw` field enables ring 0 or ring 3.
+   * counter i's `fixed_ctr_ctrl_hw` field enables ring 0 or ring 3. Without
+   * a mediated PMU this is exactly the set of counters that count; with
+   * it, the hardware also applies `global_ctrl` (SPEC g13, g20).
    */
   counting: bigint;
   /** Every GP counter's `eventsel_hw`. */
@@ -236,14 +233,19 @@ export class Vcpu {
 
   /**
    * Guest WRMSR of the value with halves `lo` (bits 31:0) and `hi`
-   * (bits 63:32): EFER goes to `svm_set_efer()` (AMD) after
-   * `kvm_valid_efer()`; PMU MSRs to `kvm_pmu_set_msr()`; anything else
+   * (bits 63:32): EFER goes through x86.c `set_efer()` (#GP for a bit KVM
+   * does not support, or SVME without guest SVM; a written LMA is ignored
+   * and the old LMA kept, since LMA is not guest-writable: SPEC c9
+   * `wrEfer`, g22; the model has no paging, so LME may always change) to
+   * `svm_set_efer()` (AMD); PMU MSRs to `kvm_pmu_set_msr()`; anything else
    * #GPs. Unchecked and allocation-free, for benches.
    */
   wrmsrHalves(msr: number, lo: number, hi: number): WrmsrResult {
     if (msr === MSR_EFER) {
       lo >>>= 0;
       if (hi !== 0 || (lo & ~this.eferValidBits) !== 0) return RESULT_GP;
+      // set_efer(): LMA is the CPU's to set, never the guest's.
+      lo = ((lo & ~EFER_LMA) | (this.efer & EFER_LMA)) >>> 0;
       if (this.pmu.isAmd) svmSetEfer(this, lo);
       else this.efer = lo;
       return RESULT_OK;
@@ -266,12 +268,31 @@ export class Vcpu {
   }
 
   /**
-   * Emulated VMRUN (`nested_svm_vmrun()` -> `enter_guest_mode()`): #UD
-   * when EFER.SVME is clear or the vCPU is already in guest mode (nested
-   * virtualization beyond L2 is not modelled).
+   * Emulated VMRUN. In L1 (`nested_svm_vmrun()` -> `enter_guest_mode()`):
+   * #UD when EFER.SVME is clear. Executed in L2 it is a nested #VMEXIT to
+   * L1 (`leave_guest_mode()`), never #UD: a nested VMRUN fails unless
+   * vmcb12 intercepts VMRUN (`nested_vmcb_check_controls()`), so L2's VMRUN
+   * is always reflected to L1 as #VMEXIT(VMRUN) (SPEC e, g21). Nested
+   * virtualization beyond L2 is not modelled.
+   *
+   * @example VMRUN in L2 exits to L1
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { createVcpu } from "./vcpu.ts";
+   *
+   * const vcpu = createVcpu();
+   * vcpu.wrmsr(0xc0000080, 0x1000n); // EFER.SVME
+   * assert.equal(vcpu.vmrun().ok, true); // L1 -> L2
+   * assert.equal(vcpu.vmrun().ok, true); // in L2: #VMEXIT(VMRUN) to L1
+   * assert.equal(vcpu.isGuestMode, false);
+   * ```
    */
   vmrun(): TransitionResult {
-    if ((this.efer & EFER_SVME) === 0 || this.isGuestMode) return RESULT_UD;
+    if (this.isGuestMode) {
+      leaveGuestMode(this);
+      return RESULT_OK;
+    }
+    if ((this.efer & EFER_SVME) === 0) return RESULT_UD;
     enterGuestMode(this);
     return RESULT_OK;
   }
@@ -323,17 +344,21 @@ export class Vcpu {
 
   /**
    * `KVM_SET_PMU_EVENT_FILTER`: install a new filter (see
-   * `createEventFilter`), then set all 64 bits of `__reprogram_pmi` and
-   * raise `KVM_REQ_PMU`, so every counter is re-checked at the next entry.
+   * `createEventFilter`; entries outside this vendor's key mask are
+   * dropped), then set all 64 bits of `__reprogram_pmi` and raise
+   * `KVM_REQ_PMU`, so every counter is re-checked at the next entry.
    *
    * @throws {TypeError | RangeError} as `createEventFilter` does.
    */
   setEventFilter(
     action: FilterAction,
     events: readonly (bigint | number)[],
-    options: EventFilterOptions = {},
+    options: Omit<EventFilterOptions, "vendor"> = {},
   ): void {
-    this.eventFilter = createEventFilter(action, events, options);
+    this.eventFilter = createEventFilter(action, events, {
+      ...options,
+      vendor: this.pmu.vendor,
+    });
     this.pmu.reprogramPmi.fill();
     this.makeRequest(KVM_REQ_PMU);
   }
@@ -346,16 +371,35 @@ export class Vcpu {
   }
 
   /**
-   * vCPU RESET (`kvm_vcpu_reset()`): leave L2 (`svm_leave_nested()`), reset
-   * the PMU (`kvm_pmu_reset()`: event selects, counters, `reprogramPmi`,
-   * global control all zero; the tracked bitmap empty), then EFER = 0
-   * (`svm_set_efer()` from `init_vmcb()`, so an SVME toggle still reaches
-   * the PMU handler). The event filter (per VM) and pending requests stay.
+   * vCPU INIT (`kvm_vcpu_reset()` with `init_event`), the only reset KVM
+   * performs on a live vCPU (SPEC c8, g18): leave L2 if in it
+   * (`kvm_leave_nested()` -> `svm_leave_nested()`: a nested transition),
+   * then EFER = 0 through the vendor `set_efer` op, unchecked (an SVME
+   * toggle when SVME was set). The PMU is left alone, as KVM stopped calling
+   * `kvm_pmu_reset()` at RESET (f2f63f7ec6fd) and never called it at INIT:
+   * every PMU MSR, `reprogramPmcOnNestedTransition`, pending `reprogramPmi`
+   * bits and requests stay, and so does the VM's event filter. Zeroing the
+   * PMU belongs to vCPU creation (`kvm_pmu_refresh()`, {@linkcode KvmPmu}).
+   *
+   * @example INIT in L2 leaves L2 and clears EFER, keeping the event select
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { createVcpu } from "./vcpu.ts";
+   *
+   * const vcpu = createVcpu();
+   * vcpu.wrmsr(0xc0000080, 0x1000n); // EFER.SVME
+   * vcpu.wrmsr(0xc0010200, 0x20000430076n); // Host-Only, EN
+   * vcpu.vmrun();
+   * vcpu.reset();
+   * assert.deepEqual([vcpu.isGuestMode, vcpu.efer], [false, 0]);
+   * assert.equal(vcpu.pmu.eventsel(0), 0x20000430076n);
+   * vcpu.entry();
+   * assert.equal(vcpu.entryState().counting, 0n); // upstream: SVME=0 disables it
+   * ```
    */
   reset(): void {
-    if (this.pmu.isAmd) svmLeaveNested(this);
-    else this.isGuestMode = false;
-    this.pmu.reset();
+    // kvm_leave_nested() (svm_leave_nested() on AMD): leave_guest_mode().
+    if (this.isGuestMode) leaveGuestMode(this);
     if (this.pmu.isAmd) svmSetEfer(this, 0);
     else this.efer = 0;
   }
@@ -363,8 +407,8 @@ export class Vcpu {
 
 /**
  * Build a vCPU: validate `config` (defaults: AMD PerfMonV2, mediated PMU,
- * guest SVM, `v4` semantics, `tracked` mechanism, `u32pair` bitmaps), then
- * `kvm_pmu_init()` + `kvm_pmu_refresh()`.
+ * guest SVM, `upstream` semantics (the merged kernel), `tracked` mechanism,
+ * `u32pair` bitmaps), then `kvm_pmu_init()` + `kvm_pmu_refresh()`.
  *
  * @throws {TypeError | RangeError} naming the bad config value (see
  * `validateVcpuConfig`).

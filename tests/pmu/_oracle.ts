@@ -132,6 +132,8 @@ export class Oracle {
     if (msr === 0xc0000080) {
       const valid = 0xd01n | (this.c.guestSvm ? SVME : 0n);
       if ((v & ~valid) !== 0n) return "#GP";
+      // c9 wrEfer(): the written LMA (bit 10) is ignored, the old one kept.
+      v = (v & ~0x400n) | (this.efer & 0x400n);
       const old = this.efer;
       this.efer = v;
       if (this.amd && ((old ^ v) & SVME) !== 0n) {
@@ -222,6 +224,12 @@ export class Oracle {
     return !this.disabledInMode(i);
   }
 
+  /** c7 pmc_is_globally_enabled(); c5: only the emulated path checks it. */
+  runsGlobally(i: number): boolean {
+    if (this.c.mediated || this.c.version < 2) return true;
+    return ((this.globalCtrl >> BigInt(i)) & 1n) === 1n;
+  }
+
   allows(i: number): boolean {
     if (this.filter === null) return true;
     const found = this.filter.keys.has(this.eventsel[i] & NB);
@@ -236,7 +244,8 @@ export class Oracle {
       for (let i = 0; i < 64; i++) {
         if ((snap & (1n << BigInt(i))) === 0n) continue;
         if (i < this.c.nGp) {
-          const on = this.locallyEnabled(i) && this.allows(i);
+          const on = this.runsGlobally(i) && this.locallyEnabled(i) &&
+            this.allows(i);
           this.hw[i] = on ? this.hw[i] | EN : this.hw[i] & ~EN;
         } else if (i >= 32 && i < 32 + this.c.nFixed) {
           const f = i - 32;
@@ -244,7 +253,7 @@ export class Oracle {
           const field = (this.fixedCtrl >> sh) & 0xf;
           const listed = this.filter !== null &&
             ((this.filter.fixed >> f) & 1) === 1;
-          const ok = (field & 3) !== 0 &&
+          const ok = this.runsGlobally(i) && (field & 3) !== 0 &&
             (this.filter === null || (this.filter.allow ? listed : !listed));
           this.fixedHw = (this.fixedHw & ~(0xf << sh)) | (ok ? field << sh : 0);
         }
@@ -284,9 +293,13 @@ export class Oracle {
         // Values are not modelled here, only whether the read faults.
         return this.readable(op.msr) ? null : { step, fault: "#GP" };
       case "vmrun":
-        if ((this.efer & SVME) === 0n || this.guest) {
-          return { step, fault: "#UD" };
+        // (e) 2: VMRUN in L2 is a nested #VMEXIT(VMRUN) to L1.
+        if (this.guest) {
+          this.guest = false;
+          this.transition();
+          return null;
         }
+        if ((this.efer & SVME) === 0n) return { step, fault: "#UD" };
         this.guest = true;
         this.transition();
         return null;
@@ -297,27 +310,23 @@ export class Oracle {
         return null;
       case "entry":
         return this.entry(step);
-      case "filter":
+      case "filter": {
+        // c9 setFilter(): drop entries with bits outside EVENT|UMASK (c2).
+        const keyMask = this.amd ? NB : 0xffffn;
         this.filter = {
           allow: op.action === "allow",
-          keys: new Set(op.events.map((e) => e & NB)),
+          keys: new Set(op.events.filter((e) => (e & ~keyMask) === 0n)),
           fixed: op.fixedCounterBitmap ?? 0,
         };
         this.request(ALL);
         return null;
+      }
       case "reset": {
-        if (this.amd && this.guest) {
+        // c9 init(): leave L2, EFER = 0 unchecked; the PMU stays (c8).
+        if (this.guest) {
           this.guest = false;
           this.transition();
         }
-        this.guest = false;
-        this.eventsel.fill(0n);
-        this.hw.fill(0n);
-        this.pending = 0n;
-        this.tracked = 0n;
-        this.fixedCtrl = 0;
-        this.fixedHw = 0;
-        this.globalCtrl = 0n;
         const old = this.efer;
         this.efer = 0n;
         if (this.amd && (old & SVME) !== 0n) this.transition();

@@ -39,6 +39,42 @@ Deno.test("createEventFilter() sorts, dedups and keeps events as masked keys", (
   assert.equal(createEventFilter("deny", []).isGpEventAllowed(0x76, 0), true);
 });
 
+Deno.test("createEventFilter() drops entries outside the vendor's key mask, never rejects them (SPEC c2, g19)", async (t) => {
+  await t.step("AMD: 0x10000000076 (bit 40) as the only entry", () => {
+    const allow = createEventFilter("allow", [0x100_0000_0076n]);
+    const deny = createEventFilter("deny", [0x100_0000_0076n]);
+    assert.deepEqual([allow.keys.length, deny.keys.length], [0, 0]);
+    // An emptied ALLOW list denies every GP event; an emptied DENY list none.
+    assert.equal(allow.isGpEventAllowed(0x0043_0076, 0), false);
+    assert.equal(deny.isGpEventAllowed(0x0043_0076, 0), true);
+  });
+  await t.step("AMD: only the bad entries go", () => {
+    const f = createEventFilter("deny", [
+      0x76n,
+      0x200_0000_00c0n, // bit 41
+      0x43_00c2n, // EN, USR, OS
+      0x1_0000_0040n, // event bits 35:32 are in the key
+    ]);
+    assert.deepEqual(f.events(), [0x76n, 0x1_0000_0040n]);
+  });
+  await t.step("Intel: the key is bits 15:0, so bits 35:32 are bad", () => {
+    const f = createEventFilter("deny", [0x1_0000_0040n, 0xc0n], {
+      vendor: "intel",
+    });
+    assert.deepEqual(f.events(), [0xc0n]);
+    const amd = createEventFilter("deny", [0x1_0000_0040n, 0xc0n], {
+      vendor: "amd",
+    });
+    assert.deepEqual(amd.events(), [0xc0n, 0x1_0000_0040n]);
+  });
+  await t.step("the 300-entry limit counts dropped entries too", () => {
+    assert.throws(
+      () => createEventFilter("deny", new Array(301).fill(1n << 63n)),
+      RangeError,
+    );
+  });
+});
+
 Deno.test("EventFilter.isFixedEventAllowed() follows the fixed counter bitmap and the action", () => {
   const allow = createEventFilter("allow", [], { fixedCounterBitmap: 0b101 });
   const deny = createEventFilter("deny", [], { fixedCounterBitmap: 0b101 });
@@ -87,16 +123,22 @@ Deno.test("createEventFilter() rejects bad input, naming the value", async (t) =
       /'events\[0\]' must be a bigint or an integer: current value is 1.5/,
     ],
     [
-      "event outside AMD64_RAW_EVENT_MASK_NB",
-      () => createEventFilter("deny", [0n, 0x430076n]),
+      "negative event",
+      () => createEventFilter("deny", [0n, -1n]),
       RangeError,
-      /'events\[1\]' must lie within AMD64_RAW_EVENT_MASK_NB \(0xf0000ffff\): current value is 0x430076/,
+      /'events\[1\]' must be in \[0, 2\^64 - 1\]: current value is -1n/,
     ],
     [
-      "negative event",
-      () => createEventFilter("deny", [-1n]),
+      "event beyond 64 bits",
+      () => createEventFilter("deny", [1n << 64n]),
       RangeError,
-      /'events\[0\]'/,
+      /'events\[0\]' must be in \[0, 2\^64 - 1\]: current value is 18446744073709551616n/,
+    ],
+    [
+      "unknown vendor",
+      () => createEventFilter("deny", [], { vendor: "arm" as "amd" }),
+      RangeError,
+      /'vendor' must be "amd" or "intel": current value is "arm"/,
     ],
   ];
   for (const [name, f, type, message] of cases) {

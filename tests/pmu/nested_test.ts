@@ -64,6 +64,26 @@ Deno.test("entry() applies SPEC (d) after any path of transitions, for every equ
   }
 });
 
+Deno.test("entry() with the default semantics follows the upstream column of SPEC (d) (issue 14 point 1)", async (t) => {
+  for (const mechanism of ["tracked", "all-bits", "immediate"]) {
+    for (const r of TRUTH_TABLE) {
+      await t.step(`${mechanism}: ${describeRow(r)}`, () => {
+        const vcpu = createVcpu({ model: "perfmonv2", mechanism }); // no semantics
+        assert.equal(vcpu.semantics.name, "upstream");
+        assert.equal(vcpu.wrmsr(CTL0, eventselOf(r)).ok, true);
+        vcpu.entry();
+        goTo(vcpu, r.svme, r.l2);
+        assert.equal(countsNow(vcpu), r.upstream);
+        // c6 step 4: the merged kernel tracks any HO/GO bit.
+        assert.equal(
+          vcpu.pmu.reprogramPmcOnNestedTransition.testBit(0),
+          r.ho || r.go,
+        );
+      });
+    }
+  }
+});
+
 Deno.test("entry() under mechanism none keeps the state of the last reprogram (the bug the patch fixes)", async (t) => {
   for (const semantics of ["v4", "upstream"] as const) {
     for (const r of TRUTH_TABLE) {
@@ -169,6 +189,30 @@ Deno.test("svmSetEfer() flips tracked counters on SVME toggles (SPEC g9)", async
     vcpu.wrmsr(EFER, SVME);
     vcpu.entry();
     vcpu.wrmsr(EFER, SVME | 0x100n); // LME only
+    assert.equal(vcpu.testRequest(KVM_REQ_PMU), false);
+  });
+});
+
+Deno.test("VMRUN executed in L2 is a nested #VMEXIT: tracked counters are re-evaluated for L1 (SPEC e, g21)", async (t) => {
+  for (const semantics of ["upstream", "v4"]) {
+    for (const mechanism of ["tracked", "all-bits", "immediate", "none"]) {
+      await t.step(`${semantics}/${mechanism}`, () => {
+        const vcpu = createVcpu({ semantics, mechanism });
+        vcpu.wrmsr(EFER, SVME);
+        vcpu.wrmsr(CTL0, 0x20000430076n); // Host-Only
+        assert.equal(countsNow(vcpu), true); // L1
+        vcpu.vmrun();
+        // mechanism none never reprograms on a transition (the bug).
+        assert.equal(countsNow(vcpu), mechanism === "none"); // L2
+        assert.deepEqual(vcpu.vmrun(), { ok: true }); // VMRUN in L2
+        assert.equal(vcpu.isGuestMode, false);
+        assert.equal(countsNow(vcpu), true); // L1 again
+      });
+    }
+  }
+  await t.step("VMRUN in L1 with SVME=0 stays #UD", () => {
+    const vcpu = createVcpu({ mechanism: "all-bits" });
+    assert.deepEqual(vcpu.vmrun(), { ok: false, fault: "#UD" });
     assert.equal(vcpu.testRequest(KVM_REQ_PMU), false);
   });
 });

@@ -183,6 +183,76 @@ Deno.test("pmcIsGloballyEnabled() gates every HO/GO row of SPEC (d) without touc
   }
 });
 
+Deno.test("reprogramCounter() without a mediated PMU runs a counter only when globally and locally enabled and allowed (SPEC c5, g20)", async (t) => {
+  await t.step("AMD: global_ctrl gates EN in eventsel_hw", () => {
+    const vcpu = createVcpu({ mediated: false });
+    vcpu.wrmsr(CTL(0), 0x430076n);
+    vcpu.entry();
+    assert.equal(vcpu.entryState().counting, 1n);
+    vcpu.wrmsr(0xc0000301, 0x3en); // clear counter 0's bit
+    assert.equal(vcpu.pmu.reprogramPmi.toBigInt(), 0x1n); // the changed bit
+    assert.equal(vcpu.testRequest(KVM_REQ_PMU), true);
+    vcpu.entry();
+    assert.equal(vcpu.entryState().counting, 0n);
+    assert.equal(vcpu.pmu.eventselHw(0), 0x10000030076n); // (data & ~HO) | GO, EN off
+    vcpu.wrmsr(0xc0000301, 0x3fn); // setting the bit queues it: counts again
+    vcpu.entry();
+    assert.equal(vcpu.entryState().counting, 1n);
+    assert.equal(vcpu.pmu.eventselHw(0), 0x10000430076n);
+  });
+  await t.step(
+    "AMD: reserved global-control bits are dropped, no fault",
+    () => {
+      const vcpu = createVcpu({ mediated: false });
+      assert.equal(vcpu.wrmsr(0xc0000301, 0xffff_ffff_ffff_ffc1n).ok, true);
+      assert.equal(vcpu.pmu.globalCtrl, 0x1n);
+    },
+  );
+  await t.step(
+    "Intel: reserved global-control bits #GP, value unchanged",
+    () => {
+      const vcpu = createVcpu({ model: "gp4", mediated: false });
+      assert.equal(vcpu.wrmsr(0x38f, 1n << 40n).ok, false);
+      assert.equal(vcpu.pmu.globalCtrl, 0xfn);
+      assert.equal(vcpu.testRequest(KVM_REQ_PMU), false);
+    },
+  );
+  await t.step(
+    "Intel: fixed counters obey their global_ctrl bit 32 + i",
+    () => {
+      const vcpu = createVcpu({ model: "gp4", mediated: false });
+      vcpu.wrmsr(0x186, 0x4300c0n);
+      vcpu.wrmsr(0x38d, 0x3n); // fixed counter 0: ring 0 and 3
+      vcpu.entry();
+      assert.equal(vcpu.entryState().counting, 0x1n); // global_ctrl 0xf: no fixed bit
+      assert.equal(vcpu.pmu.fixedCtrCtrlHw, 0);
+      vcpu.wrmsr(0x38f, 0x1_0000_0000n); // fixed 0 only
+      vcpu.entry();
+      assert.equal(vcpu.entryState().counting, 0x1_0000_0000n);
+      assert.equal(vcpu.pmu.eventselHw(0), 0x0300c0n); // Intel stores data; EN off
+      assert.equal(vcpu.pmu.fixedCtrCtrlHw, 0x3);
+    },
+  );
+  await t.step("no mode check: HO/GO are reserved, so dropped", () => {
+    const vcpu = createVcpu({ mediated: false });
+    vcpu.wrmsr(EFER, 0x1000n);
+    vcpu.wrmsr(CTL(0), 0x10000430076n); // Guest-Only asked for
+    assert.equal(vcpu.pmu.eventsel(0), 0x430076n);
+    vcpu.entry();
+    assert.equal(vcpu.entryState().counting, 1n); // L1: counts
+    vcpu.vmrun();
+    vcpu.entry();
+    assert.equal(vcpu.entryState().counting, 1n); // L2: counts
+  });
+  await t.step("the mediated PMU leaves global_ctrl to the hardware", () => {
+    const vcpu = createVcpu();
+    vcpu.wrmsr(CTL(0), 0x430076n);
+    vcpu.wrmsr(0xc0000301, 0x3en);
+    vcpu.entry();
+    assert.equal(vcpu.entryState().counting, 1n);
+  });
+});
+
 Deno.test("recalcPmcEmulation() follows mode changes after handleEvent (SPEC g15)", () => {
   const vcpu = createVcpu();
   vcpu.wrmsr(EFER, 0x1000n);

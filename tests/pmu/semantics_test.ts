@@ -47,14 +47,14 @@ Deno.test("isTracked() tracks exactly one bit under v4 and any bit under upstrea
 
 Deno.test("getSemantics() maps every name and rejects unknown ones", async (t) => {
   await t.step("names round-trip", () => {
-    assert.deepEqual(semanticsNames, ["v4", "upstream"]);
+    assert.deepEqual(semanticsNames, ["upstream", "v4"]); // the default first
     for (const s of semanticsList) assert.equal(getSemantics(s.name), s);
   });
   await t.step("unknown name throws RangeError listing the names", () => {
     assert.throws(() => getSemantics("final"), {
       name: "RangeError",
       message:
-        `Cannot get semantics as 'name' must be one of "v4", "upstream": current value is "final"`,
+        `Cannot get semantics as 'name' must be one of "upstream", "v4": current value is "final"`,
     });
   });
 });

@@ -3,22 +3,35 @@
 
 import assert from "node:assert/strict";
 import { strategyNames } from "../../core/bitmap/registry.ts";
-import { formatRecord, replayTrace } from "../../core/pmu/trace.ts";
+import {
+  applyTraceOp,
+  formatRecord,
+  parseTrace,
+  replayTrace,
+} from "../../core/pmu/trace.ts";
+import { createVcpu } from "../../core/pmu/vcpu.ts";
 
 const DIR = new URL("../testdata/pmu/", import.meta.url);
 const EQUIVALENT_MECHANISMS = ["tracked", "all-bits", "immediate"];
 
-/** The goldens issue 3 asks for, plus the README example; the test fails if one goes missing. */
+/** The goldens issues 3 and 14 ask for, plus the README example; the test fails if one goes missing. */
 const REQUIRED = [
+  "all_bits_non_mediated",
   "both_bits_svme_toggle_upstream",
   "both_bits_svme_toggle_v4",
+  "default_semantics_upstream",
+  "efer_lma_ignored",
   "filter_change",
+  "filter_drop_out_of_mask",
   "guest_only_l2_profile",
   "host_only_l1_perf",
+  "init_in_l2",
   "intel_fixed_counters",
+  "non_mediated_global_ctrl",
   "readme_example",
   "svme_clear_in_l2_upstream",
   "svme_clear_in_l2_v4",
+  "vmrun_in_l2",
 ];
 
 function goldenNames(): string[] {
@@ -49,7 +62,7 @@ function replay(text: string, mechanism: string, bitmap: string): string {
   return r.records.map((x) => formatRecord(x) + "\n").join("");
 }
 
-Deno.test("tests/testdata/pmu holds every golden trace issue 3 asks for and the README example", () => {
+Deno.test("tests/testdata/pmu holds every golden trace issues 3 and 14 ask for and the README example", () => {
   assert.deepEqual(goldenNames(), REQUIRED);
 });
 
@@ -101,5 +114,34 @@ Deno.test("golden traces that differ only in semantics differ exactly where SPEC
       return a.counting === b.counting ? [] : [a.step as number];
     });
     assert.deepEqual(differing, steps);
+  }
+});
+
+Deno.test("replayTrace() with no semantics in the config line replays upstream, not v4 (issue 14 point 1)", () => {
+  const input = read("default_semantics_upstream.jsonl");
+  assert.equal(JSON.parse(input.split("\n")[0]).semantics, undefined);
+  const expected = read("default_semantics_upstream.expected.jsonl");
+  const as = (semantics: string) =>
+    replayTrace(input, { config: { semantics } }).records.map((x) =>
+      formatRecord(x) + "\n"
+    ).join("");
+  assert.equal(as("upstream"), expected);
+  assert.notEqual(as("v4"), expected);
+});
+
+Deno.test("all_bits_non_mediated: all-bits returns early, so only the entries its README names handle a request (issue 14 point 7)", () => {
+  const parsed = parseTrace(read("all_bits_non_mediated.jsonl"));
+  assert.equal(parsed.error, null);
+  for (const mechanism of EQUIVALENT_MECHANISMS) {
+    const vcpu = createVcpu({ ...parsed.config, mechanism });
+    const handled: number[] = [];
+    for (const op of parsed.ops) {
+      if (op.op === "entry") {
+        if (vcpu.entry()) handled.push(op.line!);
+      } else {
+        applyTraceOp(vcpu, op, op.line!);
+      }
+    }
+    assert.deepEqual(handled, [6, 11], mechanism);
   }
 });

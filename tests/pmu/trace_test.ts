@@ -148,10 +148,16 @@ Deno.test("parseTraceLine() rejects every malformed line, naming the value", asy
       /^'events\[1\]' must be a hex string/,
     ],
     [
-      "filter event outside AMD64_RAW_EVENT_MASK_NB",
-      '{"op":"filter","action":"deny","events":["0x10076"]}',
+      "filter event a decimal string",
+      '{"op":"filter","action":"deny","events":["0x76","118"]}',
+      TypeError,
+      /^'events\[1\]' must be a hex string like "0x1f": current value is "118"$/,
+    ],
+    [
+      "filter event beyond 64 bits",
+      '{"op":"filter","action":"deny","events":["0x10000000000000076"]}',
       RangeError,
-      /'events\[0\]' must lie within AMD64_RAW_EVENT_MASK_NB \(0xf0000ffff\): current value is 0x10076/,
+      /^'events\[0\]' must be at most 0xffffffffffffffff/,
     ],
     [
       "filter with more than 300 events",
@@ -282,11 +288,11 @@ Deno.test("applyTraceOp() returns a record or null per op", () => {
     null,
   );
   assert.equal(applyTraceOp(vcpu, { op: "vmrun" }, 2), null);
-  assert.deepEqual(applyTraceOp(vcpu, { op: "vmrun" }, 3), {
-    step: 3,
+  assert.equal(applyTraceOp(vcpu, { op: "vmrun" }, 3), null); // L2 -> L1
+  assert.deepEqual(applyTraceOp(vcpu, { op: "vmexit" }, 4), {
+    step: 4,
     fault: "#UD",
   });
-  assert.equal(applyTraceOp(vcpu, { op: "vmexit" }, 4), null);
   assert.equal(
     applyTraceOp(vcpu, { op: "filter", action: "deny", events: [0x76n] }, 5),
     null,
@@ -309,11 +315,37 @@ Deno.test("applyTraceOp() throws for a hand-built filter op KVM would refuse", (
     () =>
       applyTraceOp(
         createVcpu(),
-        { op: "filter", action: "deny", events: [1n << 16n] },
+        { op: "filter", action: "deny", events: new Array(301).fill(0x76n) },
         1,
       ),
     RangeError,
   );
+});
+
+Deno.test("replayTrace() drops filter events outside the key mask instead of rejecting the line (SPEC c2, g19)", async (t) => {
+  const trace = (vendor: string, msr: string, event: string) =>
+    [
+      `{"op":"config","vendor":"${vendor}"}`,
+      `{"op":"wrmsr","msr":"${msr}","value":"0x4300c0"}`,
+      `{"op":"filter","action":"allow","events":["${event}"]}`,
+      ENTRY,
+    ].join("\n");
+  const counting = (text: string) => {
+    const r = replayTrace(text);
+    assert.equal(r.error, null);
+    const last = r.records.at(-1);
+    assert.ok(last !== undefined && "counting" in last);
+    return last.counting;
+  };
+  await t.step("AMD: bit 40 is outside AMD64_RAW_EVENT_MASK_NB", () => {
+    // The only ALLOW entry dropped: every GP event denied.
+    assert.equal(counting(trace("amd", "0xc0010200", "0x100000000c0")), "0x0");
+    assert.equal(counting(trace("amd", "0xc0010200", "0xc0")), "0x1");
+  });
+  await t.step("Intel: bits 35:32 are outside bits 15:0", () => {
+    assert.equal(counting(trace("intel", "0x186", "0x1000000c0")), "0x0");
+    assert.equal(counting(trace("intel", "0x186", "0xc0")), "0x1");
+  });
 });
 
 Deno.test("replayOps() steps ops by their line, else from firstStep", () => {

@@ -3,8 +3,8 @@
  *
  * | mechanism | design | on a transition |
  * | --- | --- | --- |
- * | `tracked` | v4 4/6 (the patch) | return if `reprogramPmcOnNestedTransition` is empty, else OR it into `reprogramPmi` + `KVM_REQ_PMU` |
- * | `all-bits` | Sean's v3 review | set all 64 `reprogramPmi` bits + `KVM_REQ_PMU` |
+ * | `tracked` | v4 4/6 (the patch), merged as a02a25a65246 | return if `reprogramPmcOnNestedTransition` is empty, else OR it into `reprogramPmi` + `KVM_REQ_PMU` |
+ * | `all-bits` | Sean's v3 review | return without a mediated PMU or with HO/GO reserved (Intel, no guest SVM); else set all 64 `reprogramPmi` bits + `KVM_REQ_PMU` |
  * | `immediate` | Jim's v3 (filter-correct) | reprogram every GP counter now, no request |
  * | `none` | before the patch | nothing |
  *

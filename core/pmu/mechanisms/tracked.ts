@@ -1,5 +1,7 @@
 /**
- * The `tracked` mechanism: the subject patch, v4 4/6 (SPEC c3).
+ * The `tracked` mechanism: the subject patch, v4 4/6, merged as
+ * a02a25a65246 "Reprogram Host/Guest-Only counters on nested transitions"
+ * (SPEC c3).
  *
  * @module
  */
@@ -9,11 +11,13 @@ import type { Vcpu } from "../vcpu.ts";
 import type { Mechanism } from "./mechanism.ts";
 
 /**
- * v4 `kvm_pmu_handle_nested_transition()`: if
- * `reprogramPmcOnNestedTransition` is empty return at once (no atomic op,
- * no request: the fast path); else one `atomic64_or()` of it into
- * `__reprogram_pmi` and `kvm_make_request(KVM_REQ_PMU)`. The bitmap itself
- * is left as-is: it is sticky state, changed only by event-select writes.
+ * `kvm_pmu_handle_nested_transition()` (v4 4/6; a02a25a65246 does the same
+ * job on `pmc_has_mode_specific_enables`, here
+ * `reprogramPmcOnNestedTransition`): if the bitmap is empty return at once
+ * (no atomic op, no request: the fast path); else one `atomic64_or()` of
+ * it into `__reprogram_pmi` and `kvm_make_request(KVM_REQ_PMU)`. The bitmap
+ * itself is left as-is: it is sticky state, changed only by event-select
+ * writes.
  *
  * @example
  * ```ts
@@ -35,7 +39,7 @@ import type { Mechanism } from "./mechanism.ts";
 export const trackedMechanism: Mechanism = Object.freeze({
   name: "tracked",
   description:
-    "v4 4/6: return if the tracked bitmap is empty, else one atomic OR of it into reprogramPmi and KVM_REQ_PMU",
+    "v4 4/6, merged as a02a25a65246: return if the tracked bitmap is empty, else one atomic OR of it into reprogramPmi and KVM_REQ_PMU",
   handleNestedTransition(vcpu: Vcpu): void {
     const pmu = vcpu.pmu;
     const tracked = pmu.reprogramPmcOnNestedTransition;

@@ -106,7 +106,7 @@ with the window, no runs of the branch, unusable or locked database).
     });
     if (positionals.length !== 1) {
       throw new UsageError(
-        `check needs exactly one result file: got ${positionals.length}`,
+        `check needs exactly one result file: current value is ${positionals.length}`,
       );
     }
     const path = positionals[0];

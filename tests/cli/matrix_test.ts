@@ -119,8 +119,12 @@ Deno.test("pmubench matrix: bad input is one sentence and exit 2", async (t) => 
       bench("u32pair", 6, 1, "time"),
     ]);
     const cases: [string, string[], RegExp, string?][] = [
-      ["no file", ["matrix"], /needs exactly one result file: got 0/],
-      ["two files", ["matrix", "a", "b"], /got 2/],
+      [
+        "no file",
+        ["matrix"],
+        /needs exactly one result file: current value is 0/,
+      ],
+      ["two files", ["matrix", "a", "b"], /current value is 2/],
       ["missing file", ["matrix", `${dir}/nope.json`], /no such file/],
       [
         "truncated JSON",

@@ -35,15 +35,14 @@
  * @module
  */
 
+// The model's bitmaps are of the bitmap core's contract; re-export the
+// type so this entry point documents on its own.
+export type { Bitmap64 } from "../bitmap/mod.ts";
 export * from "./config.ts";
 export * from "./constants.ts";
 export * from "./eventsel.ts";
 export * from "./filter.ts";
 export * from "./mechanisms/registry.ts";
-export * from "./mechanisms/tracked.ts";
-export * from "./mechanisms/all_bits.ts";
-export * from "./mechanisms/immediate.ts";
-export * from "./mechanisms/none.ts";
 export * from "./msr.ts";
 export * from "./nested.ts";
 export * from "./pmu.ts";

@@ -30,6 +30,7 @@
  * @module
  */
 
+import { describeValue } from "../common/describe.ts";
 import { strategyNames } from "../bitmap/registry.ts";
 import {
   AMD64_NUM_COUNTERS,
@@ -210,7 +211,7 @@ export function validateVcpuConfig(
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
     throw new TypeError(
       `Cannot create vCPU as 'config' must be an object: current value is ${
-        describe(config)
+        describeValue(config)
       }`,
     );
   }
@@ -228,7 +229,7 @@ export function validateVcpuConfig(
     if (v !== undefined && typeof v !== "string") {
       throw new TypeError(
         `Cannot create vCPU as '${key}' must be a string: current value is ${
-          describe(v)
+          describeValue(v)
         }`,
       );
     }
@@ -238,7 +239,7 @@ export function validateVcpuConfig(
     if (v !== undefined && typeof v !== "boolean") {
       throw new TypeError(
         `Cannot create vCPU as '${key}' must be a boolean: current value is ${
-          describe(v)
+          describeValue(v)
         }`,
       );
     }
@@ -247,7 +248,7 @@ export function validateVcpuConfig(
     throw new RangeError(
       `Cannot create vCPU as 'model' must be one of ${
         list(pmuModelNames)
-      }: current value is ${describe(config.model)}`,
+      }: current value is ${describeValue(config.model)}`,
     );
   }
   const vendor: Vendor = config.vendor ??
@@ -255,7 +256,7 @@ export function validateVcpuConfig(
   if (vendor !== "amd" && vendor !== "intel") {
     throw new RangeError(
       `Cannot create vCPU as 'vendor' must be one of "amd", "intel": current value is ${
-        describe(vendor)
+        describeValue(vendor)
       }`,
     );
   }
@@ -265,7 +266,7 @@ export function validateVcpuConfig(
     throw new RangeError(
       `Cannot create vCPU as 'model' must be one of ${
         list(pmuModelNames.filter((m) => VENDOR_OF[m] === vendor))
-      } for vendor "${vendor}": current value is ${describe(modelName)}`,
+      } for vendor "${vendor}": current value is ${describeValue(modelName)}`,
     );
   }
   if (modelName === "synthetic") {
@@ -273,15 +274,15 @@ export function validateVcpuConfig(
     if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 64) {
       throw new RangeError(
         `Cannot create vCPU as 'counters' must be an integer in [0, 64] for model "synthetic": current value is ${
-          describe(n)
+          describeValue(n)
         }`,
       );
     }
   } else if (config.counters !== undefined) {
     throw new RangeError(
       `Cannot create vCPU as 'counters' is only for model "synthetic": current value is ${
-        describe(config.counters)
-      } with model ${describe(modelName)}`,
+        describeValue(config.counters)
+      } with model ${describeValue(modelName)}`,
     );
   }
   const guestSvm = config.guestSvm ?? vendor === "amd";
@@ -404,20 +405,11 @@ function checkName(key: string, value: string, names: readonly string[]) {
     throw new RangeError(
       `Cannot create vCPU as '${key}' must be one of ${
         list(names)
-      }: current value is ${describe(value)}`,
+      }: current value is ${describeValue(value)}`,
     );
   }
 }
 
 function list(names: readonly string[]): string {
   return names.map((n) => `"${n}"`).join(", ");
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "bigint") return `${value}n`;
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  return String(value);
 }

@@ -19,6 +19,7 @@
  * @module
  */
 
+import { describeValue } from "../common/describe.ts";
 import {
   AMD64_RAW_EVENT_MASK_NB,
   KVM_PMU_EVENT_FILTER_MAX_EVENTS,
@@ -142,14 +143,14 @@ export function createEventFilter(
   if (action !== "allow" && action !== "deny") {
     throw new RangeError(
       `Cannot create event filter as 'action' must be "allow" or "deny": current value is ${
-        describe(action)
+        describeValue(action)
       }`,
     );
   }
   if (!Array.isArray(events)) {
     throw new TypeError(
       `Cannot create event filter as 'events' must be an array: current value is ${
-        describe(events)
+        describeValue(events)
       }`,
     );
   }
@@ -165,7 +166,7 @@ export function createEventFilter(
   ) {
     throw new RangeError(
       `Cannot create event filter as 'fixedCounterBitmap' must be an integer in [0, 0xffffffff]: current value is ${
-        describe(fixedCounterBitmap)
+        describeValue(fixedCounterBitmap)
       }`,
     );
   }
@@ -177,7 +178,7 @@ export function createEventFilter(
     else {
       throw new TypeError(
         `Cannot create event filter as 'events[${i}]' must be a bigint or an integer: current value is ${
-          describe(e)
+          describeValue(e)
         }`,
       );
     }
@@ -192,11 +193,4 @@ export function createEventFilter(
   });
   const sorted = Uint32Array.from(keys).sort();
   return new EventFilter(action, sorted, fixedCounterBitmap >>> 0);
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return "an array";
-  return String(value);
 }

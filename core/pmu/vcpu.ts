@@ -38,6 +38,7 @@
  * @module
  */
 
+import { describeValue } from "../common/describe.ts";
 import { pmuModelOf, validateVcpuConfig, type VcpuConfig } from "./config.ts";
 import {
   EFER_LMA,
@@ -222,7 +223,7 @@ export class Vcpu {
     if (typeof value !== "bigint") {
       throw new TypeError(
         `Cannot wrmsr as 'value' must be a bigint: current value is ${
-          String(value)
+          describeValue(value)
         }`,
       );
     }

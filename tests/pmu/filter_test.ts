@@ -87,6 +87,12 @@ Deno.test("createEventFilter() rejects bad input, naming the value", async (t) =
       /'events\[0\]' must be a bigint or an integer: current value is 1.5/,
     ],
     [
+      "event an object",
+      () => createEventFilter("deny", [{ event: 0x76 } as unknown as bigint]),
+      TypeError,
+      /'events\[0\]' must be a bigint or an integer: current value is an object \(Object\)$/,
+    ],
+    [
       "event outside AMD64_RAW_EVENT_MASK_NB",
       () => createEventFilter("deny", [0n, 0x430076n]),
       RangeError,

@@ -121,7 +121,7 @@ const VENDOR_OF: Readonly<Record<PmuModelName, Vendor>> = {
   synthetic: "amd",
 };
 
-const CONFIG_KEYS: ReadonlySet<string> = new Set([
+const CONFIG_FIELDS = [
   "vendor",
   "model",
   "counters",
@@ -130,7 +130,31 @@ const CONFIG_KEYS: ReadonlySet<string> = new Set([
   "semantics",
   "mechanism",
   "bitmap",
-]);
+] as const satisfies readonly (keyof VcpuConfig)[];
+
+// A field added to VcpuConfig but not to CONFIG_FIELDS fails to compile
+// here, naming the field.
+type UnlistedField = Exclude<keyof VcpuConfig, typeof CONFIG_FIELDS[number]>;
+const _everyFieldListed: [UnlistedField] extends [never] ? true
+  : UnlistedField = true;
+
+/**
+ * Every field of {@linkcode VcpuConfig}, in the order messages list them:
+ * the one list that config validation and trace `config` lines check
+ * field names against.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { VCPU_CONFIG_FIELDS } from "./config.ts";
+ *
+ * assert.ok(VCPU_CONFIG_FIELDS.includes("guestSvm"));
+ * ```
+ */
+export const VCPU_CONFIG_FIELDS: readonly (keyof VcpuConfig)[] = Object
+  .freeze([...CONFIG_FIELDS]);
+
+const CONFIG_KEYS: ReadonlySet<string> = new Set(VCPU_CONFIG_FIELDS);
 
 /**
  * The {@linkcode PmuModel} of a validated config.

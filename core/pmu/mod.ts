@@ -7,7 +7,7 @@
  * | file | offers | kernel counterpart |
  * | --- | --- | --- |
  * | `vcpu.ts` | {@linkcode createVcpu}, {@linkcode Vcpu} (`wrmsr`, `rdmsr`, `vmrun`, `vmexit`, `entry`, `entryState`, `setEventFilter`, `reset`) | `struct kvm_vcpu`, `kvm_set_msr()`, VM-entry |
- * | `config.ts` | {@linkcode VcpuConfig}, {@linkcode validateVcpuConfig}, {@linkcode isVcpuConfigValid}, {@linkcode overrideVcpuConfig}, PMU models | `kvm_pmu_refresh()` inputs (CPUID) |
+ * | `config.ts` | {@linkcode VcpuConfig}, {@linkcode VCPU_CONFIG_FIELDS}, {@linkcode validateVcpuConfig}, {@linkcode isVcpuConfigValid}, {@linkcode overrideVcpuConfig}, PMU models | `kvm_pmu_refresh()` inputs (CPUID) |
  * | `pmu.ts` | {@linkcode KvmPmu}: bitmaps, event selects, refresh, reset | `struct kvm_pmu`, `kvm_pmu_refresh()`, `kvm_pmu_reset()` |
  * | `requests.ts` | {@linkcode handleEvent}, {@linkcode reprogramCounter}, {@linkcode requestCounterReprogram}, ... | `kvm_pmu_handle_event()`, `reprogram_counter()` |
  * | `nested.ts` | {@linkcode handleNestedTransition}, `enterGuestMode`, `leaveGuestMode`, `svmSetEfer` | `kvm_pmu_handle_nested_transition()`, `svm_set_efer()` |

@@ -12,7 +12,7 @@ import type {
   MatrixCell,
   MatrixRow,
 } from "../judge/matrix.ts";
-import { formatFigure } from "./compare_format.ts";
+import { formatFigure } from "./figure.ts";
 
 /**
  * A crossover as a sentence.

@@ -23,6 +23,7 @@ import {
   medianInterval,
 } from "../judge/stats.ts";
 import { describeCrossover } from "./matrix_format.ts";
+import { formatFigure } from "./figure.ts";
 import { buildMatrix, type Matrix } from "../judge/matrix.ts";
 import type { BenchResult, ResultFile } from "../result/result.ts";
 import {
@@ -30,7 +31,6 @@ import {
   type BarRow,
   DASHES,
   escapeXml,
-  formatFigure,
   lineChart,
   type LineSeries,
   PALETTE,

@@ -7,7 +7,6 @@
  * | {@linkcode lineChart} | series of points over a numeric x, with interval bars and a legend |
  * | {@linkcode barChart} | horizontal bars with interval bars and value labels |
  * | {@linkcode niceTicks} | round tick values covering a range |
- * | {@linkcode formatFigure} | a figure in three significant digits |
  * | {@linkcode escapeXml} | text safe inside SVG and HTML |
  * | {@linkcode PALETTE}, {@linkcode DASHES} | colours (Okabe-Ito, colour-blind safe) and dash patterns |
  *
@@ -17,6 +16,8 @@
  *
  * @module
  */
+
+import { formatFigure } from "./figure.ts";
 
 /** Series colours: Okabe-Ito without yellow (too faint on white), then greys. */
 export const PALETTE: readonly string[] = [
@@ -156,29 +157,6 @@ export function escapeXml(text: string): string {
         ? "&quot;"
         : "&#39;",
   );
-}
-
-/**
- * A figure in three significant digits, without exponent for the ranges
- * benches produce (`0.0123`, `1.23`, `123`, `12300`).
- *
- * @example
- * ```ts
- * import { formatFigure } from "./svg.ts";
- *
- * console.assert(formatFigure(1234.5) === "1235");
- * console.assert(formatFigure(1.2345) === "1.23");
- * console.assert(formatFigure(0) === "0");
- * ```
- */
-export function formatFigure(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return "0";
-  const a = Math.abs(x);
-  if (a >= 100) return x.toFixed(0);
-  if (a >= 10) return x.toFixed(1);
-  if (a >= 1) return x.toFixed(2);
-  return x.toPrecision(3);
 }
 
 /**

@@ -21,27 +21,45 @@ Deno.test("escapeXml() escapes the five XML specials and nothing else", () => {
 Deno.test("niceTicks() covers the range with 1-2-5 steps", async (t) => {
   await t.step(
     "0..97",
-    () => assert.deepEqual(niceTicks(0, 97, 5), [0, 20, 40, 60, 80, 100]),
+    () =>
+      assert.deepEqual(niceTicks(0, 97, { count: 5 }), [
+        0,
+        20,
+        40,
+        60,
+        80,
+        100,
+      ]),
   );
   await t.step(
     "1.18..1.21",
-    () => assert.deepEqual(niceTicks(1.181, 1.209, 4), [1.18, 1.19, 1.2, 1.21]),
+    () =>
+      assert.deepEqual(niceTicks(1.181, 1.209, { count: 4 }), [
+        1.18,
+        1.19,
+        1.2,
+        1.21,
+      ]),
+  );
+  await t.step(
+    "count defaults to 5",
+    () => assert.deepEqual(niceTicks(0, 97), niceTicks(0, 97, { count: 5 })),
   );
   await t.step(
     "reversed bounds",
-    () => assert.deepEqual(niceTicks(10, 0, 2), [0, 5, 10]),
+    () => assert.deepEqual(niceTicks(10, 0, { count: 2 }), [0, 5, 10]),
   );
   await t.step("a single value gets a padded range", () => {
-    const ticks = niceTicks(3, 3, 4);
+    const ticks = niceTicks(3, 3, { count: 4 });
     assert.ok(
       ticks[0] <= 3 && ticks[ticks.length - 1] >= 3 && ticks.length >= 2,
     );
-    assert.ok(niceTicks(0, 0, 4).length >= 2);
+    assert.ok(niceTicks(0, 0, { count: 4 }).length >= 2);
   });
   await t.step("throws RangeError on non-finite bounds or no ticks", () => {
-    assert.throws(() => niceTicks(0, Infinity, 5), RangeError);
+    assert.throws(() => niceTicks(0, Infinity, { count: 5 }), RangeError);
     assert.throws(
-      () => niceTicks(0, 1, 0),
+      () => niceTicks(0, 1, { count: 0 }),
       /'count' at least 1: current values are 0, 1, 0/,
     );
   });
@@ -136,7 +154,7 @@ Deno.test("lineChart() thins x tick labels so they do not overlap", () => {
   assert.ok(svg.includes(">commit0</text>"));
   assert.equal(
     count(svg, "<line x1="),
-    40 + niceTicks(0, 39, 4).length,
+    40 + niceTicks(0, 39, { count: 4 }).length,
     "every tick keeps its mark",
   );
 });

@@ -241,6 +241,8 @@ export class Vcpu {
    * `kvm_valid_efer()`; PMU MSRs to `kvm_pmu_set_msr()`; anything else
    * #GPs. Unchecked and allocation-free, for benches.
    */
+  // Keeps WRMSR's positional shape (ECX, EAX, EDX) on purpose: the bench
+  // path must not allocate an options object per write.
   wrmsrHalves(msr: number, lo: number, hi: number): WrmsrResult {
     if (msr === MSR_EFER) {
       lo >>>= 0;

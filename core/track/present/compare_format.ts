@@ -11,7 +11,7 @@
  * @module
  */
 
-import { formatFigure } from "./figure.ts";
+import { formatFigure, formatPercent } from "./figure.ts";
 import {
   type Comparison,
   type ComparisonRow,
@@ -127,7 +127,7 @@ export function summarizeComparison(c: Comparison): string {
 }
 
 function falseAlarmLine(c: Comparison): string {
-  const pct = (n: number) => `+/-${Number((n * 100).toPrecision(3))}%`;
+  const pct = (n: number) => `+/-${formatPercent(n)}`;
   const band = c.noiseByMetric === undefined
     ? `the noise band ${pct(c.noise)}`
     : `its metric's noise band (${

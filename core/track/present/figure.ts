@@ -8,6 +8,7 @@
  * | export | meaning |
  * | --- | --- |
  * | {@linkcode formatFigure} | a figure, with its unit when one is given |
+ * | {@linkcode formatPercent} | a fraction as a percentage (noise bands) |
  *
  * @module
  */
@@ -45,4 +46,21 @@ function digits(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   if (Math.abs(x) >= 1000) return String(Math.round(x));
   return String(Number(x.toPrecision(4)));
+}
+
+/**
+ * A fraction as a percentage in three significant digits, without padding
+ * zeros: how noise bands are printed (`0.03` -> `3%`, `0.0125` -> `1.25%`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatPercent } from "./figure.ts";
+ *
+ * assert.equal(formatPercent(0.03), "3%");
+ * assert.equal(formatPercent(0.0125), "1.25%");
+ * ```
+ */
+export function formatPercent(fraction: number): string {
+  return `${Number((fraction * 100).toPrecision(3))}%`;
 }

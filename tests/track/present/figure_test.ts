@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { formatFigure } from "../../../core/track/present/figure.ts";
+import {
+  formatFigure,
+  formatPercent,
+} from "../../../core/track/present/figure.ts";
 
 Deno.test("formatFigure() prints four significant digits without exponents or padding zeros", async (t) => {
   const cases: [number, string][] = [
@@ -44,4 +47,11 @@ Deno.test("formatFigure() prints a figure the same with and without its unit", (
       `${formatFigure(x)} instructions/op`,
     );
   }
+});
+
+Deno.test("formatPercent() prints a fraction in three significant digits", () => {
+  assert.equal(formatPercent(0.03), "3%");
+  assert.equal(formatPercent(0.01), "1%");
+  assert.equal(formatPercent(0.012345), "1.23%");
+  assert.equal(formatPercent(0), "0%");
 });

@@ -3,35 +3,29 @@
  * honour the AMD Host-Only/Guest-Only event-select bits, and which 64-bit
  * bitmap representation makes that bookkeeping cheapest.
  *
- * | area | what it offers |
- * | --- | --- |
- * | bitmaps (`core/bitmap/`) | the {@linkcode Bitmap64} contract, strategies, registry, `%*pb`/`%*pbl` |
- * | benchmark cases (`core/track/suite/bench_case.ts`) | {@linkcode BenchCase}, {@linkcode blackhole}, {@linkcode registerSuite} |
+ * | area | entry point | what it offers |
+ * | --- | --- | --- |
+ * | bitmaps (`core/bitmap/`) | `./bitmap` | the {@linkcode Bitmap64} contract (`bitmap.h` for 64 bits), strategies by name ({@linkcode createBitmap}), `%*pb`/`%*pbl` text ({@linkcode formatBitmapList}) |
+ * | the PMU model (`core/pmu/`) | `./pmu` | a vCPU with its PMU ({@linkcode createVcpu}), nested transitions ({@linkcode handleNestedTransition}), semantics and mechanisms by name, traces ({@linkcode replayTrace}) |
+ * | tracking (`core/track/`) | `./track` | bench cases ({@linkcode registerSuite}), runs ({@linkcode runBenches}), result files ({@linkcode readResultFile}), verdicts ({@linkcode compareResults}, {@linkcode checkResult}, {@linkcode buildMatrix}), history ({@linkcode openHistory}), reports ({@linkcode formatComparison}, {@linkcode renderReport}) |
+ * | the command line (`core/cli.ts`) | `./cli` | `pmubench run`, `compare`, `ab`, `record`, `log`, `check`, `report`, `matrix`, `replay` |
+ *
+ * This module re-exports the public faces of the first three areas; each
+ * is also its own entry point.
  *
  * @example
  * ```ts
- * import { X86_PMC_IDX_MAX } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * import { createVcpu, X86_PMC_IDX_MAX } from "./mod.ts";
  *
- * console.assert(X86_PMC_IDX_MAX === 64);
+ * assert.equal(X86_PMC_IDX_MAX, 64);
+ * const vcpu = createVcpu({ model: "perfmonv2", mechanism: "tracked", bitmap: "u32pair" });
+ * assert.equal(vcpu.entryState().counting, 0n);
  * ```
  *
  * @module
  */
 
-export * from "./core/bitmap/bitmap.ts";
-export * from "./core/bitmap/registry.ts";
-export * from "./core/bitmap/u32pair.ts";
-export * from "./core/bitmap/u64.ts";
-export * from "./core/bitmap/u64view.ts";
-export * from "./core/bitmap/bigint.ts";
-export * from "./core/bitmap/bool.ts";
-export * from "./core/bitmap/format.ts";
-export * from "./core/track/suite/bench_case.ts";
-export * from "./core/track/result/result.ts";
-export * from "./core/track/judge/stats.ts";
-export * from "./core/track/judge/compare.ts";
-export * from "./core/track/present/compare_format.ts";
-export * from "./core/track/measure/runner.ts";
-export * from "./core/track/measure/git.ts";
-export * from "./core/track/measure/environment.ts";
+export * from "./core/bitmap/mod.ts";
 export * from "./core/pmu/mod.ts";
+export * from "./core/track/mod.ts";

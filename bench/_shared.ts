@@ -8,7 +8,6 @@
  * | {@linkcode caseFilter} | which cases the suites build at all (`PMUBENCH_CASES`) |
  * | {@linkcode noopCase} | the per-group reference that shows `deno bench`'s call overhead |
  * | {@linkcode primeCases} | run every body a few times before anything is measured |
- * | {@linkcode mulberry32} | seeded PRNG for fixtures |
  *
  * Why priming: every case of a bench file runs in one V8 isolate, and the
  * PMU model's call sites (`tracked.isEmpty()`, `snap.findNextBit()`, the
@@ -195,29 +194,4 @@ export function primeCases<T extends readonly BenchCase[]>(cases: T): T {
     for (const c of cases) c.body();
   }
   return cases;
-}
-
-/**
- * mulberry32: a small seeded PRNG returning floats in [0, 1). Fixtures
- * use it so every strategy gets the very same bitmaps.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { mulberry32 } from "./_shared.ts";
- *
- * const a = mulberry32(7);
- * const b = mulberry32(7);
- * assert.equal(a(), b());
- * ```
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
 }

@@ -32,14 +32,10 @@ import {
   type BenchSuite,
   blackhole,
 } from "../core/track/suite/bench_case.ts";
+import { createRng } from "../core/common/prng.ts";
 import type * as Bodies from "./_bitmap_bodies.ts";
 import type { BitmapFixture, BitmapOp } from "./_bitmap_bodies.ts";
-import {
-  caseFilter,
-  mulberry32,
-  primeCases,
-  selectedStrategies,
-} from "./_shared.ts";
+import { caseFilter, primeCases, selectedStrategies } from "./_shared.ts";
 
 /** Bitmaps per fixture, i.e. operations per body call. */
 export const FIXTURE_SIZE = 1024;
@@ -157,7 +153,7 @@ export function fixtureValues(
   const key = `${bits}/${placement}/${seed}`;
   const cached = valueCache.get(key);
   if (cached !== undefined) return cached.slice();
-  const rand = mulberry32(seed);
+  const rand = createRng(seed);
   const values: bigint[] = [];
   for (let m = 0; m < FIXTURE_SIZE; m++) {
     let low = 0;

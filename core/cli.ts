@@ -4,7 +4,21 @@
  *
  * | command | what it does |
  * | --- | --- |
- * | (see `--help`) | each command registers itself in {@linkcode commands} |
+ * | `run` | run the bench suites (time, or instruction counts under callgrind) and write a result file |
+ * | `compare` | compare two result files bench by bench (ratio, 95% CI, p-value, verdict) |
+ * | `ab` | measure two git revisions in one call (A B A B) and compare them |
+ * | `record` | store a result file in the history database under a branch and commit |
+ * | `log` | list the runs recorded in the history database |
+ * | `check` | compare a result with the last runs of a branch; exit 1 on a regression |
+ * | `report` | write one self-contained HTML report with SVG charts of results and history |
+ * | `matrix` | strategies x operations from a result: cost, interval, ratio to the best, winners, crossovers |
+ * | `replay` | replay a PMU trace (JSON Lines) on the KVM PMU model |
+ *
+ * | export | offers |
+ * | --- | --- |
+ * | {@linkcode main} | run the command line in-process with an {@linkcode Io}; resolves to the exit code |
+ * | {@linkcode commands} | every {@linkcode Command}, in `--help` order |
+ * | {@linkcode denoIo} | the process's own streams as an {@linkcode Io} |
  *
  * @example In-process, as the tests call it
  * ```ts
@@ -35,6 +49,8 @@ import { checkCommand } from "./cli/check.ts";
 import { reportCommand } from "./cli/report.ts";
 import { replayCommand } from "./cli/replay.ts";
 import { matrixCommand } from "./cli/matrix.ts";
+
+export type { Command, Io } from "./cli/command.ts";
 
 /** Every command, in the order `--help` lists them. */
 export const commands: readonly Command[] = [

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { describeValue } from "../common/describe.ts";
+
 /** All 64 bits set: the largest value a map holds. */
 export const MASK64: bigint = 0xffff_ffff_ffff_ffffn;
 
@@ -35,28 +37,6 @@ export function popcount32(x: number): number {
  */
 export function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
-}
-
-/** A value as an error message shows it (`64`, `"3"`, `1.5`, `undefined`). */
-export function describeValue(value: unknown): string {
-  switch (typeof value) {
-    case "string":
-      return JSON.stringify(value);
-    case "bigint":
-      return `${value}n`;
-    case "number":
-      return Object.is(value, -0) ? "-0" : String(value);
-    case "object":
-      if (value === null) return "null";
-      if (
-        typeof (value as { strategy?: unknown }).strategy === "string"
-      ) return `a ${(value as { strategy: string }).strategy} bitmap`;
-      return `an object (${
-        (value as object).constructor?.name ?? "no constructor"
-      })`;
-    default:
-      return String(value);
-  }
 }
 
 /**
@@ -92,9 +72,19 @@ export function throwForeignBitmap(
 ): never {
   throw new TypeError(
     `Cannot ${action} as '${param}' must be a ${strategy} bitmap like the receiver: current value is ${
-      describeValue(value)
+      describeBitmapArgument(value)
     }`,
   );
+}
+
+/** A bitmap of another strategy as `a u64 bitmap`, anything else as {@linkcode describeValue} shows it. */
+function describeBitmapArgument(value: unknown): string {
+  const strategy = typeof value === "object" && value !== null
+    ? (value as { strategy?: unknown }).strategy
+    : undefined;
+  return typeof strategy === "string"
+    ? `a ${strategy} bitmap`
+    : describeValue(value);
 }
 
 /** Throw the `RangeError` for `snapshotAndClear(out)` with `out === this`. */
@@ -157,7 +147,7 @@ export function checkSharedBuffer(
 export function throwBufferOfForeign(strategy: string, value: unknown): never {
   throw new TypeError(
     `Cannot get the buffer of a bitmap as 'b' must be a ${strategy} bitmap: current value is ${
-      describeValue(value)
+      describeBitmapArgument(value)
     }`,
   );
 }

@@ -15,11 +15,11 @@
  */
 
 import type { Atomicity, Bitmap64, BitmapStrategy } from "./bitmap.ts";
+import { describeValue } from "../common/describe.ts";
 import {
   BIT64,
   checkBigInt64,
   ctz32,
-  describeValue,
   MASK64,
   popcount32,
   throwBadBitIndex,

@@ -22,7 +22,8 @@
  */
 
 import type { Bitmap64 } from "./bitmap.ts";
-import { checkBigInt64, describeValue } from "./_bits.ts";
+import { describeValue } from "../common/describe.ts";
+import { checkBigInt64 } from "./_bits.ts";
 
 function bitsOf(bits: Bitmap64 | bigint, action: string): bigint {
   if (typeof bits === "bigint") return checkBigInt64(bits, action);

@@ -11,6 +11,7 @@ import {
   DEFAULT_CHECK_WINDOW,
 } from "../track/judge/check.ts";
 import { formatComparison } from "../track/present/compare_format.ts";
+import { formatPercent } from "../track/present/figure.ts";
 import type { RecordedRun } from "../track/history/history.ts";
 import {
   type Command,
@@ -106,7 +107,7 @@ with the window, no runs of the branch, unusable or locked database).
     });
     if (positionals.length !== 1) {
       throw new UsageError(
-        `check needs exactly one result file: got ${positionals.length}`,
+        `check needs exactly one result file: current value is ${positionals.length}`,
       );
     }
     const path = positionals[0];
@@ -168,7 +169,7 @@ with the window, no runs of the branch, unusable or locked database).
     ) {
       // The formatter prints one band; say which metric got which.
       text += `${format === "markdown" ? "\n" : ""}Noise band per metric: ${
-        metrics.map(([m, n]) => `${m} +/-${Number((n * 100).toPrecision(3))}%`)
+        metrics.map(([m, n]) => `${m} +/-${formatPercent(n)}`)
           .join(", ")
       }.\n`;
     }

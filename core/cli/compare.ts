@@ -260,7 +260,7 @@ Exit codes: 0 no bench regressed, 1 a bench regressed, 2 bad usage or input
     const { values, positionals } = parseFlags(args, COMPARE_FLAGS);
     if (positionals.length !== 2) {
       throw new UsageError(
-        `compare needs exactly two result files, BASE and HEAD: got ${positionals.length}`,
+        `compare needs exactly two result files, BASE and HEAD: current value is ${positionals.length}`,
       );
     }
     const [basePath, headPath] = positionals;

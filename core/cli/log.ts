@@ -91,7 +91,9 @@ pmubench history, locked).
     });
     if (positionals.length > 0) {
       throw new UsageError(
-        `log takes no positional arguments: got '${positionals[0]}'`,
+        `log takes no positional arguments: current value is '${
+          positionals[0]
+        }'`,
       );
     }
     const format = values.format ?? "table";

@@ -58,7 +58,7 @@ no bench with the column axis, several metrics and none chosen).
     });
     if (positionals.length !== 1) {
       throw new UsageError(
-        `matrix needs exactly one result file: got ${positionals.length}`,
+        `matrix needs exactly one result file: current value is ${positionals.length}`,
       );
     }
     const format = values.format ?? "terminal";

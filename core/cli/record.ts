@@ -119,7 +119,7 @@ nothing is recorded then.
     });
     if (positionals.length !== 1) {
       throw new UsageError(
-        `record needs exactly one result file: got ${positionals.length}`,
+        `record needs exactly one result file: current value is ${positionals.length}`,
       );
     }
     const path = positionals[0];

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { formatFigure } from "../track/present/compare_format.ts";
+import { formatFigure } from "../track/present/figure.ts";
 import type { ResultFile } from "../track/result/result.ts";
 import { writeResultFile } from "../track/result/result.ts";
 import {
@@ -111,7 +111,7 @@ export function formatCountProgress(p: CountProgress): string {
  *   benches: [{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: true,
  *     metric: "time", unit: "ns/op", opsPerCall: 1, replicates: [10, 11, 12] }],
  * });
- * assert.match(text, /a_bench.ts::g::f +11.00 ns/);
+ * assert.match(text, /a_bench.ts::g::f +11 ns/);
  * ```
  */
 export function summarizeResult(r: ResultFile): string {

@@ -30,6 +30,7 @@
  * @module
  */
 
+import { describeValue } from "../common/describe.ts";
 import { strategyNames } from "../bitmap/registry.ts";
 import {
   AMD64_NUM_COUNTERS,
@@ -124,7 +125,7 @@ const VENDOR_OF: Readonly<Record<PmuModelName, Vendor>> = {
   synthetic: "amd",
 };
 
-const CONFIG_KEYS: ReadonlySet<string> = new Set([
+const CONFIG_FIELDS = [
   "vendor",
   "model",
   "counters",
@@ -133,7 +134,31 @@ const CONFIG_KEYS: ReadonlySet<string> = new Set([
   "semantics",
   "mechanism",
   "bitmap",
-]);
+] as const satisfies readonly (keyof VcpuConfig)[];
+
+// A field added to VcpuConfig but not to CONFIG_FIELDS fails to compile
+// here, naming the field.
+type UnlistedField = Exclude<keyof VcpuConfig, typeof CONFIG_FIELDS[number]>;
+const _everyFieldListed: [UnlistedField] extends [never] ? true
+  : UnlistedField = true;
+
+/**
+ * Every field of {@linkcode VcpuConfig}, in the order messages list them:
+ * the one list that config validation and trace `config` lines check
+ * field names against.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { VCPU_CONFIG_FIELDS } from "./config.ts";
+ *
+ * assert.ok(VCPU_CONFIG_FIELDS.includes("guestSvm"));
+ * ```
+ */
+export const VCPU_CONFIG_FIELDS: readonly (keyof VcpuConfig)[] = Object
+  .freeze([...CONFIG_FIELDS]);
+
+const CONFIG_KEYS: ReadonlySet<string> = new Set(VCPU_CONFIG_FIELDS);
 
 /**
  * The {@linkcode PmuModel} of a validated config.
@@ -216,7 +241,7 @@ export function validateVcpuConfig(
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
     throw new TypeError(
       `Cannot create vCPU as 'config' must be an object: current value is ${
-        describe(config)
+        describeValue(config)
       }`,
     );
   }
@@ -234,7 +259,7 @@ export function validateVcpuConfig(
     if (v !== undefined && typeof v !== "string") {
       throw new TypeError(
         `Cannot create vCPU as '${key}' must be a string: current value is ${
-          describe(v)
+          describeValue(v)
         }`,
       );
     }
@@ -244,7 +269,7 @@ export function validateVcpuConfig(
     if (v !== undefined && typeof v !== "boolean") {
       throw new TypeError(
         `Cannot create vCPU as '${key}' must be a boolean: current value is ${
-          describe(v)
+          describeValue(v)
         }`,
       );
     }
@@ -253,7 +278,7 @@ export function validateVcpuConfig(
     throw new RangeError(
       `Cannot create vCPU as 'model' must be one of ${
         list(pmuModelNames)
-      }: current value is ${describe(config.model)}`,
+      }: current value is ${describeValue(config.model)}`,
     );
   }
   const vendor: Vendor = config.vendor ??
@@ -261,7 +286,7 @@ export function validateVcpuConfig(
   if (vendor !== "amd" && vendor !== "intel") {
     throw new RangeError(
       `Cannot create vCPU as 'vendor' must be one of "amd", "intel": current value is ${
-        describe(vendor)
+        describeValue(vendor)
       }`,
     );
   }
@@ -271,7 +296,7 @@ export function validateVcpuConfig(
     throw new RangeError(
       `Cannot create vCPU as 'model' must be one of ${
         list(pmuModelNames.filter((m) => VENDOR_OF[m] === vendor))
-      } for vendor "${vendor}": current value is ${describe(modelName)}`,
+      } for vendor "${vendor}": current value is ${describeValue(modelName)}`,
     );
   }
   if (modelName === "synthetic") {
@@ -279,15 +304,15 @@ export function validateVcpuConfig(
     if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 64) {
       throw new RangeError(
         `Cannot create vCPU as 'counters' must be an integer in [0, 64] for model "synthetic": current value is ${
-          describe(n)
+          describeValue(n)
         }`,
       );
     }
   } else if (config.counters !== undefined) {
     throw new RangeError(
       `Cannot create vCPU as 'counters' is only for model "synthetic": current value is ${
-        describe(config.counters)
-      } with model ${describe(modelName)}`,
+        describeValue(config.counters)
+      } with model ${describeValue(modelName)}`,
     );
   }
   const guestSvm = config.guestSvm ?? vendor === "amd";
@@ -410,20 +435,11 @@ function checkName(key: string, value: string, names: readonly string[]) {
     throw new RangeError(
       `Cannot create vCPU as '${key}' must be one of ${
         list(names)
-      }: current value is ${describe(value)}`,
+      }: current value is ${describeValue(value)}`,
     );
   }
 }
 
 function list(names: readonly string[]): string {
   return names.map((n) => `"${n}"`).join(", ");
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "bigint") return `${value}n`;
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  return String(value);
 }

@@ -23,6 +23,7 @@
  */
 
 import type { Vendor } from "./config.ts";
+import { describeValue } from "../common/describe.ts";
 import {
   AMD64_RAW_EVENT_MASK_NB,
   ARCH_PERFMON_EVENTSEL_EVENT,
@@ -170,14 +171,14 @@ export function createEventFilter(
   if (action !== "allow" && action !== "deny") {
     throw new RangeError(
       `Cannot create event filter as 'action' must be "allow" or "deny": current value is ${
-        describe(action)
+        describeValue(action)
       }`,
     );
   }
   if (!Array.isArray(events)) {
     throw new TypeError(
       `Cannot create event filter as 'events' must be an array: current value is ${
-        describe(events)
+        describeValue(events)
       }`,
     );
   }
@@ -193,7 +194,7 @@ export function createEventFilter(
   ) {
     throw new RangeError(
       `Cannot create event filter as 'fixedCounterBitmap' must be an integer in [0, 0xffffffff]: current value is ${
-        describe(fixedCounterBitmap)
+        describeValue(fixedCounterBitmap)
       }`,
     );
   }
@@ -201,7 +202,7 @@ export function createEventFilter(
   if (vendor !== "amd" && vendor !== "intel") {
     throw new RangeError(
       `Cannot create event filter as 'vendor' must be "amd" or "intel": current value is ${
-        describe(vendor)
+        describeValue(vendor)
       }`,
     );
   }
@@ -216,14 +217,14 @@ export function createEventFilter(
     else {
       throw new TypeError(
         `Cannot create event filter as 'events[${i}]' must be a bigint or an integer: current value is ${
-          describe(e)
+          describeValue(e)
         }`,
       );
     }
     if (v < 0n || v > U64_MAX) {
       throw new RangeError(
         `Cannot create event filter as 'events[${i}]' must be in [0, 2^64 - 1]: current value is ${
-          describe(v)
+          describeValue(v)
         }`,
       );
     }
@@ -233,11 +234,4 @@ export function createEventFilter(
   });
   const sorted = Uint32Array.from(keys).sort();
   return new EventFilter(action, sorted, fixedCounterBitmap >>> 0);
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return "an array";
-  return String(value);
 }

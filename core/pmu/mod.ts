@@ -7,7 +7,7 @@
  * | file | offers | kernel counterpart |
  * | --- | --- | --- |
  * | `vcpu.ts` | {@linkcode createVcpu}, {@linkcode Vcpu} (`wrmsr`, `rdmsr`, `vmrun`, `vmexit`, `entry`, `entryState`, `setEventFilter`, `reset` (INIT)) | `struct kvm_vcpu`, `kvm_set_msr()`, VM-entry |
- * | `config.ts` | {@linkcode VcpuConfig}, {@linkcode validateVcpuConfig}, {@linkcode isVcpuConfigValid}, {@linkcode overrideVcpuConfig}, PMU models | `kvm_pmu_refresh()` inputs (CPUID) |
+ * | `config.ts` | {@linkcode VcpuConfig}, {@linkcode VCPU_CONFIG_FIELDS}, {@linkcode validateVcpuConfig}, {@linkcode isVcpuConfigValid}, {@linkcode overrideVcpuConfig}, PMU models | `kvm_pmu_refresh()` inputs (CPUID) |
  * | `pmu.ts` | {@linkcode KvmPmu}: bitmaps, event selects, refresh, reset | `struct kvm_pmu`, `kvm_pmu_refresh()`, `kvm_pmu_reset()` |
  * | `requests.ts` | {@linkcode handleEvent}, {@linkcode reprogramCounter}, {@linkcode requestCounterReprogram}, ... | `kvm_pmu_handle_event()`, `reprogram_counter()` |
  * | `nested.ts` | {@linkcode handleNestedTransition}, `enterGuestMode`, `leaveGuestMode`, `svmSetEfer` | `kvm_pmu_handle_nested_transition()`, `svm_set_efer()` |
@@ -35,15 +35,14 @@
  * @module
  */
 
+// The model's bitmaps are of the bitmap core's contract; re-export the
+// type so this entry point documents on its own.
+export type { Bitmap64 } from "../bitmap/mod.ts";
 export * from "./config.ts";
 export * from "./constants.ts";
 export * from "./eventsel.ts";
 export * from "./filter.ts";
 export * from "./mechanisms/registry.ts";
-export * from "./mechanisms/tracked.ts";
-export * from "./mechanisms/all_bits.ts";
-export * from "./mechanisms/immediate.ts";
-export * from "./mechanisms/none.ts";
 export * from "./msr.ts";
 export * from "./nested.ts";
 export * from "./pmu.ts";

@@ -154,6 +154,8 @@ function intelPmcMsr(vcpu: Vcpu, msr: number): number {
  * assert.equal(vcpu.pmu.eventsel(0), 0x430076n);
  * ```
  */
+// Keeps the kernel's positional shape (vcpu, msr, data as two 32-bit halves)
+// on purpose: it mirrors kvm_pmu_set_msr() and must not allocate per WRMSR.
 export function pmuSetMsr(
   vcpu: Vcpu,
   msr: number,

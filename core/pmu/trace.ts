@@ -58,6 +58,7 @@ import {
   isVcpuConfigValid,
   overrideVcpuConfig,
   validateVcpuConfig,
+  VCPU_CONFIG_FIELDS,
 } from "./config.ts";
 import { createEventFilter, type FilterAction } from "./filter.ts";
 import { isKnownMsr } from "./msr.ts";
@@ -173,17 +174,7 @@ export interface ReplayOptions {
 }
 
 const OP_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  config: [
-    "op",
-    "vendor",
-    "model",
-    "counters",
-    "mediated",
-    "guestSvm",
-    "semantics",
-    "mechanism",
-    "bitmap",
-  ],
+  config: ["op", ...VCPU_CONFIG_FIELDS],
   wrmsr: ["op", "msr", "value"],
   rdmsr: ["op", "msr"],
   vmrun: ["op"],

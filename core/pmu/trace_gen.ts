@@ -29,6 +29,7 @@
  * @module
  */
 
+import { createRng } from "../common/prng.ts";
 import { pmuModelOf, validateVcpuConfig, type VcpuConfig } from "./config.ts";
 import {
   EFER_LMA,
@@ -96,18 +97,6 @@ export interface GeneratedTrace {
   ops: TraceOp[];
 }
 
-/** mulberry32: a small, fast, seedable 32-bit PRNG. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
-}
-
 /** Events the generator programs: AMD/Intel cycles, instructions, branches, and an AMD 12-bit event. */
 const EVENTS: readonly bigint[] = [
   0x76n,
@@ -169,7 +158,7 @@ export function generateTrace(
       `Cannot generate trace as 'filterEvents' must be an integer in [0, 300]: current value is ${filterEvents}`,
     );
   }
-  const rand = mulberry32(options.seed ?? 1);
+  const rand = createRng(options.seed ?? 1);
   const g = new Gen(config, rand);
   if (workload === "random") g.random(length);
   else {

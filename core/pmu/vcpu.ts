@@ -38,6 +38,7 @@
  * @module
  */
 
+import { describeValue } from "../common/describe.ts";
 import { pmuModelOf, validateVcpuConfig, type VcpuConfig } from "./config.ts";
 import {
   EFER_LMA,
@@ -219,7 +220,7 @@ export class Vcpu {
     if (typeof value !== "bigint") {
       throw new TypeError(
         `Cannot wrmsr as 'value' must be a bigint: current value is ${
-          String(value)
+          describeValue(value)
         }`,
       );
     }
@@ -240,6 +241,8 @@ export class Vcpu {
    * `svm_set_efer()` (AMD); PMU MSRs to `kvm_pmu_set_msr()`; anything else
    * #GPs. Unchecked and allocation-free, for benches.
    */
+  // Keeps WRMSR's positional shape (ECX, EAX, EDX) on purpose: the bench
+  // path must not allocate an options object per write.
   wrmsrHalves(msr: number, lo: number, hi: number): WrmsrResult {
     if (msr === MSR_EFER) {
       lo >>>= 0;

@@ -3,7 +3,6 @@ import fc from "fast-check";
 import {
   BIT64,
   ctz32,
-  describeValue,
   LITTLE_ENDIAN,
   popcount32,
   wantsShared,
@@ -38,21 +37,6 @@ Deno.test("BIT64[i] is 1n << i", () => {
 Deno.test("LITTLE_ENDIAN matches the host", () => {
   const view = new DataView(new Uint16Array([1]).buffer);
   assert.equal(LITTLE_ENDIAN, view.getUint8(0) === 1);
-});
-
-Deno.test("describeValue() shows a value as error messages do", () => {
-  assert.equal(describeValue(64), "64");
-  assert.equal(describeValue(-0), "-0");
-  assert.equal(describeValue("3"), '"3"');
-  assert.equal(describeValue(3n), "3n");
-  assert.equal(describeValue(null), "null");
-  assert.equal(describeValue(undefined), "undefined");
-  assert.equal(describeValue({ strategy: "u64" }), "a u64 bitmap");
-  assert.equal(describeValue(new Map()), "an object (Map)");
-  assert.equal(
-    describeValue(Object.create(null)),
-    "an object (no constructor)",
-  );
 });
 
 Deno.test("wantsShared() is true only for shared: true", () => {

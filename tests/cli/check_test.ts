@@ -233,7 +233,11 @@ Deno.test("pmubench check rejects bad input with one sentence and exit 2", async
       [fixture("head-same.json"), "--db", db, "--format", "html"],
       /--format must be one of terminal, markdown, json, bmf: current value is 'html'/,
     ],
-    ["no result", ["--db", db], /check needs exactly one result file: got 0/],
+    [
+      "no result",
+      ["--db", db],
+      /check needs exactly one result file: current value is 0/,
+    ],
   ];
   for (const [name, args, message] of cases) {
     await t.step(

@@ -188,7 +188,7 @@ Deno.test("pmubench compare rejects bad input with one sentence and exit 2", asy
     [
       "one file",
       [base],
-      /compare needs exactly two result files, BASE and HEAD: got 1$/,
+      /compare needs exactly two result files, BASE and HEAD: current value is 1$/,
     ],
     [
       "both from stdin",

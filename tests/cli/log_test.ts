@@ -118,7 +118,7 @@ Deno.test("pmubench log rejects bad usage and unusable databases with exit 2", a
     [
       "a positional argument",
       ["--db", db, "extra"],
-      /log takes no positional arguments: got 'extra'/,
+      /log takes no positional arguments: current value is 'extra'/,
     ],
   ];
   for (const [name, args, message] of cases) {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { assertBadInput, cli } from "./_cli_helpers.ts";
+import { resultOf } from "../track/_result_helpers.ts";
 import type {
   BenchResult,
   ResultFile,
@@ -34,22 +35,8 @@ async function writeResult(
   benches: BenchResult[],
 ): Promise<string> {
   const r: ResultFile = {
-    schema: "pmubench-result/1",
-    date: "2025-01-01T00:00:00.000Z",
-    env: {
-      deno: "2.9.6",
-      v8: "",
-      typescript: "",
-      cpu: "",
-      cores: 2,
-      os: "linux",
-      arch: "x86_64",
-      commit: null,
-      dirty: null,
-      branch: null,
-    },
+    ...resultOf(benches),
     flags: { metric: "instructions" },
-    benches,
   };
   const path = `${dir}/${name}`;
   await Deno.writeTextFile(path, JSON.stringify(r));
@@ -119,8 +106,12 @@ Deno.test("pmubench matrix: bad input is one sentence and exit 2", async (t) => 
       bench("u32pair", 6, 1, "time"),
     ]);
     const cases: [string, string[], RegExp, string?][] = [
-      ["no file", ["matrix"], /needs exactly one result file: got 0/],
-      ["two files", ["matrix", "a", "b"], /got 2/],
+      [
+        "no file",
+        ["matrix"],
+        /needs exactly one result file: current value is 0/,
+      ],
+      ["two files", ["matrix", "a", "b"], /current value is 2/],
       ["missing file", ["matrix", `${dir}/nope.json`], /no such file/],
       [
         "truncated JSON",

@@ -144,7 +144,7 @@ Deno.test("pmubench record rejects bad input with one sentence, exit 2, and chan
     [
       "two results",
       [fixture("run-1.json"), fixture("run-2.json")],
-      /record needs exactly one result file: got 2/,
+      /record needs exactly one result file: current value is 2/,
     ],
     [
       "a bad busy timeout",

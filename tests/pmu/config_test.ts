@@ -5,6 +5,7 @@ import {
   pmuModelNames,
   pmuModelOf,
   validateVcpuConfig,
+  VCPU_CONFIG_FIELDS,
   type VcpuConfig,
 } from "../../core/pmu/config.ts";
 import { EFER_SVME, MSR_EFER } from "../../core/pmu/constants.ts";
@@ -265,4 +266,16 @@ Deno.test("validateVcpuConfig() accepts a synthetic vCPU with 0 counters, whose 
   assert.equal(s.reprogramPmi, 0n);
   assert.equal(s.counting, 0n);
   assert.deepEqual(s.eventselHw, []);
+});
+
+Deno.test("VCPU_CONFIG_FIELDS names exactly the fields a validated config holds", () => {
+  const full = validateVcpuConfig({ model: "synthetic", counters: 8 });
+  assert.deepEqual(
+    [...VCPU_CONFIG_FIELDS].sort(),
+    Object.keys(full).sort(),
+  );
+  assert.throws(
+    () => validateVcpuConfig({ colour: "red" } as Partial<VcpuConfig>),
+    { name: "TypeError", message: new RegExp(VCPU_CONFIG_FIELDS.join(", ")) },
+  );
 });

@@ -123,6 +123,12 @@ Deno.test("createEventFilter() rejects bad input, naming the value", async (t) =
       /'events\[0\]' must be a bigint or an integer: current value is 1.5/,
     ],
     [
+      "event an object",
+      () => createEventFilter("deny", [{ event: 0x76 } as unknown as bigint]),
+      TypeError,
+      /'events\[0\]' must be a bigint or an integer: current value is an object \(Object\)$/,
+    ],
+    [
       "negative event",
       () => createEventFilter("deny", [0n, -1n]),
       RangeError,

@@ -7,7 +7,6 @@
  * | {@linkcode SortedSamples}, {@linkcode assertSortedSamples}, {@linkcode sortSamples} | finite, non-empty, ascending samples (a branded type) |
  * | {@linkcode quantile}, {@linkcode median} | order statistics (linear interpolation, R type 7) |
  * | {@linkcode mean}, {@linkcode standardDeviation}, {@linkcode coefficientOfVariation} | moments |
- * | {@linkcode createRng} | seeded PRNG (mulberry32) so every figure is reproducible |
  * | {@linkcode bootstrapRatioCi} | percentile bootstrap CI of `median(head) / median(base)` |
  * | {@linkcode mannWhitneyU} | two-sided Mann-Whitney U test, exact or normal approximation |
  * | {@linkcode minimumPValue} | the smallest two-sided p an exact test of `m` vs `n` can reach |
@@ -21,6 +20,8 @@
  *
  * @module
  */
+
+import { createRng } from "../../common/prng.ts";
 
 /** Confidence level of {@linkcode bootstrapRatioCi}. */
 export const CI_LEVEL = 0.95;
@@ -204,30 +205,6 @@ export function standardDeviation(xs: readonly number[]): number {
 export function coefficientOfVariation(xs: readonly number[]): number {
   const m = mean(xs);
   return m === 0 ? 0 : standardDeviation(xs) / Math.abs(m);
-}
-
-/**
- * A seeded pseudo-random generator (mulberry32) returning numbers in
- * [0, 1); the same seed gives the same sequence on every machine.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { createRng } from "./stats.ts";
- *
- * const a = createRng(7), b = createRng(7);
- * assert(a() === b() && a() < 1);
- * ```
- */
-export function createRng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Options of {@linkcode bootstrapRatioCi}. */

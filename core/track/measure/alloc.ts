@@ -30,6 +30,7 @@
  * @module
  */
 
+import { roundPerOp } from "./_round.ts";
 import type { BenchResult, ResultFile } from "../result/result.ts";
 import { type HarnessReport, PROFILE_REGIONS } from "./harness/case_harness.ts";
 import {
@@ -344,7 +345,7 @@ export async function attachProfiles(
     });
     const extra: Record<string, string | number | boolean> = {
       ...b.extra,
-      bytesPerOp: roundBytes(p.bytesPerOp),
+      bytesPerOp: roundPerOp(p.bytesPerOp),
       tier: p.tierAfter,
       driverTier: p.driverTier,
     };
@@ -363,9 +364,4 @@ function medianOf(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Bytes per op to 4 decimals: finer than any byte count over thousands of ops can mean. */
-function roundBytes(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
 }

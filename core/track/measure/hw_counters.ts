@@ -18,6 +18,7 @@
  * @module
  */
 
+import { roundPerOp } from "./_round.ts";
 import {
   spawnHarness,
   type SpawnHarnessOptions,
@@ -305,9 +306,9 @@ export async function attachHwCounters(
         ...b,
         extra: {
           ...b.extra,
-          cyclesPerOp: round(f.cyclesPerOp),
-          hwInstructionsPerOp: round(f.hwInstructionsPerOp),
-          branchMissesPerOp: round(f.branchMissesPerOp),
+          cyclesPerOp: roundPerOp(f.cyclesPerOp),
+          hwInstructionsPerOp: roundPerOp(f.hwInstructionsPerOp),
+          branchMissesPerOp: roundPerOp(f.branchMissesPerOp),
         },
       });
     } catch (e) {
@@ -320,8 +321,4 @@ export async function attachHwCounters(
     }
   }
   return { ...result, benches };
-}
-
-function round(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
 }

@@ -44,6 +44,7 @@
  * @module
  */
 
+import { roundPerOp } from "./_round.ts";
 import { readEnvironment } from "./environment.ts";
 import type { BenchResult, ResultFile } from "../result/result.ts";
 import { benchKey, RESULT_SCHEMA } from "../result/result.ts";
@@ -559,7 +560,7 @@ export async function runInstructionCounts(
       files: files.join(","),
       valgrind: status.version,
       v8Flags: HARNESS_V8_FLAGS.join(" "),
-      noopInstructionsPerCall: round(noop.instructionsPerCall),
+      noopInstructionsPerCall: roundPerOp(noop.instructionsPerCall),
       allocation: ALLOCATION_GRANULARITY,
       ...options.flags,
     },
@@ -619,23 +620,18 @@ async function measureOne(
       : {}),
   });
   const extra: Record<string, string | number | boolean> = {
-    bytesPerOp: round(profile.bytesPerOp),
+    bytesPerOp: roundPerOp(profile.bytesPerOp),
     tier: last.tierAfter,
     tierBefore: last.tierBefore,
     driverTier: last.driverTier,
     calls: last.calls,
     warmupCalls: last.warmup,
-    instructionsPerCall: round(last.instructionsPerCall),
+    instructionsPerCall: roundPerOp(last.instructionsPerCall),
   };
   if (warnings.length > 0) extra.warning = warnings.join("; ");
   return {
     ...base,
-    replicates: counts.map((x) => round(x.instructionsPerOp)),
+    replicates: counts.map((x) => roundPerOp(x.instructionsPerOp)),
     extra,
   };
-}
-
-/** Four decimals: the counts are integers, so more digits than that only carry the division. */
-function round(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
 }

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { formatFigure, formatPercent } from "./figure.ts";
 import {
   type Comparison,
   type ComparisonRow,
@@ -48,31 +49,6 @@ export interface BmfMetric {
 
 /** Bencher Metric Format: bench name -> measure -> metric. */
 export type Bmf = Record<string, Record<string, BmfMetric>>;
-
-/**
- * A figure with a readable unit: `ns/op` figures scale to ns, us, ms or s;
- * other units print with four significant digits.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { formatFigure } from "./compare_format.ts";
- *
- * assert(formatFigure(12.345, "ns/op") === "12.35 ns");
- * assert(formatFigure(1234, "ns/op") === "1.234 us");
- * assert(formatFigure(1500, "instructions/op") === "1500 instructions/op");
- * ```
- */
-export function formatFigure(value: number, unit: string): string {
-  if (unit === "ns/op") {
-    const scales: [number, string][] = [[1e9, "s"], [1e6, "ms"], [1e3, "us"]];
-    for (const [div, u] of scales) {
-      if (Math.abs(value) >= div) return `${(value / div).toPrecision(4)} ${u}`;
-    }
-    return `${value.toPrecision(4)} ns`;
-  }
-  return `${Number(value.toPrecision(4))} ${unit}`;
-}
 
 /**
  * A ratio as a signed percentage change, e.g. `1.105` -> `"+10.5%"`.
@@ -151,7 +127,7 @@ export function summarizeComparison(c: Comparison): string {
 }
 
 function falseAlarmLine(c: Comparison): string {
-  const pct = (n: number) => `+/-${Number((n * 100).toPrecision(3))}%`;
+  const pct = (n: number) => `+/-${formatPercent(n)}`;
   const band = c.noiseByMetric === undefined
     ? `the noise band ${pct(c.noise)}`
     : `its metric's noise band (${

@@ -12,7 +12,7 @@ import type {
   MatrixCell,
   MatrixRow,
 } from "../judge/matrix.ts";
-import { formatFigure } from "./compare_format.ts";
+import { formatFigure, formatPercent } from "./figure.ts";
 
 /**
  * A crossover as a sentence.
@@ -68,11 +68,11 @@ function cellText(
 function legend(m: Matrix): string[] {
   const judged = m.deterministic
     ? `outside the ${
-      Number((m.noise * 100).toPrecision(3))
-    }% noise band (${m.metric} repeat, so the band alone decides)`
+      formatPercent(m.noise)
+    } noise band (${m.metric} repeat, so the band alone decides)`
     : `p < ${m.alpha} (Mann-Whitney U) and the 95% bootstrap interval of the ratio outside the ${
-      Number((m.noise * 100).toPrecision(3))
-    }% noise band`;
+      formatPercent(m.noise)
+    } noise band`;
   return [
     `Cells: median${
       m.deterministic ? "" : " [interval of the median]"

@@ -23,6 +23,7 @@ import {
   medianInterval,
 } from "../judge/stats.ts";
 import { describeCrossover } from "./matrix_format.ts";
+import { formatFigure, formatPercent } from "./figure.ts";
 import { buildMatrix, type Matrix } from "../judge/matrix.ts";
 import type { BenchResult, ResultFile } from "../result/result.ts";
 import {
@@ -30,7 +31,6 @@ import {
   type BarRow,
   DASHES,
   escapeXml,
-  formatFigure,
   lineChart,
   type LineSeries,
   PALETTE,
@@ -646,11 +646,11 @@ function matrixTable(m: Matrix): string {
   }).join("");
   const judged = m.deterministic
     ? `each difference outside the ${
-      Number((m.noise * 100).toPrecision(3))
-    }% noise band (counts repeat)`
+      formatPercent(m.noise)
+    } noise band (counts repeat)`
     : `each difference with Mann-Whitney p &lt; ${m.alpha} and its 95% bootstrap interval outside the ${
-      Number((m.noise * 100).toPrecision(3))
-    }% noise band`;
+      formatPercent(m.noise)
+    } noise band`;
   const crossovers = m.crossovers.length === 0
     ? `<p class="meta">Crossovers: none (no winner changes along a numeric axis).</p>`
     : `<p class="meta">Crossovers:</p><ul>${

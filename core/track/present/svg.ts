@@ -6,8 +6,7 @@
  * | --- | --- |
  * | {@linkcode lineChart} | series of points over a numeric x, with interval bars and a legend |
  * | {@linkcode barChart} | horizontal bars with interval bars and value labels |
- * | {@linkcode niceTicks} | round tick values covering a range |
- * | {@linkcode formatFigure} | a figure in three significant digits |
+ * | {@linkcode niceTicks}, {@linkcode NiceTicksOptions} | round tick values covering a range |
  * | {@linkcode escapeXml} | text safe inside SVG and HTML |
  * | {@linkcode PALETTE}, {@linkcode DASHES} | colours (Okabe-Ito, colour-blind safe) and dash patterns |
  *
@@ -17,6 +16,8 @@
  *
  * @module
  */
+
+import { formatFigure } from "./figure.ts";
 
 /** Series colours: Okabe-Ito without yellow (too faint on white), then greys. */
 export const PALETTE: readonly string[] = [
@@ -158,32 +159,15 @@ export function escapeXml(text: string): string {
   );
 }
 
-/**
- * A figure in three significant digits, without exponent for the ranges
- * benches produce (`0.0123`, `1.23`, `123`, `12300`).
- *
- * @example
- * ```ts
- * import { formatFigure } from "./svg.ts";
- *
- * console.assert(formatFigure(1234.5) === "1235");
- * console.assert(formatFigure(1.2345) === "1.23");
- * console.assert(formatFigure(0) === "0");
- * ```
- */
-export function formatFigure(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return "0";
-  const a = Math.abs(x);
-  if (a >= 100) return x.toFixed(0);
-  if (a >= 10) return x.toFixed(1);
-  if (a >= 1) return x.toFixed(2);
-  return x.toPrecision(3);
+/** Options of {@linkcode niceTicks}. */
+export interface NiceTicksOptions {
+  /** About how many ticks to place (at least 1). @default 5 */
+  count?: number;
 }
 
 /**
- * About `count` round tick values (1, 2 or 5 times a power of ten apart)
- * covering `[min, max]`.
+ * About `options.count` round tick values (1, 2 or 5 times a power of ten
+ * apart) covering `[min, max]`.
  *
  * @throws {RangeError} when `min` or `max` is not finite or `count < 1`.
  *
@@ -191,11 +175,16 @@ export function formatFigure(x: number): string {
  * ```ts
  * import { niceTicks } from "./svg.ts";
  *
- * console.assert(niceTicks(0, 97, 5).join() === "0,20,40,60,80,100");
- * console.assert(niceTicks(3, 3, 5).length >= 2);
+ * console.assert(niceTicks(0, 97).join() === "0,20,40,60,80,100");
+ * console.assert(niceTicks(3, 3, { count: 4 }).length >= 2);
  * ```
  */
-export function niceTicks(min: number, max: number, count: number): number[] {
+export function niceTicks(
+  min: number,
+  max: number,
+  options: NiceTicksOptions = {},
+): number[] {
+  const count = options.count ?? 5;
   if (!Number.isFinite(min) || !Number.isFinite(max) || !(count >= 1)) {
     throw new RangeError(
       `Cannot place ticks as 'min', 'max' must be finite and 'count' at least 1: current values are ${min}, ${max}, ${count}`,
@@ -255,7 +244,7 @@ export function lineChart(spec: LineChartSpec): string {
   const yMin = spec.yFromZero ?? true ? 0 : Math.min(...ys);
   const yTicks = all.length === 0
     ? [0, 1]
-    : niceTicks(yMin, Math.max(...ys), height > 260 ? 5 : 4);
+    : niceTicks(yMin, Math.max(...ys), { count: height > 260 ? 5 : 4 });
   const y0 = yTicks[0];
   const y1 = yTicks[yTicks.length - 1];
   const yTickWidth = Math.max(
@@ -446,7 +435,7 @@ export function barChart(spec: BarChartSpec): string {
   const height = m.top + ph + m.bottom;
   const pw = width - m.left - m.right;
   const hi = Math.max(0, ...spec.rows.map((r) => Math.max(r.value, r.hi ?? 0)));
-  const ticks = niceTicks(0, hi === 0 ? 1 : hi, 5);
+  const ticks = niceTicks(0, hi === 0 ? 1 : hi);
   const x1 = ticks[ticks.length - 1];
   const sx = (v: number) => m.left + (v / x1) * pw;
   const out: string[] = [];

@@ -8,7 +8,7 @@ import {
   type BenchResult,
   readResultFile,
 } from "../../../core/track/result/result.ts";
-import { createRng } from "../../../core/track/judge/stats.ts";
+import { createRng } from "../../../core/common/prng.ts";
 import { resultOf } from "../_result_helpers.ts";
 
 const testdata = new URL("../../testdata/track/", import.meta.url).pathname;

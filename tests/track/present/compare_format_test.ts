@@ -6,7 +6,6 @@ import {
 import {
   formatChange,
   formatComparison,
-  formatFigure,
   formatMarkdown,
   formatTerminal,
   summarizeComparison,
@@ -24,22 +23,6 @@ async function fixtureComparison(): Promise<Comparison> {
   c.rows[1].flags.push("bimodal (head)");
   return c;
 }
-
-Deno.test("formatFigure() scales ns/op and keeps other units", async (t) => {
-  await t.step("ns, us, ms, s", () => {
-    assert.equal(formatFigure(0.61412, "ns/op"), "0.6141 ns");
-    assert.equal(formatFigure(999.94, "ns/op"), "999.9 ns");
-    assert.equal(formatFigure(1234, "ns/op"), "1.234 us");
-    assert.equal(formatFigure(2.5e6, "ns/op"), "2.500 ms");
-    assert.equal(formatFigure(3e9, "ns/op"), "3.000 s");
-  });
-  await t.step("other units", () => {
-    assert.equal(
-      formatFigure(1234.5678, "instructions/op"),
-      "1235 instructions/op",
-    );
-  });
-});
 
 Deno.test("formatChange() prints a signed percentage with one decimal", () => {
   assert.equal(formatChange(1.1), "+10.0%");

@@ -327,11 +327,6 @@ function findChromium(): string | undefined {
 const CHROMIUM = findChromium();
 const SKIP_REASON =
   "no chromium on PATH (install Debian's 'chromium', or set PMUBENCH_CHROMIUM)";
-if (CHROMIUM === undefined) {
-  console.error(
-    `report_test.ts: skipping the headless-browser check: ${SKIP_REASON}`,
-  );
-}
 
 async function chromium(userDataDir: string, args: string[]): Promise<string> {
   const out = await new Deno.Command(CHROMIUM!, {

@@ -529,5 +529,6 @@ function readUsedHeapBytes(): number {
 
 if (import.meta.main) {
   const report = await runHarness(parseHarnessArgv(Deno.args));
+  // deno-lint-ignore no-console -- the protocol line the parent parses from this child's stdout (readHarnessReport)
   console.log(HARNESS_MARKER + JSON.stringify(report));
 }

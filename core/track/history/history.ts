@@ -205,8 +205,9 @@ export interface LastRunsOptions {
  * Open the history database at `path`, creating it and its schema when
  * needed (WAL journal, busy timeout set).
  *
- * @throws {HistoryError} when the file is missing (with `create: false`),
- * cannot be opened, is not a SQLite database, is another application's
+ * @throws {HistoryError} when `path` names no file (`""`, `":memory:"`, a
+ * `file:` URI: SQLite would keep nothing), the file is missing (with
+ * `create: false`), cannot be opened, is not a SQLite database, is another application's
  * database, was written by a newer schema, or stays locked.
  * @throws {RangeError} when `busyTimeoutMs` is not a non-negative integer.
  *
@@ -244,6 +245,7 @@ export function openHistory(
       `Cannot open history '${path}' as 'busyTimeoutMs' must be a non-negative integer: current value is ${busyTimeoutMs}`,
     );
   }
+  refuseNonFile(path);
   let exists = true;
   try {
     const info = Deno.statSync(path);
@@ -785,6 +787,27 @@ function withBusyRetry<T>(f: () => T): T {
     } catch (e) {
       if (!isBusy(e) || attempt >= BUSY_RETRIES) throw e;
     }
+  }
+}
+
+/**
+ * SQLite reads `""` and `":memory:"` as a database that vanishes on close,
+ * and `file:` as a URI: a record there would succeed and keep nothing.
+ */
+function refuseNonFile(path: string): void {
+  const why = path.trim() === ""
+    ? "it is empty"
+    : path === ":memory:"
+    ? "SQLite keeps ':memory:' in memory only"
+    : /^file:/i.test(path)
+    ? "SQLite reads 'file:' as a URI, not as a file name"
+    : null;
+  if (why !== null) {
+    throw new HistoryError(
+      "cannot-open",
+      path,
+      `Cannot open history '${path}' as it names no file (${why}): give a file path such as ${DEFAULT_HISTORY_PATH}`,
+    );
   }
 }
 

@@ -215,6 +215,26 @@ Deno.test("pmubench compare rejects bad input with one sentence and exit 2", asy
       [base, head, "--resamples", "1.5"],
       /--resamples must be an integer/,
     ],
+    [
+      "resamples in exponent notation",
+      [base, head, "--resamples", "1e3"],
+      /--resamples must be an integer in \[1, 10000000\]: current value is '1e3' \(plain digits only\)$/,
+    ],
+    [
+      "seed in hex",
+      [base, head, "--seed", "0x2"],
+      /--seed must be an integer in \[0, 4294967295\]: current value is '0x2' \(plain digits only\)$/,
+    ],
+    [
+      "noise in hex",
+      [base, head, "--noise", "0x0"],
+      /--noise must be a number in \[0, 0.99\]: current value is '0x0' \(decimal notation only\)$/,
+    ],
+    [
+      "a subnormal replicate",
+      [base, `${testdata}result_subnormal.json`],
+      /'benches\[0\].replicates\[0\]' must be 0 or within \[1e-9, 1000000000000000\]: found number 5e-324$/,
+    ],
     ["an unknown flag", [base, head, "--colour"], /Unknown option '--colour'/],
     [
       "garbage on stdin",
@@ -255,6 +275,19 @@ Deno.test("parseNumberFlag() accepts numbers and percentages within range", () =
     () => parseNumberFlag("noise", "5%", { min: 0, max: 1 }),
     /current value is '5%'/,
   );
+  for (const text of ["1e3", "0x2", "0b1", "0o7", "Infinity", " 1e0 "]) {
+    assert.throws(
+      () =>
+        parseNumberFlag("repeat", text, { min: 1, max: 1000, integer: true }),
+      /--repeat must be an integer in \[1, 1000\]: current value is/,
+      text,
+    );
+  }
+  assert.equal(
+    parseNumberFlag("repeat", "+12", { min: 1, max: 1000, integer: true }),
+    12,
+  );
+  assert.equal(parseNumberFlag("alpha", ".5e-1", { min: 0, max: 1 }), 0.05);
 });
 
 Deno.test("readCompareFlags() leaves unset options to the library defaults", () => {

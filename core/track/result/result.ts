@@ -30,6 +30,15 @@ import { opsPerCallFromName } from "../suite/bench_case.ts";
 /** The `schema` tag of every result file this version writes. */
 export const RESULT_SCHEMA = "pmubench-result/1";
 
+/**
+ * The smallest non-zero replicate a result may hold. Below it a figure is
+ * no measurement (a subnormal such as `5e-324` turns a ratio into
+ * Infinity); a replicate of exactly 0 stays allowed (0 instructions).
+ */
+export const MIN_REPLICATE = 1e-9;
+/** The largest replicate a result may hold; ratios of replicates stay finite. */
+export const MAX_REPLICATE = 1e15;
+
 /** The runtime, machine and git state a result was measured with. */
 export interface ResultEnv {
   /** Deno version, e.g. `"2.9.6"`. */
@@ -148,6 +157,8 @@ export function benchKey(file: string, group: string, name: string): string {
  * @throws {TypeError} when it is JSON of another shape (another tool's
  * output, a missing or mistyped field); the message names `source` and the
  * field.
+ * @throws {RangeError} when a replicate is neither 0 nor within
+ * [{@linkcode MIN_REPLICATE}, {@linkcode MAX_REPLICATE}].
  *
  * @example Our own schema round-trips
  * ```ts
@@ -413,7 +424,13 @@ export function resultFromDenoBench(
     };
     return {
       ...base,
-      replicates: [figures.avg / opsPerCall],
+      replicates: [
+        requireReplicate(
+          figures.avg / opsPerCall,
+          `${where}.results[0].ok.avg`,
+          at,
+        ),
+      ],
       processes: [figures],
     };
   });
@@ -493,6 +510,30 @@ function requirePositive(v: unknown, field: string, at: At): number {
   return v;
 }
 
+function requireReplicate(v: unknown, field: string, at: At): number {
+  const x = requirePositive(v, field, at);
+  if (x !== 0 && (x < MIN_REPLICATE || x > MAX_REPLICATE)) {
+    throw new RangeError(
+      `${
+        at(field)
+      } must be 0 or within [${MIN_REPLICATE}, ${MAX_REPLICATE}]: found ${
+        describe(x)
+      }`,
+    );
+  }
+  return x;
+}
+
+function requireCount(v: unknown, field: string, at: At): number {
+  const x = requirePositive(v, field, at);
+  if (!Number.isSafeInteger(x)) {
+    throw new TypeError(
+      `${at(field)} must be a non-negative integer: found ${describe(x)}`,
+    );
+  }
+  return x;
+}
+
 function requireNullable<T>(
   v: unknown,
   field: string,
@@ -552,7 +593,7 @@ function validateResult(data: Obj, source: string): ResultFile {
     v8: requireString(e.v8, "env.v8", at),
     typescript: requireString(e.typescript, "env.typescript", at),
     cpu: requireString(e.cpu, "env.cpu", at),
-    cores: requirePositive(e.cores, "env.cores", at),
+    cores: requireCount(e.cores, "env.cores", at),
     os: requireString(e.os, "env.os", at),
     arch: requireString(e.arch, "env.arch", at),
     commit: requireNullable<string>(e.commit, "env.commit", at, "string"),
@@ -601,7 +642,7 @@ function validateResult(data: Obj, source: string): ResultFile {
     }
     seen.add(id);
     const opsPerCall = requirePositive(b.opsPerCall, `${w}.opsPerCall`, at);
-    if (!Number.isInteger(opsPerCall) || opsPerCall < 1) {
+    if (!Number.isSafeInteger(opsPerCall) || opsPerCall < 1) {
       throw new TypeError(
         `${at(`${w}.opsPerCall`)} must be a positive integer: found ${
           describe(opsPerCall)
@@ -616,7 +657,7 @@ function validateResult(data: Obj, source: string): ResultFile {
       );
     }
     const replicates = b.replicates.map((x: unknown, j: number) =>
-      requirePositive(x, `${w}.replicates[${j}]`, at)
+      requireReplicate(x, `${w}.replicates[${j}]`, at)
     );
     // Unknown fields (added by later versions or other tools) are kept as they are.
     const out: BenchResult = {
@@ -654,7 +695,7 @@ function validateResult(data: Obj, source: string): ResultFile {
             );
           }
           return {
-            n: requirePositive(p.n, `${pw}.n`, at),
+            n: requireCount(p.n, `${pw}.n`, at),
             min: requirePositive(p.min, `${pw}.min`, at),
             avg: requirePositive(p.avg, `${pw}.avg`, at),
             p75: requirePositive(p.p75, `${pw}.p75`, at),

@@ -128,6 +128,7 @@ export function denoIo(): Io {
     stdout: (t) => void Deno.stdout.writeSync(enc.encode(t)),
     stderr: (t) => void Deno.stderr.writeSync(enc.encode(t)),
     readStdin: async () => await new Response(Deno.stdin.readable).text(),
+    stdinStream: () => Deno.stdin.readable,
   };
 }
 

@@ -7,6 +7,7 @@
 import type { RunSummary } from "../track/history/history.ts";
 import { type Command, EXIT_OK, parseFlags, UsageError } from "./command.ts";
 import { parseNumberFlag } from "./compare.ts";
+import { maxOf } from "../track/judge/stats.ts";
 import {
   asUsageError,
   HISTORY_FLAGS,
@@ -56,7 +57,7 @@ export function formatRunTable(runs: readonly RunSummary[]): string {
     r.source,
   ]);
   const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const widths = header.map((_, i) => maxOf(all.map((r) => r[i].length)));
   const right = new Set([0, 5]);
   return all.map((r) =>
     r.map((c, i) => right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))

@@ -293,3 +293,34 @@ Deno.test("parseNumberFlag() accepts numbers and percentages within range", () =
 Deno.test("readCompareFlags() leaves unset options to the library defaults", () => {
   assert.deepEqual(readCompareFlags({}), { options: {}, format: "terminal" });
 });
+
+Deno.test("pmubench compare takes 130,000 replicates a side and says the interval used a thinned sample", async () => {
+  await using dir = await Deno.makeTempDir().then((path) => ({
+    path,
+    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
+  }));
+  const text = await Deno.readTextFile(base);
+  const many = (scale: number) => {
+    const d = JSON.parse(text);
+    d.benches = [d.benches[0]];
+    d.benches[0].replicates = Array.from(
+      { length: 130_000 },
+      (_, i) => scale * (100 + (i % 97) / 10),
+    );
+    delete d.benches[0].processes;
+    return JSON.stringify(d);
+  };
+  await Deno.writeTextFile(`${dir.path}/base.json`, many(1));
+  await Deno.writeTextFile(`${dir.path}/head.json`, many(1.1));
+  const r = await cli([
+    "compare",
+    `${dir.path}/base.json`,
+    `${dir.path}/head.json`,
+    "--resamples",
+    "200",
+  ]);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /regressed/);
+  assert.match(r.out, /interval on 1000 of 130000 replicates \(base\)/);
+  assert.match(r.out, /interval on 1000 of 130000 replicates \(head\)/);
+});

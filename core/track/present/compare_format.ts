@@ -16,6 +16,7 @@ import {
   type ComparisonRow,
   DETERMINISTIC_METRICS,
 } from "../judge/compare.ts";
+import { maxOf } from "../judge/stats.ts";
 
 /** Every output format of {@linkcode formatComparison}. */
 export const COMPARISON_FORMATS = [
@@ -200,9 +201,7 @@ export function formatTerminal(
   const profile = hasProfile(c);
   const header = profile ? [...HEADER, ...PROFILE_HEADER] : HEADER;
   const rows = [header, ...c.rows.map((r) => cells(r, profile))];
-  const widths = header.map((_, i) =>
-    Math.max(...rows.map((r) => r[i].length))
-  );
+  const widths = header.map((_, i) => maxOf(rows.map((r) => r[i].length)));
   const right = new Set([1, 2, 3, 5]);
   const lines = rows.map((r) =>
     r.map((cell, i) =>

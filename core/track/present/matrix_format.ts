@@ -13,6 +13,7 @@ import type {
   MatrixRow,
 } from "../judge/matrix.ts";
 import { formatFigure } from "./compare_format.ts";
+import { maxOf } from "../judge/stats.ts";
 
 /**
  * A crossover as a sentence.
@@ -140,9 +141,7 @@ export function formatMatrix(m: Matrix, format: string): string {
     case "terminal": {
       const { header, rows } = tableRows(m);
       const all = [header, ...rows];
-      const widths = header.map((_, i) =>
-        Math.max(...all.map((r) => r[i].length))
-      );
+      const widths = header.map((_, i) => maxOf(all.map((r) => r[i].length)));
       const lines = all.map((r) =>
         r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()
       );

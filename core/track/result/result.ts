@@ -17,6 +17,7 @@
  * | --- | --- |
  * | {@linkcode ResultFile}, {@linkcode BenchResult} | the schema |
  * | {@linkcode parseResultText} | parse and validate our schema or `deno bench --json` output |
+ * | {@linkcode validateResultValue} | validate an already parsed result (e.g. read back from the history) |
  * | {@linkcode readResultFile} | the same, from a path |
  * | {@linkcode serializeResult}, {@linkcode writeResultFile} | stable pretty JSON, to a string or a file |
  * | {@linkcode resultFromDenoBench} | convert one parsed `deno bench --json` report |
@@ -231,6 +232,37 @@ export function parseResultText(
       keys === "" ? "(none)" : keys
     }`,
   );
+}
+
+/**
+ * Validate an already parsed value as a result of our schema: what
+ * {@linkcode parseResultText} checks after `JSON.parse`, for results that
+ * come from elsewhere (rows read back from the history).
+ *
+ * @throws {TypeError} when `data` is not a result object, a field is
+ * missing or mistyped; the message names `source` and the field.
+ * @throws {RangeError} when a replicate is out of range.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validateResultValue } from "./result.ts";
+ *
+ * assert.throws(
+ *   () => validateResultValue({ schema: "pmubench-result/1", date: "x" }, "h.db (run 1)"),
+ *   /Cannot read result 'h.db \(run 1\)' as 'date' must be a string|ISO 8601/,
+ * );
+ * ```
+ */
+export function validateResultValue(data: unknown, source: string): ResultFile {
+  if (!isObject(data)) {
+    throw new TypeError(
+      `Cannot read result '${source}' as it must be an object: found ${
+        describe(data)
+      }`,
+    );
+  }
+  return validateResult({ ...data, schema: RESULT_SCHEMA }, source);
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   RESULT_SCHEMA,
   resultFromDenoBench,
   serializeResult,
+  validateResultValue,
   writeResultFile,
 } from "../../../core/track/result/result.ts";
 
@@ -413,4 +414,17 @@ Deno.test("resultFromDenoBench() names the bad field of 'deno bench --json' outp
       });
     });
   }
+});
+
+Deno.test("validateResultValue() checks an already parsed result like a file", () => {
+  const good = parseResultText(read("result_base.json"), "r.json");
+  assert.deepEqual(validateResultValue(good, "h.db (run 1)"), good);
+  assert.throws(
+    () => validateResultValue([], "h.db (run 1)"),
+    /^TypeError: Cannot read result 'h.db \(run 1\)' as it must be an object: found an array of 0$/,
+  );
+  assert.throws(
+    () => validateResultValue({ ...good, benches: [1] }, "h.db (run 1)"),
+    /'benches\[0\]' must be an object: found number 1/,
+  );
 });

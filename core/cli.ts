@@ -35,6 +35,7 @@ import { checkCommand } from "./cli/check.ts";
 import { reportCommand } from "./cli/report.ts";
 import { replayCommand } from "./cli/replay.ts";
 import { matrixCommand } from "./cli/matrix.ts";
+import { oneLine } from "./text.ts";
 
 /** Every command, in the order `--help` lists them. */
 export const commands: readonly Command[] = [
@@ -103,11 +104,11 @@ export async function main(args: string[], io: Io = denoIo()): Promise<number> {
       e instanceof UsageError || e instanceof TypeError ||
       e instanceof RangeError || e instanceof SyntaxError
     ) {
-      io.stderr(`pmubench ${name}: ${e.message}\n`);
+      io.stderr(`pmubench ${name}: ${oneLine(e.message)}\n`);
       return EXIT_USAGE;
     }
     const message = e instanceof Error ? e.message : String(e);
-    io.stderr(`pmubench ${name}: unexpected error: ${message}\n`);
+    io.stderr(`pmubench ${name}: unexpected error: ${oneLine(message)}\n`);
     return EXIT_USAGE;
   }
 }

@@ -7,6 +7,7 @@
  */
 
 import { strategyNames } from "../bitmap/registry.ts";
+import { oneLine } from "../text.ts";
 import type { VcpuConfig } from "../pmu/config.ts";
 import { mechanismNames } from "../pmu/mechanisms/registry.ts";
 import { semanticsNames } from "../pmu/semantics.ts";
@@ -197,7 +198,9 @@ before it).
     io.stdout(pending);
     if (end.error !== null) {
       io.stderr(
-        `pmubench replay: ${name}:${end.error.line}: ${end.error.message}\n`,
+        `pmubench replay: ${oneLine(name, 200)}:${end.error.line}: ${
+          oneLine(end.error.message)
+        }\n`,
       );
       return EXIT_USAGE;
     }

@@ -61,6 +61,7 @@ import {
 import { createEventFilter, type FilterAction } from "./filter.ts";
 import { isKnownMsr } from "./msr.ts";
 import { createVcpu, type Fault, type Vcpu } from "./vcpu.ts";
+import { quoteValue } from "../text.ts";
 
 /**
  * One parsed trace op (`line` is its line number when it came from text).
@@ -201,7 +202,7 @@ function parseHex(value: unknown, field: string, max: bigint): bigint {
   if (typeof value !== "string" || !HEX.test(value)) {
     throw new TypeError(
       `'${field}' must be a hex string like "0x1f": current value is ${
-        JSON.stringify(value)
+        quoteValue(value)
       }`,
     );
   }
@@ -209,7 +210,7 @@ function parseHex(value: unknown, field: string, max: bigint): bigint {
   if (v > max) {
     throw new RangeError(
       `'${field}' must be at most 0x${max.toString(16)}: current value is ${
-        JSON.stringify(value)
+        quoteValue(value)
       }`,
     );
   }
@@ -221,7 +222,7 @@ function parseMsr(value: unknown): number {
   if (!isKnownMsr(msr)) {
     throw new RangeError(
       `'msr' must be an MSR the model knows: current value is ${
-        JSON.stringify(value)
+        quoteValue(value)
       }`,
     );
   }
@@ -264,18 +265,21 @@ export function parseTraceLine(
   }
   const o = obj as Record<string, unknown>;
   const op = o.op;
-  if (typeof op !== "string" || !(op in OP_FIELDS)) {
+  // Own properties only: "toString" or "__proto__" is no op.
+  if (typeof op !== "string" || !Object.hasOwn(OP_FIELDS, op)) {
     throw new TypeError(
       `'op' must be one of ${
         Object.keys(OP_FIELDS).map((k) => `"${k}"`).join(", ")
-      }: current value is ${JSON.stringify(op)}`,
+      }: current value is ${quoteValue(op)}`,
     );
   }
   const allowed = OP_FIELDS[op];
   for (const key of Object.keys(o)) {
     if (!allowed.includes(key)) {
       throw new TypeError(
-        `'${key}' is not a field of op "${op}": expected ${allowed.join(", ")}`,
+        `'${
+          quoteValue(key).slice(1, -1)
+        }' is not a field of op "${op}": expected ${allowed.join(", ")}`,
       );
     }
   }
@@ -297,14 +301,14 @@ export function parseTraceLine(
       if (o.action !== "allow" && o.action !== "deny") {
         throw new RangeError(
           `'action' must be "allow" or "deny": current value is ${
-            JSON.stringify(o.action)
+            quoteValue(o.action)
           }`,
         );
       }
       if (!Array.isArray(o.events)) {
         throw new TypeError(
           `'events' must be an array of hex strings: current value is ${
-            JSON.stringify(o.events)
+            quoteValue(o.events)
           }`,
         );
       }

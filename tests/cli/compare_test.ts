@@ -324,3 +324,49 @@ Deno.test("pmubench compare takes 130,000 replicates a side and says the interva
   assert.match(r.out, /interval on 1000 of 130000 replicates \(base\)/);
   assert.match(r.out, /interval on 1000 of 130000 replicates \(head\)/);
 });
+
+Deno.test("pmubench compare messages are one bounded line naming the file", async (t) => {
+  await using dir = await Deno.makeTempDir().then((path) => ({
+    path,
+    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
+  }));
+  await t.step("JSON that V8 quotes across lines", async () => {
+    const bad = `${dir.path}/lines.json`;
+    await Deno.writeTextFile(
+      bad,
+      '{\n  "schema": "pmubench-result/1",\n  x\n}\n',
+    );
+    assertOneSentence(
+      await cli(["compare", base, bad]),
+      new RegExp(`Cannot read result '${bad}' as it is not JSON \\(`),
+    );
+  });
+  await t.step("a 10 MB bad value", async () => {
+    const big = `${dir.path}/big.json`;
+    const d = JSON.parse(await Deno.readTextFile(base));
+    d.schema = "pmubench-result/" + "9".repeat(10_000_000);
+    await Deno.writeTextFile(big, JSON.stringify(d));
+    const r = await cli(["compare", base, big]);
+    assertOneSentence(
+      r,
+      /its schema 'pmubench-result\/9{44}'\.\.\. \(10000016 characters\) is not supported/,
+    );
+    assert.ok(r.err.length < 400, `${r.err.length} characters`);
+  });
+  await t.step(
+    "a byte-order mark reads the same from a file and from standard input",
+    async () => {
+      const bom = `${dir.path}/bom.json`;
+      const text = "\ufeff" + await Deno.readTextFile(head);
+      await Deno.writeTextFile(bom, text);
+      const fromFile = await cli(["compare", base, bom, "--no-fail"]);
+      const fromStdin = await cli(["compare", base, "-", "--no-fail"], text);
+      assert.equal(fromFile.code, 0, fromFile.err);
+      assert.equal(fromStdin.code, 0, fromStdin.err);
+      assert.equal(
+        fromFile.out.replace(bom, "X"),
+        fromStdin.out.replace("standard input", "X"),
+      );
+    },
+  );
+});

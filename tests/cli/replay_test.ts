@@ -421,3 +421,81 @@ Deno.test("pmubench replay --table on 150,000 records streams without a stack ov
   // Sized by the first 1,000 rows; later, wider steps widen the column.
   assert.equal(lines[1], "   1  #UD");
 });
+
+Deno.test("pmubench replay messages are one bounded line with no JavaScript internals", async (t) => {
+  await t.step("an op that is a property of every object", async () => {
+    for (
+      const op of ["toString", "__proto__", "constructor", "hasOwnProperty"]
+    ) {
+      const run = await cli(["replay"], `{"op":"${op}"}\n`);
+      assertBadLine(
+        run,
+        "<stdin>:1",
+        new RegExp(
+          `'op' must be one of "config", .*: current value is "${op}"$`,
+        ),
+        "",
+      );
+    }
+  });
+  await t.step("a field named like a property of every object", async () => {
+    assertBadLine(
+      await cli(["replay"], '{"op":"entry","toString":1}\n'),
+      "<stdin>:1",
+      /'toString' is not a field of op "entry": expected op$/,
+      "",
+    );
+  });
+  await t.step("a 60,000-character value is quoted cut short", async () => {
+    const value = "0x" + "f".repeat(60_000) + "g";
+    const run = await cli(
+      ["replay"],
+      `{"op":"wrmsr","msr":"0xc0010200","value":"${value}"}\n`,
+    );
+    assertBadLine(
+      run,
+      "<stdin>:1",
+      /current value is "0xf{58}"\.\.\. \(60003 characters\)$/,
+      "",
+    );
+    assert.ok(run.err.length < 300, `${run.err.length} characters`);
+  });
+  await t.step(
+    "a line longer than MAX_TRACE_LINE is refused unread",
+    async () => {
+      const run = await cli(
+        ["replay"],
+        `${ENTRY}\n{"op":"${"x".repeat(200_000)}"}\n`,
+      );
+      assert.equal(run.out.trimEnd().split("\n").length, 1);
+      assert.match(
+        run.err,
+        /^pmubench replay: <stdin>:2: Cannot read the line as it is longer than 65536 characters\n$/,
+      );
+    },
+  );
+  await t.step("control characters in a value are escaped", async () => {
+    const run = await cli(["replay"], '{"op":"entry\\u001b[2J\\u0007"}\n');
+    assert.equal(run.err.split("\n").length, 2);
+    assert.ok(
+      // deno-lint-ignore no-control-regex
+      !/[\u0000-\u0008\u000b-\u001f]/.test(run.err),
+      JSON.stringify(run.err),
+    );
+    assert.match(run.err, /current value is "entry\\u001b\[2J\\u0007"$/m);
+  });
+});
+
+Deno.test("pmubench replay treats a byte-order mark the same on standard input and in a file", async () => {
+  await using dir = await tempDir();
+  const text = `\ufeff${SVME_ON}\n${ENTRY}\n`;
+  const file = `${dir.path}/bom.jsonl`;
+  await Deno.writeTextFile(file, text);
+  const fromFile = await cli(["replay", file]);
+  const fromStdin = await cli(["replay"], text);
+  const plain = await cli(["replay"], text.slice(1));
+  assert.equal(fromFile.code, 0, fromFile.err);
+  assert.equal(fromStdin.code, 0, fromStdin.err);
+  assert.equal(fromFile.out, plain.out);
+  assert.equal(fromStdin.out, plain.out);
+});

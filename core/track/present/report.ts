@@ -574,7 +574,8 @@ function matrixSections(r: ResultFile): string[] {
     for (const columns of ["strategy", "mechanism"]) {
       if (
         !r.benches.some((b) =>
-          b.metric === metric && b.axes?.[columns] !== undefined
+          b.metric === metric && b.axes !== undefined &&
+          Object.hasOwn(b.axes, columns)
         )
       ) {
         continue;

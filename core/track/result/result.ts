@@ -27,6 +27,7 @@
  */
 
 import { opsPerCallFromName } from "../suite/bench_case.ts";
+import { oneLine, quoteValue } from "../../text.ts";
 
 /** The `schema` tag of every result file this version writes. */
 export const RESULT_SCHEMA = "pmubench-result/1";
@@ -198,6 +199,8 @@ export function parseResultText(
   source: string,
   options: ParseResultOptions = {},
 ): ResultFile {
+  // A byte-order mark reads the same from a file and from standard input.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -220,13 +223,17 @@ export function parseResultText(
     data.schema.startsWith("pmubench-result/")
   ) {
     throw new TypeError(
-      `Cannot read result '${source}' as its schema '${data.schema}' is not supported: this version reads '${RESULT_SCHEMA}'`,
+      `Cannot read result '${source}' as its schema ${
+        quoted(data.schema)
+      } is not supported: this version reads '${RESULT_SCHEMA}'`,
     );
   }
   if (data.version === 1 && Array.isArray(data.benches)) {
     return resultFromDenoBench(data, source, options);
   }
-  const keys = Object.keys(data).slice(0, 6).join(", ");
+  const keys = Object.keys(data).slice(0, 6).map((k) =>
+    quoted(k, 30).replace(/^'(.*)'/, "$1")
+  ).join(", ");
   throw new TypeError(
     `Cannot read result '${source}' as it is neither a pmubench result (schema '${RESULT_SCHEMA}') nor 'deno bench --json' output: found an object with keys ${
       keys === "" ? "(none)" : keys
@@ -502,7 +509,13 @@ function describeJsonError(text: string, why: string): string {
   ) {
     return `it is truncated: the JSON stops after ${body.length} characters`;
   }
-  return `it is not JSON (${why})`;
+  // V8 quotes the text around the error, raw newlines and all.
+  return `it is not JSON (${oneLine(why, 200)})`;
+}
+
+/** A value in single quotes, bounded and escaped like {@linkcode quoteValue}. */
+function quoted(v: string, max?: number): string {
+  return quoteValue(v, max).replace(/^"(.*)"(?=$|\.\.\. )/, "'$1'");
 }
 
 function isObject(v: unknown): v is Obj {
@@ -512,11 +525,7 @@ function isObject(v: unknown): v is Obj {
 function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (typeof v === "string") {
-    return `the string ${
-      JSON.stringify(v.length > 40 ? v.slice(0, 40) + "..." : v)
-    }`;
-  }
+  if (typeof v === "string") return `the string ${quoteValue(v, 40)}`;
   if (typeof v === "object") return "an object";
   return `${typeof v} ${String(v)}`;
 }
@@ -597,9 +606,9 @@ function requireScalarRecord(
       (allowNull && x === null);
     if (!ok) {
       throw new TypeError(
-        `${at(`${field}.${k}`)} must be a string, number or boolean: found ${
-          describe(x)
-        }`,
+        `${
+          at(`${field}.${quoted(k, 40).replace(/^'(.*)'/, "$1")}`)
+        } must be a string, number or boolean: found ${describe(x)}`,
       );
     }
   }
@@ -650,9 +659,9 @@ function validateResult(data: Obj, source: string): ResultFile {
     const key = requireString(b.key, `${w}.key`, at);
     if (key !== benchKey(file, group, name)) {
       throw new TypeError(
-        `${at(`${w}.key`)} must be '${
-          benchKey(file, group, name)
-        }' (file::group::name): found ${describe(key)}`,
+        `${at(`${w}.key`)} must be ${
+          quoted(benchKey(file, group, name), 120)
+        } (file::group::name): found ${describe(key)}`,
       );
     }
     if (typeof b.baseline !== "boolean") {
@@ -667,9 +676,9 @@ function validateResult(data: Obj, source: string): ResultFile {
     const id = `${key}\u0000${metric}`;
     if (seen.has(id)) {
       throw new TypeError(
-        `${
-          at(`${w}.key`)
-        } must be unique per metric: '${key}' (${metric}) appears twice`,
+        `${at(`${w}.key`)} must be unique per metric: ${quoted(key, 120)} (${
+          quoted(metric, 40)
+        }) appears twice`,
       );
     }
     seen.add(id);

@@ -313,3 +313,23 @@ Deno.test("pmubench log, check and report refuse a tampered history row with one
     },
   );
 });
+
+Deno.test("formatRunTable() strips terminal escapes and bells from branches and sources", () => {
+  const text = formatRunTable([{
+    id: 1,
+    branch: "main\u001b[2J\u0007",
+    commit: "0123456789abcdef0123456789abcdef01234567",
+    dirty: false,
+    date: "2025-06-01T10:00:00.000Z",
+    recordedAt: "2025-06-01T11:00:00.000Z",
+    source: "r.json\nfake row",
+    benches: 1,
+    metrics: ["time"],
+    deno: "2.9.6",
+    cpu: "c",
+  }]);
+  // deno-lint-ignore no-control-regex
+  assert.ok(!/[\u0000-\u0009\u000b-\u001f]/.test(text), JSON.stringify(text));
+  assert.equal(text.trimEnd().split("\n").length, 2);
+  assert.match(text, /main\?\[2J\? .* r\.json\?fake row$/m);
+});

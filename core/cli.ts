@@ -49,6 +49,7 @@ import { checkCommand } from "./cli/check.ts";
 import { reportCommand } from "./cli/report.ts";
 import { replayCommand } from "./cli/replay.ts";
 import { matrixCommand } from "./cli/matrix.ts";
+import { oneLine } from "./common/text.ts";
 
 export type { Command, Io } from "./cli/command.ts";
 
@@ -119,11 +120,11 @@ export async function main(args: string[], io: Io = denoIo()): Promise<number> {
       e instanceof UsageError || e instanceof TypeError ||
       e instanceof RangeError || e instanceof SyntaxError
     ) {
-      io.stderr(`pmubench ${name}: ${e.message}\n`);
+      io.stderr(`pmubench ${name}: ${oneLine(e.message)}\n`);
       return EXIT_USAGE;
     }
     const message = e instanceof Error ? e.message : String(e);
-    io.stderr(`pmubench ${name}: unexpected error: ${message}\n`);
+    io.stderr(`pmubench ${name}: unexpected error: ${oneLine(message)}\n`);
     return EXIT_USAGE;
   }
 }
@@ -144,6 +145,7 @@ export function denoIo(): Io {
     stdout: (t) => void Deno.stdout.writeSync(enc.encode(t)),
     stderr: (t) => void Deno.stderr.writeSync(enc.encode(t)),
     readStdin: async () => await new Response(Deno.stdin.readable).text(),
+    stdinStream: () => Deno.stdin.readable,
   };
 }
 

@@ -36,6 +36,11 @@ export interface Io {
   stderr(text: string): void;
   /** Read all of standard input as text. */
   readStdin(): Promise<string>;
+  /**
+   * Standard input as a byte stream, for commands that read it piece by
+   * piece (`replay`); absent, they fall back to {@linkcode Io.readStdin}.
+   */
+  stdinStream?(): ReadableStream<Uint8Array>;
 }
 
 /** One `pmubench` sub-command. */
@@ -132,6 +137,7 @@ export function bufferIo(stdin = ""): Io & { out(): string; err(): string } {
     stdout: (t) => void (out += t),
     stderr: (t) => void (err += t),
     readStdin: () => Promise.resolve(stdin),
+    stdinStream: () => new Blob([stdin]).stream(),
     out: () => out,
     err: () => err,
   };

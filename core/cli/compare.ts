@@ -18,6 +18,7 @@ import {
 } from "../track/present/compare_format.ts";
 import { parseResultText, type ResultFile } from "../track/result/result.ts";
 import { DEFAULT_RESAMPLES } from "../track/judge/stats.ts";
+import { quoteValue } from "../common/text.ts";
 import {
   type Command,
   EXIT_OK,
@@ -65,12 +66,16 @@ export async function readResultArg(path: string, io: Io): Promise<ResultFile> {
   return parseResultText(text, path, date === undefined ? {} : { date });
 }
 
+const INTEGER_TEXT = /^[+-]?\d+$/;
+const DECIMAL_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 /**
  * Parse a numeric flag: a plain number, or a percentage (`3%`) when
  * `percent` is set; `undefined` passes through.
  *
- * @throws {UsageError} when the text is not a number or falls outside
- * `[min, max]` (`min` exclusive when `minExclusive`).
+ * @throws {UsageError} when the text is not a decimal number (an integer
+ * in plain digits when `integer`: `1e3` and `0x2` are refused) or falls
+ * outside `[min, max]` (`min` exclusive when `minExclusive`).
  *
  * @example
  * ```ts
@@ -79,6 +84,7 @@ export async function readResultArg(path: string, io: Io): Promise<ResultFile> {
  *
  * assert.equal(parseNumberFlag("noise", "3%", { min: 0, max: 1, percent: true }), 0.03);
  * assert.throws(() => parseNumberFlag("alpha", "x", { min: 0, max: 1 }), /--alpha/);
+ * assert.throws(() => parseNumberFlag("repeat", "1e3", { min: 1, max: 1000, integer: true }), /plain digits only/);
  * ```
  */
 export function parseNumberFlag(
@@ -95,7 +101,10 @@ export function parseNumberFlag(
   if (text === undefined) return undefined;
   const pct = range.percent === true && text.trim().endsWith("%");
   const raw = pct ? text.trim().slice(0, -1) : text.trim();
-  const v = raw === "" ? NaN : Number(raw) / (pct ? 100 : 1);
+  // Number() also reads "0x2", "0b1", "1e3" and "Infinity": an integer flag
+  // takes plain digits only, a number flag plain decimal notation.
+  const syntax = range.integer === true ? INTEGER_TEXT : DECIMAL_TEXT;
+  const v = syntax.test(raw) ? Number(raw) / (pct ? 100 : 1) : NaN;
   const low = range.minExclusive ? v > range.min : v >= range.min;
   const kind = range.integer ? "an integer" : "a number";
   if (
@@ -104,8 +113,17 @@ export function parseNumberFlag(
   ) {
     const lo = range.minExclusive ? "(" : "[";
     const hi = range.max === Infinity ? "inf)" : `${range.max}]`;
+    // Say why when Number() alone would have taken it ("1e3", "0x2").
+    const hint = Number.isNaN(v) && raw.trim() !== "" &&
+        !Number.isNaN(Number(raw))
+      ? ` (${
+        range.integer === true ? "plain digits" : "decimal notation"
+      } only)`
+      : "";
     throw new UsageError(
-      `--${name} must be ${kind} in ${lo}${range.min}, ${hi}: current value is '${text}'`,
+      `--${name} must be ${kind} in ${lo}${range.min}, ${hi}: current value is '${
+        quoteValue(text).slice(1, -1)
+      }'${hint}`,
     );
   }
   return v;

@@ -7,6 +7,8 @@
 import type { RunSummary } from "../track/history/history.ts";
 import { type Command, EXIT_OK, parseFlags, UsageError } from "./command.ts";
 import { parseNumberFlag } from "./compare.ts";
+import { maxOf } from "../track/judge/stats.ts";
+import { stripControl } from "../common/text.ts";
 import {
   asUsageError,
   HISTORY_FLAGS,
@@ -55,8 +57,9 @@ export function formatRunTable(runs: readonly RunSummary[]): string {
     r.deno,
     r.source,
   ]);
-  const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  // Branches and sources come from the history: nothing may act on a terminal.
+  const all = [header, ...rows.map((r) => r.map(stripControl))];
+  const widths = header.map((_, i) => maxOf(all.map((r) => r[i].length)));
   const right = new Set([0, 5]);
   return all.map((r) =>
     r.map((c, i) => right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))
@@ -121,9 +124,11 @@ pmubench history, locked).
       io.stdout(JSON.stringify(runs, null, 2) + "\n");
     } else if (runs.length === 0) {
       io.stdout(
-        `no runs in '${history.path}'${
-          values.branch === undefined ? "" : ` on branch '${values.branch}'`
-        }\n`,
+        stripControl(
+          `no runs in '${history.path}'${
+            values.branch === undefined ? "" : ` on branch '${values.branch}'`
+          }`,
+        ) + "\n",
       );
     } else {
       io.stdout(formatRunTable(runs));

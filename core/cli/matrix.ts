@@ -84,8 +84,25 @@ no bench with the column axis, several metrics and none chosen).
       percent: true,
     });
     if (noise !== undefined) options.noise = noise;
-    const result = await readResultArg(positionals[0], io);
-    io.stdout(formatMatrix(buildMatrix(result, options), format));
+    const path = positionals[0];
+    const result = await readResultArg(path, io);
+    let matrix;
+    try {
+      matrix = buildMatrix(result, options);
+    } catch (e) {
+      if (!(e instanceof RangeError || e instanceof TypeError)) throw e;
+      // Name the file: buildMatrix() knows only "the result".
+      const name = path === "-" ? "standard input" : path;
+      throw new UsageError(
+        e.message.startsWith("Cannot build a matrix")
+          ? e.message.replace(
+            "Cannot build a matrix",
+            `Cannot build a matrix from '${name}'`,
+          )
+          : `${e.message} (in '${name}')`,
+      );
+    }
+    io.stdout(formatMatrix(matrix, format));
     return EXIT_OK;
   },
 };

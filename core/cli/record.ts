@@ -16,6 +16,7 @@ import {
 } from "../track/history/history.ts";
 import { type Command, EXIT_OK, parseFlags, UsageError } from "./command.ts";
 import { parseNumberFlag, readResultArg } from "./compare.ts";
+import { stripControl } from "../common/text.ts";
 
 /** Flags every history command takes. */
 export const HISTORY_FLAGS = {
@@ -169,11 +170,13 @@ nothing is recorded then.
       );
     }
     io.stdout(
-      `recorded run ${run.id} into '${history.path}': '${source}', ${run.benches} bench${
-        run.benches === 1 ? "" : "es"
-      } (${run.metrics.join(", ")}) on ${run.branch} at ${
-        run.commit.slice(0, 12)
-      }\n`,
+      stripControl(
+        `recorded run ${run.id} into '${history.path}': '${source}', ${run.benches} bench${
+          run.benches === 1 ? "" : "es"
+        } (${run.metrics.join(", ")}) on ${run.branch} at ${
+          run.commit.slice(0, 12)
+        }`,
+      ) + "\n",
     );
     return EXIT_OK;
   },

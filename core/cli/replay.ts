@@ -7,14 +7,16 @@
  */
 
 import { strategyNames } from "../bitmap/registry.ts";
+import { oneLine } from "../common/text.ts";
 import type { VcpuConfig } from "../pmu/config.ts";
 import { mechanismNames } from "../pmu/mechanisms/registry.ts";
 import { semanticsNames } from "../pmu/semantics.ts";
 import {
   formatRecord,
-  formatRecordsTable,
-  type ReplayResult,
-  replayTrace,
+  recordsTable,
+  type ReplayEnd,
+  replayTraceLines,
+  traceLines,
 } from "../pmu/trace.ts";
 import {
   type Command,
@@ -73,6 +75,13 @@ export function replayFlagsToConfig(
     if (no) out[key] = false;
   }
   return out;
+}
+
+/** Characters of output gathered before one write. */
+const OUTPUT_BLOCK = 1 << 16;
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** `pmubench replay`. */
@@ -148,31 +157,58 @@ before it).
     const overrides = replayFlagsToConfig(values);
     const file = positionals[0] ?? "-";
     const name = file === "-" ? "<stdin>" : file;
-    let text: string;
+    let stream: ReadableStream<Uint8Array>;
+    if (file === "-") {
+      stream = io.stdinStream?.() ??
+        new Blob([await io.readStdin()]).stream();
+    } else {
+      try {
+        stream = (await Deno.open(file)).readable;
+      } catch (e) {
+        throw new UsageError(`cannot read trace ${name}: ${messageOf(e)}`);
+      }
+    }
+    // Records go out in blocks as the trace is read: memory stays constant.
+    let pending = "";
+    const write = (text: string) => {
+      pending += text;
+      if (pending.length >= OUTPUT_BLOCK) {
+        io.stdout(pending);
+        pending = "";
+      }
+    };
+    const table = values.table ? recordsTable() : null;
+    const replay = replayTraceLines(traceLines(stream), { config: overrides });
+    let end: ReplayEnd;
     try {
-      text = file === "-"
-        ? await io.readStdin()
-        : await Deno.readTextFile(file);
+      for (let next = await replay.next();; next = await replay.next()) {
+        if (next.done) {
+          end = next.value;
+          break;
+        }
+        write(
+          table === null
+            ? formatRecord(next.value) + "\n"
+            : table.push(next.value),
+        );
+      }
     } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
-      throw new UsageError(`cannot read trace ${name}: ${why}`);
+      io.stdout(pending);
+      if (e instanceof TypeError || e instanceof RangeError) {
+        // Thrown only when the flags make the config invalid.
+        throw new UsageError(`${messageOf(e)} (from the command line flags)`);
+      }
+      throw new UsageError(`cannot read trace ${name}: ${messageOf(e)}`);
+    } finally {
+      await replay.return(undefined as never).catch(() => {});
     }
-    let result: ReplayResult;
-    try {
-      result = replayTrace(text, { config: overrides });
-    } catch (e) {
-      // replayTrace() throws only when the flags make the config invalid.
-      const why = e instanceof Error ? e.message : String(e);
-      throw new UsageError(`${why} (from the command line flags)`);
-    }
-    if (values.table) {
-      io.stdout(formatRecordsTable(result.records));
-    } else if (result.records.length > 0) {
-      io.stdout(result.records.map(formatRecord).join("\n") + "\n");
-    }
-    if (result.error !== null) {
+    if (table !== null) write(table.end());
+    io.stdout(pending);
+    if (end.error !== null) {
       io.stderr(
-        `pmubench replay: ${name}:${result.error.line}: ${result.error.message}\n`,
+        `pmubench replay: ${oneLine(name, 200)}:${end.error.line}: ${
+          oneLine(end.error.message)
+        }\n`,
       );
       return EXIT_USAGE;
     }

@@ -11,9 +11,12 @@
  * @module
  */
 
+import { quoteValue } from "./text.ts";
+
 /**
  * A value as an error message shows it: `64`, `-0`, `"3"` (strings
- * quoted, so `"3"` and `3` differ), `3n`, `null`, `undefined`, `true`,
+ * quoted, so `"3"` and `3` differ; a long one cut and control characters
+ * escaped, as {@linkcode quoteValue} does), `3n`, `null`, `undefined`, `true`,
  * `an array of 2`, `an object (Map)`, `a function (f)`.
  *
  * @example
@@ -29,7 +32,7 @@
 export function describeValue(value: unknown): string {
   switch (typeof value) {
     case "string":
-      return JSON.stringify(value);
+      return quoteValue(value);
     case "bigint":
       return `${value}n`;
     case "number":

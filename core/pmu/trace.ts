@@ -63,6 +63,7 @@ import {
 import { createEventFilter, type FilterAction } from "./filter.ts";
 import { isKnownMsr } from "./msr.ts";
 import { createVcpu, type Fault, type Vcpu } from "./vcpu.ts";
+import { quoteValue } from "../common/text.ts";
 
 /**
  * One parsed trace op (`line` is its line number when it came from text).
@@ -197,7 +198,7 @@ function parseHex(value: unknown, field: string, max: bigint): bigint {
   if (typeof value !== "string" || !HEX.test(value)) {
     throw new TypeError(
       `'${field}' must be a hex string like "0x1f": current value is ${
-        JSON.stringify(value)
+        quoteValue(value)
       }`,
     );
   }
@@ -205,7 +206,7 @@ function parseHex(value: unknown, field: string, max: bigint): bigint {
   if (v > max) {
     throw new RangeError(
       `'${field}' must be at most 0x${max.toString(16)}: current value is ${
-        JSON.stringify(value)
+        quoteValue(value)
       }`,
     );
   }
@@ -217,7 +218,7 @@ function parseMsr(value: unknown): number {
   if (!isKnownMsr(msr)) {
     throw new RangeError(
       `'msr' must be an MSR the model knows: current value is ${
-        JSON.stringify(value)
+        quoteValue(value)
       }`,
     );
   }
@@ -260,18 +261,21 @@ export function parseTraceLine(
   }
   const o = obj as Record<string, unknown>;
   const op = o.op;
-  if (typeof op !== "string" || !(op in OP_FIELDS)) {
+  // Own properties only: "toString" or "__proto__" is no op.
+  if (typeof op !== "string" || !Object.hasOwn(OP_FIELDS, op)) {
     throw new TypeError(
       `'op' must be one of ${
         Object.keys(OP_FIELDS).map((k) => `"${k}"`).join(", ")
-      }: current value is ${JSON.stringify(op)}`,
+      }: current value is ${quoteValue(op)}`,
     );
   }
   const allowed = OP_FIELDS[op];
   for (const key of Object.keys(o)) {
     if (!allowed.includes(key)) {
       throw new TypeError(
-        `'${key}' is not a field of op "${op}": expected ${allowed.join(", ")}`,
+        `'${
+          quoteValue(key).slice(1, -1)
+        }' is not a field of op "${op}": expected ${allowed.join(", ")}`,
       );
     }
   }
@@ -293,14 +297,14 @@ export function parseTraceLine(
       if (o.action !== "allow" && o.action !== "deny") {
         throw new RangeError(
           `'action' must be "allow" or "deny": current value is ${
-            JSON.stringify(o.action)
+            quoteValue(o.action)
           }`,
         );
       }
       if (!Array.isArray(o.events)) {
         throw new TypeError(
           `'events' must be an array of hex strings: current value is ${
-            JSON.stringify(o.events)
+            quoteValue(o.events)
           }`,
         );
       }
@@ -483,7 +487,8 @@ export function replayOps(
  * `options.config` applied on top (`overrideVcpuConfig()`: the overrides
  * win), then apply every op. Never throws for bad trace text: a bad line
  * (or an invalid config line) ends the replay and comes back as `error`,
- * with every record before it.
+ * with every record before it. Holds every record; to replay a large trace
+ * in constant memory, use {@linkcode replayTraceLines}.
  *
  * @throws {TypeError | RangeError} when the config is invalid because of
  * `options.config` (the config line alone, or its absence, is fine): the
@@ -505,28 +510,200 @@ export function replayTrace(
   text: string,
   options: ReplayOptions = {},
 ): ReplayResult {
-  const parsed = parseTrace(text);
-  const base = parsed.config ?? {};
-  let config: VcpuConfig;
-  try {
-    config = validateVcpuConfig(
-      overrideVcpuConfig(base, options.config ?? {}),
-    );
-  } catch (e) {
-    // Blame the config line only when it is wrong on its own.
-    if (parsed.config === null || isVcpuConfigValid(base)) throw e;
-    return {
-      config: null,
-      records: [],
-      error: {
-        line: parsed.configLine,
-        message: e instanceof Error ? e.message : String(e),
-      },
-    };
+  const replay = new LineReplay(options);
+  const records: OutputRecord[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const r = replay.push(raw);
+    if (r !== null) records.push(r);
+    if (replay.error !== null) break;
   }
-  const vcpu = createVcpu(config);
-  const records = replayOps(vcpu, parsed.ops);
-  return { config, records, error: parsed.error };
+  const end = replay.end();
+  return { config: end.config, records, error: end.error };
+}
+
+/** How a streamed replay ended: what {@linkcode replayTraceLines} returns. */
+export interface ReplayEnd {
+  /** The config the vCPU was built with, or `null` when it could not be built. */
+  config: VcpuConfig | null;
+  /** The first bad line (or bad config line), or `null`. */
+  error: TraceError | null;
+}
+
+/**
+ * The longest trace line accepted, in characters (a filter of the most
+ * events KVM takes is about 7,000): a longer line is a bad line, and
+ * {@linkcode traceLines} never holds more than this of one line.
+ */
+export const MAX_TRACE_LINE = 65_536;
+
+/**
+ * Replay trace lines as they arrive, yielding each output record as soon as
+ * its op ran and keeping nothing else: memory stays constant however long
+ * the trace. The generator's return value says how the replay ended, as
+ * {@linkcode replayTrace} does (same config rules, same errors, the same
+ * records in the same order). A leading byte-order mark is ignored.
+ *
+ * @throws {TypeError | RangeError} as {@linkcode replayTrace}, when
+ * `options.config` makes the config invalid.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { replayTraceLines } from "./trace.ts";
+ *
+ * const replay = replayTraceLines(['{"op":"vmexit"}', '{"op":"entry"}', '{"op":"nap"}']);
+ * const steps: number[] = [];
+ * let next = await replay.next();
+ * for (; !next.done; next = await replay.next()) steps.push(next.value.step);
+ * assert.deepEqual(steps, [1, 2]);
+ * assert.equal(next.value.error?.line, 3);
+ * ```
+ */
+export async function* replayTraceLines(
+  lines: AsyncIterable<string> | Iterable<string>,
+  options: ReplayOptions = {},
+): AsyncGenerator<OutputRecord, ReplayEnd, undefined> {
+  const replay = new LineReplay(options);
+  for await (const raw of lines) {
+    const r = replay.push(raw);
+    if (r !== null) yield r;
+    if (replay.error !== null) break;
+  }
+  return replay.end();
+}
+
+/**
+ * The lines of a byte stream (UTF-8, `\n` or `\r\n` line ends, a leading
+ * byte-order mark dropped), read chunk by chunk. A line longer than
+ * {@linkcode MAX_TRACE_LINE} is cut to one character more than that, so
+ * the replay reports it as too long without ever holding it whole.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { traceLines } from "./trace.ts";
+ *
+ * const bytes = new TextEncoder().encode('\ufeff{"op":"entry"}\r\n\n{"op":"reset"}');
+ * const lines: string[] = [];
+ * for await (const line of traceLines(new Blob([bytes]).stream())) lines.push(line);
+ * assert.deepEqual(lines, ['{"op":"entry"}', "", '{"op":"reset"}']);
+ * ```
+ */
+export async function* traceLines(
+  stream: ReadableStream<Uint8Array>,
+): AsyncGenerator<string, void, undefined> {
+  // TextDecoderStream drops a leading BOM (ignoreBOM is false).
+  let carry = "";
+  let overlong = false;
+  const take = (piece: string): string | null => {
+    // Returns the line when complete; keeps at most MAX_TRACE_LINE + 1 chars.
+    if (!overlong) {
+      carry += piece;
+      if (carry.length > MAX_TRACE_LINE) {
+        carry = carry.slice(0, MAX_TRACE_LINE + 1);
+        overlong = true;
+      }
+    }
+    return carry;
+  };
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    let from = 0;
+    for (
+      let nl = chunk.indexOf("\n");
+      nl !== -1;
+      nl = chunk.indexOf("\n", from)
+    ) {
+      let line = take(chunk.slice(from, nl))!;
+      if (line.endsWith("\r") && !overlong) line = line.slice(0, -1);
+      carry = "";
+      overlong = false;
+      from = nl + 1;
+      yield line;
+    }
+    if (from < chunk.length) take(chunk.slice(from));
+  }
+  if (carry !== "") yield carry;
+}
+
+/**
+ * The replay of one trace, fed line by line: the one place that decides
+ * the config, numbers the lines and stops at the first bad one.
+ */
+class LineReplay {
+  #options: ReplayOptions;
+  #line = 0;
+  #vcpu: Vcpu | null = null;
+  #config: VcpuConfig | null = null;
+  #started = false;
+  error: TraceError | null = null;
+
+  constructor(options: ReplayOptions) {
+    this.#options = options;
+  }
+
+  /** Feed the next line (without its line end); returns its record, if any. */
+  push(raw: string): OutputRecord | null {
+    const line = ++this.#line;
+    if (this.error !== null) return null;
+    const text = line === 1 && raw.startsWith("\ufeff") ? raw.slice(1) : raw;
+    if (text.trim() === "") return null;
+    let parsed: ReturnType<typeof parseTraceLine>;
+    try {
+      if (text.length > MAX_TRACE_LINE) {
+        throw new RangeError(
+          `Cannot read the line as it is longer than ${MAX_TRACE_LINE} characters`,
+        );
+      }
+      parsed = parseTraceLine(text, line);
+      if (parsed.op === "config" && this.#started) {
+        throw new TypeError(
+          `op "config" must be on the first line of the trace`,
+        );
+      }
+    } catch (e) {
+      // Build the vCPU first: flags that make the config invalid are the
+      // caller's error (thrown), whatever the trace holds.
+      if (!this.#started) this.#start(null, 0);
+      if (this.error === null) {
+        this.error = {
+          line,
+          message: e instanceof Error ? e.message : String(e),
+        };
+      }
+      return null;
+    }
+    if (parsed.op === "config") {
+      this.#start(parsed.config, line);
+      return null;
+    }
+    if (!this.#started) this.#start(null, 0);
+    if (this.#vcpu === null) return null;
+    return applyTraceOp(this.#vcpu, parsed, line);
+  }
+
+  /** The end of the trace: builds the vCPU when no line did. */
+  end(): ReplayEnd {
+    if (!this.#started) this.#start(null, 0);
+    return { config: this.#config, error: this.error };
+  }
+
+  #start(base: Partial<VcpuConfig> | null, configLine: number): void {
+    this.#started = true;
+    try {
+      this.#config = validateVcpuConfig(
+        overrideVcpuConfig(base ?? {}, this.#options.config ?? {}),
+      );
+    } catch (e) {
+      // Blame the config line only when it is wrong on its own.
+      if (base === null || isVcpuConfigValid(base)) throw e;
+      this.error = {
+        line: configLine,
+        message: e instanceof Error ? e.message : String(e),
+      };
+      return;
+    }
+    this.#vcpu = createVcpu(this.#config);
+  }
 }
 
 /**
@@ -558,44 +735,69 @@ export function formatRecord(record: OutputRecord): string {
  * ```
  */
 export function formatRecordsTable(records: readonly OutputRecord[]): string {
-  const header = [
-    "step",
-    "what",
-    "mode",
-    "svme",
-    "tracked",
-    "reprogramPmi",
-    "counting",
-    "eventselHw / value",
-  ];
-  const rows = records.map((r): string[] => {
-    if ("fault" in r) return [String(r.step), r.fault, "", "", "", "", "", ""];
-    if ("msr" in r) {
-      return [
-        String(r.step),
-        "rdmsr",
-        "",
-        "",
-        "",
-        "",
-        "",
-        `${r.msr} = ${r.value}`,
-      ];
+  const table = recordsTable({ sample: Infinity });
+  let out = "";
+  for (const r of records) out += table.push(r);
+  return out + table.end();
+}
+
+/** Options of {@linkcode recordsTable}. */
+export interface RecordsTableOptions {
+  /**
+   * Records held back to size the columns before the first row is
+   * printed; later rows widen a column from there on when they must.
+   *
+   * @default {1000}
+   */
+  sample?: number;
+}
+
+/** A table printed as records arrive: see {@linkcode recordsTable}. */
+export interface RecordsTable {
+  /** Add a record; returns the text ready to print (often `""`). */
+  push(record: OutputRecord): string;
+  /** Returns the text still held back. */
+  end(): string;
+}
+
+const TABLE_HEADER = [
+  "step",
+  "what",
+  "mode",
+  "svme",
+  "tracked",
+  "reprogramPmi",
+  "counting",
+  "eventselHw / value",
+];
+
+/**
+ * The `replay --table` table, streamed: the first `sample` records size
+ * the columns (for at most that many records the output is exactly
+ * {@linkcode formatRecordsTable}'s), later ones print as they come, so a
+ * table of millions of records holds only the sample.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { recordsTable } from "./trace.ts";
+ *
+ * const table = recordsTable({ sample: 1 });
+ * assert.equal(table.push({ step: 1, fault: "#GP" }), "");
+ * const text = table.push({ step: 22, fault: "#UD" });
+ * assert.deepEqual(text.split("\n").slice(1), ["   1  #GP", "  22  #UD", ""]);
+ * assert.equal(table.end(), "");
+ * ```
+ */
+export function recordsTable(options: RecordsTableOptions = {}): RecordsTable {
+  const sample = options.sample ?? 1000;
+  const widths = TABLE_HEADER.map((h) => h.length);
+  let held: string[][] | null = [];
+  const widen = (cells: string[]) => {
+    for (let i = 0; i < cells.length; i++) {
+      if (cells[i].length > widths[i]) widths[i] = cells[i].length;
     }
-    return [
-      String(r.step),
-      "entry",
-      r.guestMode ? "L2" : "L1",
-      r.svme ? "1" : "0",
-      r.tracked,
-      r.reprogramPmi,
-      r.counting,
-      r.eventselHw.join(" "),
-    ];
-  });
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...rows.map((r) => r[i].length))
-  );
+  };
   const fmt = (cells: string[]) =>
     cells.map((c, i) =>
       i === 0
@@ -603,8 +805,50 @@ export function formatRecordsTable(records: readonly OutputRecord[]): string {
         : i === cells.length - 1
         ? c
         : c.padEnd(widths[i])
-    ).join("  ").trimEnd();
-  return [fmt(header), ...rows.map(fmt)].join("\n") + "\n";
+    ).join("  ").trimEnd() + "\n";
+  const flush = (): string => {
+    if (held === null) return "";
+    let out = fmt(TABLE_HEADER);
+    for (const cells of held) out += fmt(cells);
+    held = null;
+    return out;
+  };
+  return {
+    push(record) {
+      const cells = recordCells(record);
+      widen(cells);
+      if (held === null) return fmt(cells);
+      held.push(cells);
+      return held.length > sample ? flush() : "";
+    },
+    end: flush,
+  };
+}
+
+function recordCells(r: OutputRecord): string[] {
+  if ("fault" in r) return [String(r.step), r.fault, "", "", "", "", "", ""];
+  if ("msr" in r) {
+    return [
+      String(r.step),
+      "rdmsr",
+      "",
+      "",
+      "",
+      "",
+      "",
+      `${r.msr} = ${r.value}`,
+    ];
+  }
+  return [
+    String(r.step),
+    "entry",
+    r.guestMode ? "L2" : "L1",
+    r.svme ? "1" : "0",
+    r.tracked,
+    r.reprogramPmi,
+    r.counting,
+    r.eventselHw.join(" "),
+  ];
 }
 
 /**

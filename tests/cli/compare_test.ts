@@ -215,6 +215,26 @@ Deno.test("pmubench compare rejects bad input with one sentence and exit 2", asy
       [base, head, "--resamples", "1.5"],
       /--resamples must be an integer/,
     ],
+    [
+      "resamples in exponent notation",
+      [base, head, "--resamples", "1e3"],
+      /--resamples must be an integer in \[1, 10000000\]: current value is '1e3' \(plain digits only\)$/,
+    ],
+    [
+      "seed in hex",
+      [base, head, "--seed", "0x2"],
+      /--seed must be an integer in \[0, 4294967295\]: current value is '0x2' \(plain digits only\)$/,
+    ],
+    [
+      "noise in hex",
+      [base, head, "--noise", "0x0"],
+      /--noise must be a number in \[0, 0.99\]: current value is '0x0' \(decimal notation only\)$/,
+    ],
+    [
+      "a subnormal replicate",
+      [base, `${testdata}result_subnormal.json`],
+      /'benches\[0\].replicates\[0\]' must be 0 or within \[1e-9, 1000000000000000\]: found number 5e-324$/,
+    ],
     ["an unknown flag", [base, head, "--colour"], /Unknown option '--colour'/],
     [
       "garbage on stdin",
@@ -255,8 +275,98 @@ Deno.test("parseNumberFlag() accepts numbers and percentages within range", () =
     () => parseNumberFlag("noise", "5%", { min: 0, max: 1 }),
     /current value is '5%'/,
   );
+  for (const text of ["1e3", "0x2", "0b1", "0o7", "Infinity", " 1e0 "]) {
+    assert.throws(
+      () =>
+        parseNumberFlag("repeat", text, { min: 1, max: 1000, integer: true }),
+      /--repeat must be an integer in \[1, 1000\]: current value is/,
+      text,
+    );
+  }
+  assert.equal(
+    parseNumberFlag("repeat", "+12", { min: 1, max: 1000, integer: true }),
+    12,
+  );
+  assert.equal(parseNumberFlag("alpha", ".5e-1", { min: 0, max: 1 }), 0.05);
 });
 
 Deno.test("readCompareFlags() leaves unset options to the library defaults", () => {
   assert.deepEqual(readCompareFlags({}), { options: {}, format: "terminal" });
+});
+
+Deno.test("pmubench compare takes 130,000 replicates a side and says the interval used a thinned sample", async () => {
+  await using dir = await Deno.makeTempDir().then((path) => ({
+    path,
+    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
+  }));
+  const text = await Deno.readTextFile(base);
+  const many = (scale: number) => {
+    const d = JSON.parse(text);
+    d.benches = [d.benches[0]];
+    d.benches[0].replicates = Array.from(
+      { length: 130_000 },
+      (_, i) => scale * (100 + (i % 97) / 10),
+    );
+    delete d.benches[0].processes;
+    return JSON.stringify(d);
+  };
+  await Deno.writeTextFile(`${dir.path}/base.json`, many(1));
+  await Deno.writeTextFile(`${dir.path}/head.json`, many(1.1));
+  const r = await cli([
+    "compare",
+    `${dir.path}/base.json`,
+    `${dir.path}/head.json`,
+    "--resamples",
+    "200",
+  ]);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /regressed/);
+  assert.match(r.out, /interval on 1000 of 130000 replicates \(base\)/);
+  assert.match(r.out, /interval on 1000 of 130000 replicates \(head\)/);
+});
+
+Deno.test("pmubench compare messages are one bounded line naming the file", async (t) => {
+  await using dir = await Deno.makeTempDir().then((path) => ({
+    path,
+    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
+  }));
+  await t.step("JSON that V8 quotes across lines", async () => {
+    const bad = `${dir.path}/lines.json`;
+    await Deno.writeTextFile(
+      bad,
+      '{\n  "schema": "pmubench-result/1",\n  x\n}\n',
+    );
+    assertOneSentence(
+      await cli(["compare", base, bad]),
+      new RegExp(`Cannot read result '${bad}' as it is not JSON \\(`),
+    );
+  });
+  await t.step("a 10 MB bad value", async () => {
+    const big = `${dir.path}/big.json`;
+    const d = JSON.parse(await Deno.readTextFile(base));
+    d.schema = "pmubench-result/" + "9".repeat(10_000_000);
+    await Deno.writeTextFile(big, JSON.stringify(d));
+    const r = await cli(["compare", base, big]);
+    assertOneSentence(
+      r,
+      /its schema 'pmubench-result\/9{44}'\.\.\. \(10000016 characters\) is not supported/,
+    );
+    assert.ok(r.err.length < 400, `${r.err.length} characters`);
+  });
+  await t.step(
+    "a byte-order mark reads the same from a file and from standard input",
+    async () => {
+      const bom = `${dir.path}/bom.json`;
+      const text = "\ufeff" + await Deno.readTextFile(head);
+      await Deno.writeTextFile(bom, text);
+      const fromFile = await cli(["compare", base, bom, "--no-fail"]);
+      const fromStdin = await cli(["compare", base, "-", "--no-fail"], text);
+      assert.equal(fromFile.code, 0, fromFile.err);
+      assert.equal(fromStdin.code, 0, fromStdin.err);
+      assert.equal(
+        fromFile.out.replace(bom, "X"),
+        fromStdin.out.replace("standard input", "X"),
+      );
+    },
+  );
 });

@@ -175,3 +175,161 @@ Deno.test("formatRunTable() aligns columns and marks unknown dirtiness", () => {
   assert.match(lines[1], /^ {2}7 .* \? /);
   assert.match(lines[2], /^ 10 .*feature\/x .* yes /);
 });
+
+const CLI = new URL("../../core/cli.ts", import.meta.url).pathname;
+
+/**
+ * Run the real CLI as a user who cannot write `dir`: as root (who writes
+ * anywhere) through `setpriv` as nobody, else as ourselves.
+ */
+async function cliAsReader(
+  args: string[],
+  denoDir: string,
+): Promise<{ code: number; out: string; err: string }> {
+  const asRoot = Deno.uid() === 0;
+  const argv = [Deno.execPath(), "run", "-A", CLI, ...args];
+  const { code, stdout, stderr } = await new Deno.Command(
+    asRoot ? "setpriv" : argv[0],
+    {
+      args: asRoot
+        ? ["--reuid=65534", "--regid=65534", "--clear-groups", ...argv]
+        : argv.slice(1),
+      env: { DENO_DIR: denoDir, NO_COLOR: "1" },
+      cwd: denoDir,
+      stdout: "piped",
+      stderr: "piped",
+    },
+  ).output();
+  const text = new TextDecoder();
+  return { code, out: text.decode(stdout), err: text.decode(stderr) };
+}
+
+Deno.test({
+  name:
+    "pmubench log, check and report read a history in a read-only directory",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    await using dir = await tempDir();
+    const ro = `${dir.path}/ro`;
+    await Deno.mkdir(ro);
+    const db = await historyWithRuns(ro);
+    const denoDir = `${dir.path}/deno`;
+    await Deno.mkdir(denoDir);
+    await Deno.chmod(denoDir, 0o777);
+    await Deno.chmod(db, 0o444);
+    await Deno.chmod(ro, 0o555);
+    await Deno.chmod(dir.path, 0o755);
+    try {
+      const log = await cliAsReader(["log", "--db", db], denoDir);
+      assert.equal(log.code, 0, log.err);
+      assert.equal(log.out.trimEnd().split("\n").length, 4, log.out);
+      const check = await cliAsReader(
+        ["check", fixture("run-4.json"), "--db", db, "--no-fail"],
+        denoDir,
+      );
+      assert.equal(check.code, 0, check.err);
+      assert.match(check.out, /bitmap_bench\.ts::/);
+      const report = await cliAsReader(
+        ["report", "--db", db, "--out", `${denoDir}/r.html`],
+        denoDir,
+      );
+      assert.equal(report.code, 0, report.err);
+      assert.match(report.out, /history charts/);
+      // Nothing was written beside the history.
+      const names = [];
+      for await (const e of Deno.readDir(ro)) names.push(e.name);
+      assert.deepEqual(names, ["h.db"]);
+    } finally {
+      await Deno.chmod(ro, 0o755);
+    }
+  },
+});
+
+Deno.test("pmubench log, check and report refuse a tampered history row with one sentence", async (t) => {
+  await using dir = await tempDir();
+  const cases: [string, string, RegExp][] = [
+    [
+      "replicates that are not JSON",
+      "UPDATE bench_values SET replicates_json = '[1,' WHERE run_id = 1 AND ord = 0",
+      /Cannot read result '.*h\.db \(run 1\)' as 'benches\[0\]\.replicates' must hold JSON: found "\[1,"$/,
+    ],
+    [
+      "a replicate that is a string",
+      `UPDATE bench_values SET replicates_json = '[1,"toString"]' WHERE run_id = 1 AND ord = 0`,
+      /Cannot read result '.*h\.db \(run 1\)' as 'benches\[0\]\.replicates\[1\]' must be a finite number >= 0: found the string "toString"$/,
+    ],
+    [
+      "a subnormal replicate",
+      "UPDATE bench_values SET replicates_json = '[5e-324]' WHERE run_id = 1 AND ord = 0",
+      /'benches\[0\]\.replicates\[0\]' must be 0 or within \[1e-9, 1000000000000000\]: found number 5e-324$/,
+    ],
+    [
+      "an env that is not an object",
+      "UPDATE runs SET env_json = '[]' WHERE id = 1",
+      /Cannot read result '.*h\.db \(run 1\)' as 'env' must be an object: found an array of 0$/,
+    ],
+    [
+      "a key that does not match its parts",
+      "UPDATE bench_values SET name = 'other' WHERE run_id = 1 AND ord = 0",
+      /'benches\[0\]\.key' must be '.*::other' \(file::group::name\)/,
+    ],
+  ];
+  for (const [label, sql, message] of cases) {
+    await t.step(label, async () => {
+      const sub = `${dir.path}/${label.replaceAll(" ", "-")}`;
+      await Deno.mkdir(sub);
+      const db = await historyWithRuns(sub);
+      const raw = new DatabaseSync(db);
+      raw.exec(sql);
+      raw.close();
+      for (
+        const [command, args] of [
+          ["check", ["check", fixture("run-4.json"), "--window", "5"]],
+          ["report", ["report", "--out", `${sub}/r.html`]],
+        ] as const
+      ) {
+        assertBadInput(
+          await cli([...args, "--db", db]),
+          command,
+          message,
+        );
+      }
+    });
+  }
+  await t.step(
+    "log refuses a run whose env is not JSON",
+    async () => {
+      const sub = `${dir.path}/env`;
+      await Deno.mkdir(sub);
+      const db = await historyWithRuns(sub);
+      const raw = new DatabaseSync(db);
+      raw.exec("UPDATE runs SET env_json = 'nope' WHERE id = 1");
+      raw.close();
+      assertBadInput(
+        await cli(["log", "--db", db]),
+        "log",
+        /Cannot read result '.*h\.db \(run 1\)' as 'env' must hold JSON: found "nope"$/,
+      );
+    },
+  );
+});
+
+Deno.test("formatRunTable() strips terminal escapes and bells from branches and sources", () => {
+  const text = formatRunTable([{
+    id: 1,
+    branch: "main\u001b[2J\u0007",
+    commit: "0123456789abcdef0123456789abcdef01234567",
+    dirty: false,
+    date: "2025-06-01T10:00:00.000Z",
+    recordedAt: "2025-06-01T11:00:00.000Z",
+    source: "r.json\nfake row",
+    benches: 1,
+    metrics: ["time"],
+    deno: "2.9.6",
+    cpu: "c",
+  }]);
+  // deno-lint-ignore no-control-regex
+  assert.ok(!/[\u0000-\u0009\u000b-\u001f]/.test(text), JSON.stringify(text));
+  assert.equal(text.trimEnd().split("\n").length, 2);
+  assert.match(text, /main\?\[2J\? .* r\.json\?fake row$/m);
+});

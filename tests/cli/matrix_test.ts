@@ -126,7 +126,12 @@ Deno.test("pmubench matrix: bad input is one sentence and exit 2", async (t) => 
       [
         "several metrics",
         ["matrix", mixed],
-        /several metrics \(instructions, time\): choose one/,
+        /^pmubench matrix: Cannot build a matrix from '.*mixed\.json' as the result holds several metrics \(instructions, time\): choose one$/,
+      ],
+      [
+        "a column axis only Object.prototype has",
+        ["matrix", mixed, "--metric", "time", "--columns", "toString"],
+        /^pmubench matrix: Cannot build a matrix from '.*mixed\.json' as no bench of metric 'time' has the axis 'toString'$/,
       ],
       ["no such column axis", [
         "matrix",

@@ -181,6 +181,19 @@ Deno.test("pmubench record refuses an unusable database and leaves it as it was"
     );
     assert.equal(await Deno.readTextFile(db), "not sqlite\n".repeat(50));
   });
+  await t.step(
+    "a database that keeps nothing: '', ':memory:', file: URIs",
+    async () => {
+      for (const db of ["", ":memory:", `file:${dir.path}/uri.db`]) {
+        assertBadInput(
+          await cli(["record", fixture("run-1.json"), "--db", db]),
+          "record",
+          /as it names no file \(.*\): give a file path/,
+        );
+      }
+      await assert.rejects(Deno.stat(`${dir.path}/uri.db`));
+    },
+  );
   await t.step("locked by another connection", async () => {
     const db = `${dir.path}/locked.db`;
     assert.equal(

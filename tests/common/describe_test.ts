@@ -19,3 +19,10 @@ Deno.test("describeValue() shows a value as error messages do", () => {
   assert.equal(describeValue(function f() {}), "a function (f)");
   assert.equal(describeValue(() => {}), "a function (anonymous)");
 });
+
+Deno.test("describeValue() cuts a long string and escapes control characters", () => {
+  const shown = describeValue("x".repeat(10_000) + "\u0007");
+  assert.ok(shown.length < 200, shown);
+  assert.match(shown, /\(10001 characters\)$/);
+  assert.equal(describeValue("a\u009bb"), '"a\\u009bb"');
+});

@@ -22,11 +22,11 @@
 
 import { DatabaseSync } from "node:sqlite";
 import {
-  type BenchResult,
-  RESULT_SCHEMA,
   type ResultEnv,
   type ResultFile,
+  validateResultValue,
 } from "../result/result.ts";
+import { quoteValue } from "../../common/text.ts";
 
 /** Where the history lives when no path is given. */
 export const DEFAULT_HISTORY_PATH = ".pmubench/history.db";
@@ -203,10 +203,12 @@ export interface LastRunsOptions {
 
 /**
  * Open the history database at `path`, creating it and its schema when
- * needed (WAL journal, busy timeout set).
+ * needed (WAL journal, busy timeout set). With `create: false` nothing is
+ * written, and a history in a read-only directory is still read.
  *
- * @throws {HistoryError} when the file is missing (with `create: false`),
- * cannot be opened, is not a SQLite database, is another application's
+ * @throws {HistoryError} when `path` names no file (`""`, `":memory:"`, a
+ * `file:` URI: SQLite would keep nothing), the file is missing (with
+ * `create: false`), cannot be opened, is not a SQLite database, is another application's
  * database, was written by a newer schema, or stays locked.
  * @throws {RangeError} when `busyTimeoutMs` is not a non-negative integer.
  *
@@ -244,6 +246,7 @@ export function openHistory(
       `Cannot open history '${path}' as 'busyTimeoutMs' must be a non-negative integer: current value is ${busyTimeoutMs}`,
     );
   }
+  refuseNonFile(path);
   let exists = true;
   try {
     const info = Deno.statSync(path);
@@ -288,9 +291,36 @@ export function openHistory(
       }
     }
   }
+  try {
+    return connect(path, path, { create, busyTimeoutMs });
+  } catch (e) {
+    // A reader (create: false) of a history in a read-only directory: WAL
+    // mode needs its -shm file, which cannot be made there, so SQLite
+    // refuses even a read-only connection. Nobody can write such a file,
+    // so read it as immutable, unless a WAL still holds committed records
+    // that only a writable directory lets SQLite fold back in.
+    if (
+      create || !(e instanceof HistoryError) || e.kind !== "cannot-open" ||
+      hasWalContent(path)
+    ) {
+      throw e;
+    }
+    return connect(immutableUri(path), path, { create, busyTimeoutMs });
+  }
+}
+
+function connect(
+  target: string,
+  path: string,
+  { create, busyTimeoutMs }: { create: boolean; busyTimeoutMs: number },
+): History {
+  const immutable = target !== path;
   let db: DatabaseSync;
   try {
-    db = new DatabaseSync(path, { timeout: busyTimeoutMs });
+    db = new DatabaseSync(target, {
+      timeout: busyTimeoutMs,
+      ...(immutable ? { readOnly: true } : {}),
+    });
   } catch (e) {
     throw classify(e, path, busyTimeoutMs, "open");
   }
@@ -303,6 +333,21 @@ export function openHistory(
       : classify(e, path, busyTimeoutMs, "open");
   }
   return new History(db, path, busyTimeoutMs);
+}
+
+function hasWalContent(path: string): boolean {
+  try {
+    return Deno.statSync(`${path}-wal`).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** `path` as an SQLite URI opened read-only and immutable (no locks, no -shm). */
+function immutableUri(path: string): string {
+  const absolute = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+  const encoded = absolute.split("/").map(encodeURIComponent).join("/");
+  return `file:${encoded}?immutable=1`;
 }
 
 /**
@@ -504,7 +549,8 @@ export class History {
    */
   loadRun(id: number): RecordedRun {
     const summary = this.#summary(id);
-    return this.#read(() => {
+    const source = `${this.path} (run ${id})`;
+    const raw = this.#read(() => {
       const run = this.#db.prepare(
         "SELECT env_json, flags_json, date, origin FROM runs WHERE id = ?",
       ).get(id)!;
@@ -513,35 +559,48 @@ export class History {
            replicates_json, processes_json, extra_json
          FROM bench_values WHERE run_id = ? ORDER BY ord`,
       ).all(id);
-      const benches = rows.map((r): BenchResult => {
-        const b: BenchResult = {
-          key: String(r.key),
-          file: String(r.file),
-          group: String(r.grp),
-          name: String(r.name),
-          baseline: Number(r.baseline) === 1,
-          metric: String(r.metric),
-          unit: String(r.unit),
-          opsPerCall: Number(r.ops_per_call),
-          replicates: JSON.parse(String(r.replicates_json)),
-        };
-        if (r.axes_json !== null) b.axes = JSON.parse(String(r.axes_json));
-        if (r.processes_json !== null) {
-          b.processes = JSON.parse(String(r.processes_json));
-        }
-        if (r.extra_json !== null) b.extra = JSON.parse(String(r.extra_json));
-        return b;
-      });
-      const result: ResultFile = {
-        schema: RESULT_SCHEMA,
-        date: String(run.date),
-        env: JSON.parse(String(run.env_json)),
-        flags: JSON.parse(String(run.flags_json)),
+      const column = (v: unknown, field: string) =>
+        v === null ? undefined : parseColumn(v, source, field);
+      const benches = rows.map((r, i) => ({
+        key: r.key,
+        file: r.file,
+        group: r.grp,
+        name: r.name,
+        baseline: r.baseline === 1 || r.baseline === 1n
+          ? true
+          : r.baseline === 0 || r.baseline === 0n
+          ? false
+          : r.baseline,
+        metric: r.metric,
+        unit: r.unit,
+        opsPerCall: typeof r.ops_per_call === "bigint"
+          ? Number(r.ops_per_call)
+          : r.ops_per_call,
+        replicates: parseColumn(
+          r.replicates_json,
+          source,
+          `benches[${i}].replicates`,
+        ),
+        axes: column(r.axes_json, `benches[${i}].axes`),
+        processes: column(r.processes_json, `benches[${i}].processes`),
+        extra: column(r.extra_json, `benches[${i}].extra`),
+      }));
+      return {
+        date: run.date,
+        env: parseColumn(run.env_json, source, "env"),
+        flags: parseColumn(run.flags_json, source, "flags"),
         benches,
+        ...(run.origin === null ? {} : { origin: run.origin }),
       };
-      if (run.origin !== null) result.origin = String(run.origin);
-      return { summary, result };
     });
+    // Rows are checked like a result file: a tampered row is one sentence.
+    const result = validateResultValue(raw, source);
+    for (const b of result.benches) {
+      for (const k of ["axes", "processes", "extra"] as const) {
+        if (b[k] === undefined) delete b[k];
+      }
+    }
+    return { summary, result };
   }
 
   /**
@@ -618,7 +677,11 @@ export class History {
           `Cannot load run ${id} from history '${this.path}' as no run has this id`,
         );
       }
-      const env = JSON.parse(String(r.env_json)) as ResultEnv;
+      const env = parseColumn(
+        r.env_json,
+        `${this.path} (run ${id})`,
+        "env",
+      ) as Partial<ResultEnv> | null;
       return {
         id: Number(r.id),
         branch: String(r.branch),
@@ -629,8 +692,8 @@ export class History {
         source: String(r.source),
         benches: Number(r.benches),
         metrics: r.metrics === null ? [] : String(r.metrics).split(" "),
-        deno: env.deno,
-        cpu: env.cpu,
+        deno: typeof env?.deno === "string" ? env.deno : "?",
+        cpu: typeof env?.cpu === "string" ? env.cpu : "?",
       };
     });
   }
@@ -639,7 +702,12 @@ export class History {
     try {
       return f();
     } catch (e) {
-      if (e instanceof RangeError || e instanceof HistoryError) throw e;
+      if (
+        e instanceof RangeError || e instanceof TypeError ||
+        e instanceof HistoryError
+      ) {
+        throw e;
+      }
       throw classify(e, this.path, this.#busyTimeoutMs, "read");
     }
   }
@@ -788,6 +856,27 @@ function withBusyRetry<T>(f: () => T): T {
   }
 }
 
+/**
+ * SQLite reads `""` and `":memory:"` as a database that vanishes on close,
+ * and `file:` as a URI: a record there would succeed and keep nothing.
+ */
+function refuseNonFile(path: string): void {
+  const why = path.trim() === ""
+    ? "it is empty"
+    : path === ":memory:"
+    ? "SQLite keeps ':memory:' in memory only"
+    : /^file:/i.test(path)
+    ? "SQLite reads 'file:' as a URI, not as a file name"
+    : null;
+  if (why !== null) {
+    throw new HistoryError(
+      "cannot-open",
+      path,
+      `Cannot open history '${path}' as it names no file (${why}): give a file path such as ${DEFAULT_HISTORY_PATH}`,
+    );
+  }
+}
+
 function notAHistory(path: string): HistoryError {
   return new HistoryError(
     "not-a-history",
@@ -813,6 +902,20 @@ function assertRecordable(result: ResultFile, source: string): void {
   if (empty !== undefined) {
     throw new RangeError(
       `Cannot record '${source}' as bench '${empty.key}' has no replicates`,
+    );
+  }
+}
+
+/** A JSON column of a row, as a value; a tampered one is a TypeError naming the run and field. */
+function parseColumn(v: unknown, source: string, field: string): unknown {
+  try {
+    if (typeof v !== "string") throw new SyntaxError("not text");
+    return JSON.parse(v);
+  } catch {
+    throw new TypeError(
+      `Cannot read result '${source}' as '${field}' must hold JSON: found ${
+        quoteValue(typeof v === "string" ? v : String(v))
+      }`,
     );
   }
 }

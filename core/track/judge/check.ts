@@ -28,7 +28,7 @@ import {
   DEFAULT_NOISE,
 } from "./compare.ts";
 import type { BenchResult, ResultFile } from "../result/result.ts";
-import { median, sortSamples } from "./stats.ts";
+import { maxOf, median, minOf, sortSamples } from "./stats.ts";
 
 /**
  * Half-width of the noise band per metric: process-to-process drift of
@@ -96,9 +96,10 @@ export function poolResults(runs: readonly ResultFile[]): ResultFile {
     for (const run of runs) {
       const b = run.benches.find((x) => id(x) === id(template));
       if (b === undefined || b.unit !== template.unit) continue;
-      pooled.replicates.push(...b.replicates);
+      // A loop, not push(...xs): a spread overflows the stack on long arrays.
+      for (const x of b.replicates) pooled.replicates.push(x);
       if (pooled.processes !== undefined && b.processes !== undefined) {
-        pooled.processes.push(...b.processes);
+        for (const p of b.processes) pooled.processes.push(p);
       }
     }
     return pooled;
@@ -202,8 +203,8 @@ export function checkResult(
     if (!b.benches.some((x) => headKeys.has(x.key))) {
       // compareResults refuses disjoint sets; one metric may legitimately
       // be on one side only (e.g. instruction counts added later).
-      rows.push(...b.benches.map((x) => oneSided(x, "removed")));
-      rows.push(...h.benches.map((x) => oneSided(x, "added")));
+      for (const x of b.benches) rows.push(oneSided(x, "removed"));
+      for (const x of h.benches) rows.push(oneSided(x, "added"));
       continue;
     }
     const c = compareResults(b, h, {
@@ -214,7 +215,7 @@ export function checkResult(
       baseName,
       headName,
     });
-    rows.push(...c.rows);
+    for (const row of c.rows) rows.push(row);
     comparisons += c.comparisons;
   }
   if (comparisons === 0) {
@@ -262,8 +263,8 @@ function oneSided(b: BenchResult, verdict: "added" | "removed"): ComparisonRow {
       ? {
         head: m,
         headRange: [
-          Math.min(...b.replicates),
-          Math.max(...b.replicates),
+          minOf(b.replicates),
+          maxOf(b.replicates),
         ] as [number, number],
       }
       : { base: m }),

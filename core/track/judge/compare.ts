@@ -30,13 +30,16 @@
 
 import type { BenchResult, ResultFile } from "../result/result.ts";
 import {
+  BOOTSTRAP_MAX_SAMPLE,
   bootstrapRatioCi,
   coefficientOfVariation,
   DEFAULT_RESAMPLES,
   isBimodal,
   mannWhitneyU,
+  maxOf,
   median,
   minimumPValue,
+  minOf,
   sortSamples,
 } from "./stats.ts";
 
@@ -238,7 +241,7 @@ export function compareResults(
           verdict: "added",
           head: medianOf(h),
           flags: [],
-          headRange: [Math.min(...h.replicates), Math.max(...h.replicates)],
+          headRange: [minOf(h.replicates), maxOf(h.replicates)],
         },
         undefined,
         h,
@@ -370,6 +373,13 @@ function compareBench(
     };
   }
   const ratio = headMedian / baseMedian;
+  for (const [label, s] of [["base", bs], ["head", hs]] as const) {
+    if (s.length > BOOTSTRAP_MAX_SAMPLE) {
+      flags.push(
+        `interval on ${BOOTSTRAP_MAX_SAMPLE} of ${s.length} replicates (${label})`,
+      );
+    }
+  }
   const ci = bootstrapRatioCi(bs, hs, {
     resamples: o.resamples,
     seed: mixSeed(o.seed, b.key),

@@ -214,7 +214,12 @@ export function buildMatrix(
   const skipped = result.benches.filter((b) => !ofMetric.includes(b)).map((
     b,
   ) => b.key);
-  const inColumns = ofMetric.filter((b) => b.axes?.[columnAxis] !== undefined);
+  // Own axes only: '--columns toString' must not find Object.prototype's.
+  const axisOf = (b: BenchResult, axis: string) =>
+    b.axes !== undefined && Object.hasOwn(b.axes, axis)
+      ? b.axes[axis]
+      : undefined;
+  const inColumns = ofMetric.filter((b) => axisOf(b, columnAxis) !== undefined);
   if (inColumns.length === 0) {
     throw new RangeError(
       `Cannot build a matrix as no bench of metric '${metric}' has the axis '${columnAxis}'`,
@@ -252,8 +257,8 @@ export function buildMatrix(
     else skipped.push(b.key);
   }
   for (const b of ofMetric) {
-    if (b.axes?.[columnAxis] !== undefined) continue;
-    const ref = b.axes?.[REFERENCE_AXIS];
+    if (axisOf(b, columnAxis) !== undefined) continue;
+    const ref = axisOf(b, REFERENCE_AXIS);
     // A reference belongs to every row that sits where it does: the same
     // row, or rows with more axes that agree on all of its (the no-op of a
     // transition group has N but no k or mechanism).

@@ -7,7 +7,8 @@
  * | {@linkcode SortedSamples}, {@linkcode assertSortedSamples}, {@linkcode sortSamples} | finite, non-empty, ascending samples (a branded type) |
  * | {@linkcode quantile}, {@linkcode median} | order statistics (linear interpolation, R type 7) |
  * | {@linkcode mean}, {@linkcode standardDeviation}, {@linkcode coefficientOfVariation} | moments |
- * | {@linkcode bootstrapRatioCi} | percentile bootstrap CI of `median(head) / median(base)` |
+ * | {@linkcode bootstrapRatioCi}, {@linkcode thinSamples} | percentile bootstrap CI of `median(head) / median(base)`, on at most {@linkcode BOOTSTRAP_MAX_SAMPLE} values a side |
+ * | {@linkcode maxOf}, {@linkcode minOf} | extremes of any number of values (no argument spread) |
  * | {@linkcode mannWhitneyU} | two-sided Mann-Whitney U test, exact or normal approximation |
  * | {@linkcode minimumPValue} | the smallest two-sided p an exact test of `m` vs `n` can reach |
  * | {@linkcode isBimodal} | the gap rule that flags replicates falling into two clusters |
@@ -27,6 +28,15 @@ import { createRng } from "../../common/prng.ts";
 export const CI_LEVEL = 0.95;
 /** Bootstrap resamples when none are given. */
 export const DEFAULT_RESAMPLES = 10_000;
+/**
+ * {@linkcode bootstrapRatioCi} resamples at most this many values a side:
+ * a larger sample is first thinned to this many evenly spaced order
+ * statistics ({@linkcode thinSamples}), so the cost is at most
+ * `resamples * 2 * BOOTSTRAP_MAX_SAMPLE` draws however many replicates
+ * there are. The interval then reflects this many replicates, not all of
+ * them: wider, never narrower, so it errs toward "unchanged".
+ */
+export const BOOTSTRAP_MAX_SAMPLE = 1_000;
 /**
  * {@linkcode mannWhitneyU} uses the exact permutation distribution up to
  * this many samples in total (`m + n`), the normal approximation above.
@@ -149,6 +159,78 @@ export function median(s: SortedSamples): number {
 }
 
 /**
+ * The largest value, `-Infinity` for none: `Math.max(...xs)` without
+ * spreading `xs` into arguments, which overflows the stack past about
+ * 100,000 values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { maxOf } from "./stats.ts";
+ *
+ * assert.equal(maxOf([3, 9, 1]), 9);
+ * assert.equal(maxOf(new Array(200_000).fill(1)), 1);
+ * assert.equal(maxOf([]), -Infinity);
+ * ```
+ */
+export function maxOf(xs: Iterable<number>): number {
+  let max = -Infinity;
+  for (const x of xs) if (x > max || Number.isNaN(x)) max = x;
+  return max;
+}
+
+/**
+ * The smallest value, `Infinity` for none; see {@linkcode maxOf}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { minOf } from "./stats.ts";
+ *
+ * assert.equal(minOf([3, 9, 1]), 1);
+ * assert.equal(minOf([]), Infinity);
+ * ```
+ */
+export function minOf(xs: Iterable<number>): number {
+  let min = Infinity;
+  for (const x of xs) if (x < min || Number.isNaN(x)) min = x;
+  return min;
+}
+
+/**
+ * At most `max` evenly spaced order statistics of `s` (both extremes kept,
+ * the rest at quantiles `i / (max - 1)`), or `s` itself when it is no
+ * larger: the sample {@linkcode bootstrapRatioCi} resamples.
+ *
+ * @throws {RangeError} when `max` is not an integer of at least 2.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sortSamples, thinSamples } from "./stats.ts";
+ *
+ * const s = sortSamples(Array.from({ length: 101 }, (_, i) => i));
+ * assert.deepEqual(thinSamples(s, 5), [0, 25, 50, 75, 100]);
+ * assert.equal(thinSamples(s, 1000), s);
+ * ```
+ */
+export function thinSamples(
+  s: SortedSamples,
+  max: number = BOOTSTRAP_MAX_SAMPLE,
+): SortedSamples {
+  if (!Number.isInteger(max) || max < 2) {
+    throw new RangeError(
+      `Cannot thin samples as 'max' must be an integer >= 2: current value is ${max}`,
+    );
+  }
+  if (s.length <= max) return s;
+  const out: number[] = new Array(max);
+  for (let i = 0; i < max; i++) out[i] = quantile(s, i / (max - 1));
+  // Interpolated quantiles of ascending values are ascending.
+  return out as unknown as SortedSamples;
+}
+
+/**
  * The arithmetic mean.
  *
  * @throws {RangeError} when `xs` is empty.
@@ -220,7 +302,9 @@ export interface BootstrapOptions {
 /**
  * Percentile bootstrap confidence interval of `median(head) / median(base)`:
  * both sides are resampled with replacement, independently, `resamples`
- * times. Deterministic for a given seed.
+ * times. Deterministic for a given seed. A side of more than
+ * {@linkcode BOOTSTRAP_MAX_SAMPLE} values is thinned to that many first,
+ * so the cost stays linear in `resamples` however large the samples.
  *
  * With few replicates the bootstrap distribution of a median is discrete
  * (it can only take sample values), so the interval is coarse and on the
@@ -266,11 +350,12 @@ export function bootstrapRatioCi(
   }
   const rng = createRng(options.seed ?? 1);
   const ratios = new Float64Array(resamples);
-  const bs = new Float64Array(base.length);
-  const hs = new Float64Array(head.length);
+  const b = thinSamples(base);
+  const h = thinSamples(head);
+  const bs = new Float64Array(b.length);
+  const hs = new Float64Array(h.length);
   for (let r = 0; r < resamples; r++) {
-    ratios[r] = resampledMedian(head, hs, rng) /
-      resampledMedian(base, bs, rng);
+    ratios[r] = resampledMedian(h, hs, rng) / resampledMedian(b, bs, rng);
   }
   ratios.sort();
   const s = Array.from(ratios);
@@ -286,9 +371,51 @@ function resampledMedian(
 ): number {
   const n = from.length;
   for (let i = 0; i < n; i++) scratch[i] = from[Math.floor(rng() * n)];
-  scratch.sort();
+  // Selection, not a sort: linear in the (thinned) sample.
   const m = n >> 1;
-  return n % 2 === 1 ? scratch[m] : (scratch[m - 1] + scratch[m]) / 2;
+  selectInPlace(scratch, m);
+  if (n % 2 === 1) return scratch[m];
+  let below = scratch[0];
+  for (let i = 1; i < m; i++) if (scratch[i] > below) below = scratch[i];
+  return (below + scratch[m]) / 2;
+}
+
+/**
+ * Reorder `a` so that `a[k]` is its k-th smallest value, everything before
+ * it no larger and everything after it no smaller (Hoare's quickselect
+ * with a median-of-three pivot; expected linear time).
+ */
+function selectInPlace(a: Float64Array, k: number): void {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    // Median of three as the pivot, which also guards sorted input.
+    if (a[mid] < a[lo]) swap(a, mid, lo);
+    if (a[hi] < a[lo]) swap(a, hi, lo);
+    if (a[hi] < a[mid]) swap(a, hi, mid);
+    const pivot = a[mid];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i];
+  a[i] = a[j];
+  a[j] = t;
 }
 
 /** Result of {@linkcode mannWhitneyU}. */

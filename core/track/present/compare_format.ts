@@ -17,6 +17,8 @@ import {
   type ComparisonRow,
   DETERMINISTIC_METRICS,
 } from "../judge/compare.ts";
+import { maxOf } from "../judge/stats.ts";
+import { stripControl } from "../../common/text.ts";
 
 /** Every output format of {@linkcode formatComparison}. */
 export const COMPARISON_FORMATS = [
@@ -175,10 +177,12 @@ export function formatTerminal(
 ): string {
   const profile = hasProfile(c);
   const header = profile ? [...HEADER, ...PROFILE_HEADER] : HEADER;
-  const rows = [header, ...c.rows.map((r) => cells(r, profile))];
-  const widths = header.map((_, i) =>
-    Math.max(...rows.map((r) => r[i].length))
-  );
+  // Names come from files: no terminal escape, bell or line break gets through.
+  const rows = [
+    header,
+    ...c.rows.map((r) => cells(r, profile).map(stripControl)),
+  ];
+  const widths = header.map((_, i) => maxOf(rows.map((r) => r[i].length)));
   const right = new Set([1, 2, 3, 5]);
   const lines = rows.map((r) =>
     r.map((cell, i) =>
@@ -186,7 +190,9 @@ export function formatTerminal(
     ).join("  ").trimEnd()
   );
   const out = [
-    `${options.baseName ?? "base"} -> ${options.headName ?? "head"}`,
+    stripControl(
+      `${options.baseName ?? "base"} -> ${options.headName ?? "head"}`,
+    ),
     "",
     ...lines,
     "",
@@ -194,17 +200,80 @@ export function formatTerminal(
     falseAlarmLine(c),
   ];
   const flags = flagLines(c);
-  if (flags.length > 0) out.push("", "Flags:", ...flags.map((f) => `  ${f}`));
+  if (flags.length > 0) {
+    out.push("", "Flags:", ...flags.map((f) => `  ${stripControl(f)}`));
+  }
   return out.join("\n") + "\n";
 }
 
-function escapeMarkdown(s: string): string {
-  return s.replaceAll("|", "\\|");
+/**
+ * Text from a result (a bench name, a unit, a tier, a flag) as inline
+ * GitHub markdown that renders as that text and nothing else: control
+ * characters and line breaks are replaced (a newline would split a table
+ * row), `<`, `>` and `&` become entities (no raw HTML reaches a CI step
+ * summary), and markdown punctuation is backslash-escaped.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { escapeMarkdown } from "./compare_format.ts";
+ *
+ * assert.equal(escapeMarkdown("a|b"), "a\\|b");
+ * assert.equal(escapeMarkdown("<img src=x>"), "&lt;img src=x&gt;");
+ * assert.equal(escapeMarkdown("**x**\nnext"), "\\*\\*x\\*\\*?next");
+ * assert.equal(escapeMarkdown("bitmap_bench.ts (head)"), "bitmap_bench.ts (head)");
+ * assert.equal(escapeMarkdown("_x_"), "\\_x\\_");
+ * assert.equal(escapeMarkdown("> quote & <b>"), "&gt; quote &amp; &lt;b&gt;");
+ * assert.equal(escapeMarkdown("[a](javascript:x) [+1%, +2%]"), "[a\\](javascript:x) [+1%, +2%]");
+ * ```
+ */
+export function escapeMarkdown(text: string): string {
+  return stripControl(text)
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    // Everything that can open inline markup: "_" only where it can
+    // (GitHub never reads an underscore inside a word as emphasis), "]"
+    // only where it would close a link. The text never starts a line, so
+    // headings and list markers need nothing.
+    .replace(
+      /[\\`*|~]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])|\](?=[(\[:])/gu,
+      (c) => `\\${c}`,
+    );
+}
+
+/**
+ * Text as a markdown code span that nothing in it can close: the fence is
+ * one backtick longer than the longest run of backticks inside, control
+ * characters are replaced, and `|` is escaped (GitHub splits table cells
+ * on it even inside code). HTML in a code span shows as text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { markdownCode } from "./compare_format.ts";
+ *
+ * assert.equal(markdownCode("a_bench.ts::g::f"), "`a_bench.ts::g::f`");
+ * assert.equal(markdownCode("x`y"), "``x`y``");
+ * assert.equal(markdownCode("`x"), "`` `x ``");
+ * ```
+ */
+export function markdownCode(text: string): string {
+  const body = stripControl(text).replaceAll("|", "\\|");
+  let longest = 0;
+  for (const run of body.match(/`+/g) ?? []) {
+    longest = Math.max(longest, run.length);
+  }
+  const fence = "`".repeat(longest + 1);
+  const pad = body.startsWith("`") || body.endsWith("`") ? " " : "";
+  return `${fence}${pad}${body}${pad}${fence}`;
 }
 
 /**
  * Render `c` as GitHub-flavoured markdown (a heading, a table, the summary
- * and flags), for pull-request comments and CI step summaries.
+ * and flags), for pull-request comments and CI step summaries. Every cell
+ * is escaped for markdown ({@linkcode escapeMarkdown}, bench keys as
+ * {@linkcode markdownCode}), so a name cannot break out of its cell.
  *
  * @example
  * ```ts
@@ -228,16 +297,16 @@ export function formatMarkdown(
   }`;
   const body = c.rows.map((r) => {
     const cs = cells(r, profile).map(escapeMarkdown);
-    cs[0] = `\`${cs[0]}\``;
+    cs[0] = markdownCode(r.key);
     if (r.verdict === "regressed" || r.verdict === "improved") {
       cs[6] = `**${cs[6]}**`;
     }
     return `| ${cs.join(" | ")} |`;
   });
   const out = [
-    `### pmubench: \`${escapeMarkdown(options.baseName ?? "base")}\` -> \`${
-      escapeMarkdown(options.headName ?? "head")
-    }\``,
+    `### pmubench: ${markdownCode(options.baseName ?? "base")} -> ${
+      markdownCode(options.headName ?? "head")
+    }`,
     "",
     summarizeComparison(c) + ".",
     "",

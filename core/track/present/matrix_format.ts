@@ -13,6 +13,9 @@ import type {
   MatrixRow,
 } from "../judge/matrix.ts";
 import { formatFigure, formatPercent } from "./figure.ts";
+import { escapeMarkdown } from "./compare_format.ts";
+import { stripControl } from "../../common/text.ts";
+import { maxOf } from "../judge/stats.ts";
 
 /**
  * A crossover as a sentence.
@@ -65,18 +68,18 @@ function cellText(
   }${mark}${warn}`;
 }
 
-function legend(m: Matrix): string[] {
+function legend(m: Matrix, esc: (s: string) => string = (s) => s): string[] {
   const judged = m.deterministic
-    ? `outside the ${
-      formatPercent(m.noise)
-    } noise band (${m.metric} repeat, so the band alone decides)`
+    ? `outside the ${formatPercent(m.noise)} noise band (${
+      esc(m.metric)
+    } repeat, so the band alone decides)`
     : `p < ${m.alpha} (Mann-Whitney U) and the 95% bootstrap interval of the ratio outside the ${
       formatPercent(m.noise)
     } noise band`;
   return [
-    `Cells: median${
-      m.deterministic ? "" : " [interval of the median]"
-    } in ${m.unit}, then x ratio to the row's best.`,
+    `Cells: median${m.deterministic ? "" : " [interval of the median]"} in ${
+      esc(m.unit)
+    }, then x ratio to the row's best.`,
     `* marks a winner: better than every other cell of its row, each difference ${judged}. = marks cells tied with the best. ! marks a warning (listed below).`,
   ];
 }
@@ -139,10 +142,9 @@ export function formatMatrix(m: Matrix, format: string): string {
       return JSON.stringify(m, null, 2) + "\n";
     case "terminal": {
       const { header, rows } = tableRows(m);
-      const all = [header, ...rows];
-      const widths = header.map((_, i) =>
-        Math.max(...all.map((r) => r[i].length))
-      );
+      // Axis values and names come from files: strip what acts on a terminal.
+      const all = [header, ...rows].map((r) => r.map(stripControl));
+      const widths = header.map((_, i) => maxOf(all.map((r) => r[i].length)));
       const lines = all.map((r) =>
         r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()
       );
@@ -164,11 +166,11 @@ export function formatMatrix(m: Matrix, format: string): string {
       if (warnings.length > 0) {
         out.push("", "Warnings:", ...warnings.map((w) => `  ${w}`));
       }
-      return out.join("\n") + "\n";
+      return out.map(stripControl).join("\n") + "\n";
     }
     case "markdown": {
       const { header, rows } = tableRows(m);
-      const esc = (s: string) => s.replaceAll("|", "\\|");
+      const esc = escapeMarkdown;
       const out = [
         `### ${esc(m.metric)} (${esc(m.unit)}) by ${esc(m.columnAxis)}`,
         "",
@@ -184,7 +186,7 @@ export function formatMatrix(m: Matrix, format: string): string {
           } |`
         ),
         "",
-        ...legend(m),
+        ...legend(m, esc),
         "",
         m.crossovers.length === 0
           ? "Crossovers: none (no winner changes along a numeric axis)."

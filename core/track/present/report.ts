@@ -21,6 +21,7 @@ import {
   INTERVAL_LEVEL,
   type MedianInterval,
   medianInterval,
+  minOf,
 } from "../judge/stats.ts";
 import { describeCrossover } from "./matrix_format.ts";
 import { formatFigure, formatPercent } from "./figure.ts";
@@ -238,7 +239,7 @@ export function strategyPanels(result: ResultFile): StrategyPanel[] {
       compareText(a.fixed, b.fixed) || compareText(a.strategy, b.strategy)
     );
     for (const g of groupBy(rows, (r) => r.fixed).values()) {
-      const low = Math.min(...g.map((r) => r.interval.median));
+      const low = minOf(g.map((r) => r.interval.median));
       for (const r of g) r.best = r.interval.median === low;
     }
     panels.push({
@@ -573,7 +574,8 @@ function matrixSections(r: ResultFile): string[] {
     for (const columns of ["strategy", "mechanism"]) {
       if (
         !r.benches.some((b) =>
-          b.metric === metric && b.axes?.[columns] !== undefined
+          b.metric === metric && b.axes !== undefined &&
+          Object.hasOwn(b.axes, columns)
         )
       ) {
         continue;

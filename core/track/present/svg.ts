@@ -18,6 +18,7 @@
  */
 
 import { formatFigure } from "./figure.ts";
+import { maxOf, minOf } from "../judge/stats.ts";
 
 /** Series colours: Okabe-Ito without yellow (too faint on white), then greys. */
 export const PALETTE: readonly string[] = [
@@ -241,10 +242,10 @@ export function lineChart(spec: LineChartSpec): string {
     : 0;
   const all = series.flatMap((s) => s.points);
   const ys = all.flatMap((p) => [p.y, p.lo ?? p.y, p.hi ?? p.y]);
-  const yMin = spec.yFromZero ?? true ? 0 : Math.min(...ys);
+  const yMin = spec.yFromZero ?? true ? 0 : minOf(ys);
   const yTicks = all.length === 0
     ? [0, 1]
-    : niceTicks(yMin, Math.max(...ys), { count: height > 260 ? 5 : 4 });
+    : niceTicks(yMin, maxOf(ys), { count: height > 260 ? 5 : 4 });
   const y0 = yTicks[0];
   const y1 = yTicks[yTicks.length - 1];
   const yTickWidth = Math.max(
@@ -262,15 +263,15 @@ export function lineChart(spec: LineChartSpec): string {
   const ticks: Tick[] = spec.xTicks ??
     xs.map((x) => ({ value: x, label: tickLabel(x) }));
   const xValues = [...xs, ...ticks.map((t) => t.value)];
-  let x0 = xValues.length === 0 ? 0 : Math.min(...xValues);
-  let x1 = xValues.length === 0 ? 1 : Math.max(...xValues);
+  let x0 = xValues.length === 0 ? 0 : minOf(xValues);
+  let x1 = xValues.length === 0 ? 1 : maxOf(xValues);
   if (x0 === x1) {
     x0 -= 1;
     x1 += 1;
   }
   // Half a step of padding so end points and their bars clear the axes.
   const minGap = xs.length > 1
-    ? Math.min(...xs.slice(1).map((x, i) => x - xs[i]))
+    ? minOf(xs.slice(1).map((x, i) => x - xs[i]))
     : x1 - x0;
   const pad = Math.min(minGap, (x1 - x0) / 2) / 2;
   const sx = (x: number) =>
@@ -419,11 +420,11 @@ export function barChart(spec: BarChartSpec): string {
   const gap = 7;
   const labelWidth = Math.min(
     width * 0.4,
-    Math.max(40, ...spec.rows.map((r) => textWidth(r.label, TICK_FONT_PX))),
+    Math.max(40, maxOf(spec.rows.map((r) => textWidth(r.label, TICK_FONT_PX)))),
   );
   const valueWidth = Math.max(
     30,
-    ...spec.rows.map((r) => textWidth(formatFigure(r.value), TICK_FONT_PX)),
+    maxOf(spec.rows.map((r) => textWidth(formatFigure(r.value), TICK_FONT_PX))),
   );
   const m = {
     left: 12 + labelWidth + 8,
@@ -434,7 +435,10 @@ export function barChart(spec: BarChartSpec): string {
   const ph = Math.max(1, spec.rows.length) * (barH + gap) + gap;
   const height = m.top + ph + m.bottom;
   const pw = width - m.left - m.right;
-  const hi = Math.max(0, ...spec.rows.map((r) => Math.max(r.value, r.hi ?? 0)));
+  const hi = Math.max(
+    0,
+    maxOf(spec.rows.map((r) => Math.max(r.value, r.hi ?? 0))),
+  );
   const ticks = niceTicks(0, hi === 0 ? 1 : hi);
   const x1 = ticks[ticks.length - 1];
   const sx = (v: number) => m.left + (v / x1) * pw;

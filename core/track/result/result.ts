@@ -17,6 +17,7 @@
  * | --- | --- |
  * | {@linkcode ResultFile}, {@linkcode BenchResult} | the schema |
  * | {@linkcode parseResultText} | parse and validate our schema or `deno bench --json` output |
+ * | {@linkcode validateResultValue} | validate an already parsed result (e.g. read back from the history) |
  * | {@linkcode readResultFile} | the same, from a path |
  * | {@linkcode serializeResult}, {@linkcode writeResultFile} | stable pretty JSON, to a string or a file |
  * | {@linkcode resultFromDenoBench} | convert one parsed `deno bench --json` report |
@@ -26,9 +27,19 @@
  */
 
 import { opsPerCallFromName } from "../suite/bench_case.ts";
+import { oneLine, quoteValue } from "../../common/text.ts";
 
 /** The `schema` tag of every result file this version writes. */
 export const RESULT_SCHEMA = "pmubench-result/1";
+
+/**
+ * The smallest non-zero replicate a result may hold. Below it a figure is
+ * no measurement (a subnormal such as `5e-324` turns a ratio into
+ * Infinity); a replicate of exactly 0 stays allowed (0 instructions).
+ */
+export const MIN_REPLICATE = 1e-9;
+/** The largest replicate a result may hold; ratios of replicates stay finite. */
+export const MAX_REPLICATE = 1e15;
 
 /** The runtime, machine and git state a result was measured with. */
 export interface ResultEnv {
@@ -148,6 +159,8 @@ export function benchKey(file: string, group: string, name: string): string {
  * @throws {TypeError} when it is JSON of another shape (another tool's
  * output, a missing or mistyped field); the message names `source` and the
  * field.
+ * @throws {RangeError} when a replicate is neither 0 nor within
+ * [{@linkcode MIN_REPLICATE}, {@linkcode MAX_REPLICATE}].
  *
  * @example Our own schema round-trips
  * ```ts
@@ -186,6 +199,8 @@ export function parseResultText(
   source: string,
   options: ParseResultOptions = {},
 ): ResultFile {
+  // A byte-order mark reads the same from a file and from standard input.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -208,18 +223,53 @@ export function parseResultText(
     data.schema.startsWith("pmubench-result/")
   ) {
     throw new TypeError(
-      `Cannot read result '${source}' as its schema '${data.schema}' is not supported: this version reads '${RESULT_SCHEMA}'`,
+      `Cannot read result '${source}' as its schema ${
+        quoted(data.schema)
+      } is not supported: this version reads '${RESULT_SCHEMA}'`,
     );
   }
   if (data.version === 1 && Array.isArray(data.benches)) {
     return resultFromDenoBench(data, source, options);
   }
-  const keys = Object.keys(data).slice(0, 6).join(", ");
+  const keys = Object.keys(data).slice(0, 6).map((k) =>
+    quoted(k, 30).replace(/^'(.*)'/, "$1")
+  ).join(", ");
   throw new TypeError(
     `Cannot read result '${source}' as it is neither a pmubench result (schema '${RESULT_SCHEMA}') nor 'deno bench --json' output: found an object with keys ${
       keys === "" ? "(none)" : keys
     }`,
   );
+}
+
+/**
+ * Validate an already parsed value as a result of our schema: what
+ * {@linkcode parseResultText} checks after `JSON.parse`, for results that
+ * come from elsewhere (rows read back from the history).
+ *
+ * @throws {TypeError} when `data` is not a result object, a field is
+ * missing or mistyped; the message names `source` and the field.
+ * @throws {RangeError} when a replicate is out of range.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validateResultValue } from "./result.ts";
+ *
+ * assert.throws(
+ *   () => validateResultValue({ schema: "pmubench-result/1", date: "x" }, "h.db (run 1)"),
+ *   /Cannot read result 'h.db \(run 1\)' as 'date' must be a string|ISO 8601/,
+ * );
+ * ```
+ */
+export function validateResultValue(data: unknown, source: string): ResultFile {
+  if (!isObject(data)) {
+    throw new TypeError(
+      `Cannot read result '${source}' as it must be an object: found ${
+        describe(data)
+      }`,
+    );
+  }
+  return validateResult({ ...data, schema: RESULT_SCHEMA }, source);
 }
 
 /**
@@ -413,7 +463,13 @@ export function resultFromDenoBench(
     };
     return {
       ...base,
-      replicates: [figures.avg / opsPerCall],
+      replicates: [
+        requireReplicate(
+          figures.avg / opsPerCall,
+          `${where}.results[0].ok.avg`,
+          at,
+        ),
+      ],
       processes: [figures],
     };
   });
@@ -453,7 +509,13 @@ function describeJsonError(text: string, why: string): string {
   ) {
     return `it is truncated: the JSON stops after ${body.length} characters`;
   }
-  return `it is not JSON (${why})`;
+  // V8 quotes the text around the error, raw newlines and all.
+  return `it is not JSON (${oneLine(why, 200)})`;
+}
+
+/** A value in single quotes, bounded and escaped like {@linkcode quoteValue}. */
+function quoted(v: string, max?: number): string {
+  return quoteValue(v, max).replace(/^"(.*)"(?=$|\.\.\. )/, "'$1'");
 }
 
 function isObject(v: unknown): v is Obj {
@@ -463,11 +525,7 @@ function isObject(v: unknown): v is Obj {
 function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (typeof v === "string") {
-    return `the string ${
-      JSON.stringify(v.length > 40 ? v.slice(0, 40) + "..." : v)
-    }`;
-  }
+  if (typeof v === "string") return `the string ${quoteValue(v, 40)}`;
   if (typeof v === "object") return "an object";
   return `${typeof v} ${String(v)}`;
 }
@@ -491,6 +549,30 @@ function requirePositive(v: unknown, field: string, at: At): number {
     );
   }
   return v;
+}
+
+function requireReplicate(v: unknown, field: string, at: At): number {
+  const x = requirePositive(v, field, at);
+  if (x !== 0 && (x < MIN_REPLICATE || x > MAX_REPLICATE)) {
+    throw new RangeError(
+      `${
+        at(field)
+      } must be 0 or within [${MIN_REPLICATE}, ${MAX_REPLICATE}]: found ${
+        describe(x)
+      }`,
+    );
+  }
+  return x;
+}
+
+function requireCount(v: unknown, field: string, at: At): number {
+  const x = requirePositive(v, field, at);
+  if (!Number.isSafeInteger(x)) {
+    throw new TypeError(
+      `${at(field)} must be a non-negative integer: found ${describe(x)}`,
+    );
+  }
+  return x;
 }
 
 function requireNullable<T>(
@@ -524,9 +606,9 @@ function requireScalarRecord(
       (allowNull && x === null);
     if (!ok) {
       throw new TypeError(
-        `${at(`${field}.${k}`)} must be a string, number or boolean: found ${
-          describe(x)
-        }`,
+        `${
+          at(`${field}.${quoted(k, 40).replace(/^'(.*)'/, "$1")}`)
+        } must be a string, number or boolean: found ${describe(x)}`,
       );
     }
   }
@@ -552,7 +634,7 @@ function validateResult(data: Obj, source: string): ResultFile {
     v8: requireString(e.v8, "env.v8", at),
     typescript: requireString(e.typescript, "env.typescript", at),
     cpu: requireString(e.cpu, "env.cpu", at),
-    cores: requirePositive(e.cores, "env.cores", at),
+    cores: requireCount(e.cores, "env.cores", at),
     os: requireString(e.os, "env.os", at),
     arch: requireString(e.arch, "env.arch", at),
     commit: requireNullable<string>(e.commit, "env.commit", at, "string"),
@@ -577,9 +659,9 @@ function validateResult(data: Obj, source: string): ResultFile {
     const key = requireString(b.key, `${w}.key`, at);
     if (key !== benchKey(file, group, name)) {
       throw new TypeError(
-        `${at(`${w}.key`)} must be '${
-          benchKey(file, group, name)
-        }' (file::group::name): found ${describe(key)}`,
+        `${at(`${w}.key`)} must be ${
+          quoted(benchKey(file, group, name), 120)
+        } (file::group::name): found ${describe(key)}`,
       );
     }
     if (typeof b.baseline !== "boolean") {
@@ -594,14 +676,14 @@ function validateResult(data: Obj, source: string): ResultFile {
     const id = `${key}\u0000${metric}`;
     if (seen.has(id)) {
       throw new TypeError(
-        `${
-          at(`${w}.key`)
-        } must be unique per metric: '${key}' (${metric}) appears twice`,
+        `${at(`${w}.key`)} must be unique per metric: ${quoted(key, 120)} (${
+          quoted(metric, 40)
+        }) appears twice`,
       );
     }
     seen.add(id);
     const opsPerCall = requirePositive(b.opsPerCall, `${w}.opsPerCall`, at);
-    if (!Number.isInteger(opsPerCall) || opsPerCall < 1) {
+    if (!Number.isSafeInteger(opsPerCall) || opsPerCall < 1) {
       throw new TypeError(
         `${at(`${w}.opsPerCall`)} must be a positive integer: found ${
           describe(opsPerCall)
@@ -616,7 +698,7 @@ function validateResult(data: Obj, source: string): ResultFile {
       );
     }
     const replicates = b.replicates.map((x: unknown, j: number) =>
-      requirePositive(x, `${w}.replicates[${j}]`, at)
+      requireReplicate(x, `${w}.replicates[${j}]`, at)
     );
     // Unknown fields (added by later versions or other tools) are kept as they are.
     const out: BenchResult = {
@@ -654,7 +736,7 @@ function validateResult(data: Obj, source: string): ResultFile {
             );
           }
           return {
-            n: requirePositive(p.n, `${pw}.n`, at),
+            n: requireCount(p.n, `${pw}.n`, at),
             min: requirePositive(p.min, `${pw}.min`, at),
             avg: requirePositive(p.avg, `${pw}.avg`, at),
             p75: requirePositive(p.p75, `${pw}.p75`, at),

@@ -458,6 +458,39 @@ Deno.test("openHistory() names what is wrong with a file it cannot use", async (
       );
     },
   });
+  await t.step(
+    "a name that is no file: '', ':memory:', file: URIs",
+    async () => {
+      const cwd = Deno.cwd();
+      Deno.chdir(dir.path);
+      try {
+        for (
+          const path of [
+            "",
+            " ",
+            ":memory:",
+            "file:h.db",
+            `file://${dir.path}/u.db`,
+          ]
+        ) {
+          assert.throws(
+            () => openHistory(path),
+            (e: unknown) =>
+              e instanceof HistoryError && e.kind === "cannot-open" &&
+              e.message.startsWith(
+                `Cannot open history '${path}' as it names no file`,
+              ),
+          );
+        }
+        // Nothing was created, not even a 'file:' folder.
+        const left = [];
+        for await (const e of Deno.readDir(dir.path)) left.push(e.name);
+        assert.ok(!left.some((n) => n.startsWith("file")), left.join(" "));
+      } finally {
+        Deno.chdir(cwd);
+      }
+    },
+  );
   await t.step("a bad busy timeout", () => {
     assert.throws(
       () => openHistory(`${dir.path}/h.db`, { busyTimeoutMs: -1 }),

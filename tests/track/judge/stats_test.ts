@@ -2,19 +2,23 @@ import assert from "node:assert/strict";
 import { createRng } from "../../../core/common/prng.ts";
 import {
   assertSortedSamples,
+  BOOTSTRAP_MAX_SAMPLE,
   bootstrapRatioCi,
   coefficientOfVariation,
   EXACT_MAX_TOTAL,
   isBimodal,
   mannWhitneyU,
+  maxOf,
   mean,
   median,
   medianInterval,
   minimumPValue,
+  minOf,
   normalCdf,
   quantile,
   sortSamples,
   standardDeviation,
+  thinSamples,
 } from "../../../core/track/judge/stats.ts";
 
 Deno.test("assertSortedSamples() accepts ascending finite samples and rejects the rest", async (t) => {
@@ -340,4 +344,52 @@ Deno.test("medianInterval() picks the order statistics with the asked-for covera
       /'level' must be in \(0, 1\): current value is 1/,
     );
   });
+});
+
+Deno.test("maxOf() and minOf() take any number of values, where a spread overflows the stack", () => {
+  const xs = Array.from({ length: 500_000 }, (_, i) => (i * 7919) % 500_000);
+  assert.throws(() => Math.max(...xs), RangeError);
+  assert.equal(maxOf(xs), 499_999);
+  assert.equal(minOf(xs), 0);
+  assert.equal(maxOf([]), -Infinity);
+  assert.equal(minOf([]), Infinity);
+  assert.ok(Number.isNaN(maxOf([1, NaN, 2])), "NaN wins, as in Math.max");
+});
+
+Deno.test("thinSamples() keeps both extremes and evenly spaced order statistics", async (t) => {
+  await t.step("a small sample is returned as it is", () => {
+    const s = sortSamples([1, 2, 3]);
+    assert.equal(thinSamples(s, 3), s);
+  });
+  await t.step("a large one is cut to max values, still ascending", () => {
+    const s = sortSamples(Array.from({ length: 10_001 }, (_, i) => i / 10));
+    const t2 = thinSamples(s);
+    assert.equal(t2.length, BOOTSTRAP_MAX_SAMPLE);
+    assert.equal(t2[0], 0);
+    assert.equal(t2[t2.length - 1], 1000);
+    assertSortedSamples(t2);
+    assert.ok(Math.abs(median(t2) - median(s)) < 1e-9);
+  });
+  await t.step("max below 2 is refused", () => {
+    assert.throws(
+      () => thinSamples(sortSamples([1, 2, 3]), 1),
+      /Cannot thin samples as 'max' must be an integer >= 2: current value is 1/,
+    );
+  });
+});
+
+Deno.test("bootstrapRatioCi() on 130,000 replicates a side resamples a thinned sample", () => {
+  const base = sortSamples(
+    Array.from({ length: 130_000 }, (_, i) => 100 + (i % 97) / 10),
+  );
+  const head = sortSamples(base.map((x) => x * 1.1));
+  const [lo, hi] = bootstrapRatioCi(base, head, { resamples: 500 });
+  const ratio = median(head) / median(base);
+  assert.ok(lo <= ratio && ratio <= hi, `${lo} <= ${ratio} <= ${hi}`);
+  assert.ok(hi - lo < 0.05, `${lo}..${hi}`);
+  // The same as resampling the thinned samples directly: nothing else is drawn.
+  assert.deepEqual(
+    bootstrapRatioCi(thinSamples(base), thinSamples(head), { resamples: 500 }),
+    [lo, hi],
+  );
 });

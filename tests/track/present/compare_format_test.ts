@@ -4,10 +4,12 @@ import {
   type Comparison,
 } from "../../../core/track/judge/compare.ts";
 import {
+  escapeMarkdown,
   formatChange,
   formatComparison,
   formatMarkdown,
   formatTerminal,
+  markdownCode,
   summarizeComparison,
   toBmf,
 } from "../../../core/track/present/compare_format.ts";
@@ -148,4 +150,68 @@ Deno.test("formatComparison() dispatches on the format and rejects unknown ones"
         "Cannot format the comparison as 'format' must be one of terminal, markdown, json, bmf: current value is 'html'",
     });
   });
+});
+
+// A name that tries every way out of its cell: a backtick, raw HTML, a
+// pipe, a newline, a terminal escape and a bell.
+const EVIL = "x`<img src=x onerror=alert(1)>|y\n| z\u001b[2J\u0007";
+
+function evilComparison(): Comparison {
+  return {
+    rows: [{
+      key: `a_bench.ts::g::${EVIL}`,
+      metric: "time",
+      unit: "<b>ns</b>",
+      verdict: "regressed",
+      base: 100,
+      head: 110,
+      ratio: 1.1,
+      ci: [1.08, 1.12],
+      pValue: 0.0079,
+      flags: [`bimodal ${EVIL}`],
+      tier: "<script>alert(1)</script>",
+      bytesPerOp: [0, 0],
+    }],
+    comparisons: 1,
+    expectedFalseAlarms: 0.01,
+    alpha: 0.01,
+    noise: 0.03,
+  };
+}
+
+Deno.test("formatMarkdown() escapes every cell so a name cannot break out", () => {
+  const md = formatMarkdown(evilComparison(), {
+    baseName: "b`|<i>",
+    headName: "h",
+  });
+  // No raw HTML outside code spans (inside one it shows as text).
+  const outsideCode = md.replace(/(`+).*?\1/g, "");
+  assert.ok(!/<(img|b|script|i)\b/.test(outsideCode), md);
+  assert.ok(!/[\u0000-\u0009\u000b-\u001f]/.test(md), "no control character");
+  const rows = md.split("\n").filter((l) => l.startsWith("| "));
+  // Header, alignment and exactly one body row: the newline did not split it.
+  assert.equal(rows.length, 3, md);
+  // Every "|" that is not a cell border is escaped: 10 cells, 11 borders.
+  assert.equal(rows[2].split(/(?<!\\)\|/).length, 11, rows[2]);
+  // The bench key sits in a code span no backtick inside can close.
+  assert.ok(rows[2].startsWith("| ``a_bench.ts::g::x`<img"), rows[2]);
+  assert.match(md, /^### pmubench: ``b`\\\|<i>`` -> `h`$/m);
+});
+
+Deno.test("formatTerminal() strips control characters from names", () => {
+  const text = formatTerminal(evilComparison(), {
+    baseName: "b\u0007",
+    headName: "h",
+  });
+  assert.ok(!/[\u0000-\u0009\u000b-\u001f]/.test(text), JSON.stringify(text));
+  assert.match(text, /^b\? -> h$/m);
+  assert.match(text, /x`<img src=x onerror=alert\(1\)>\|y\?\| z\?\[2J\?/);
+});
+
+Deno.test("escapeMarkdown() and markdownCode() neutralise markup", () => {
+  assert.equal(escapeMarkdown("a|b`c*d[e](f)~g"), "a\\|b\\`c\\*d[e\\](f)\\~g");
+  assert.equal(escapeMarkdown("<b>&"), "&lt;b&gt;&amp;");
+  assert.equal(escapeMarkdown("line\nbreak"), "line?break");
+  assert.equal(markdownCode("a``b"), "```a``b```");
+  assert.equal(markdownCode("a|b\n"), "`a\\|b?`");
 });

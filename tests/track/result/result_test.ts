@@ -6,6 +6,7 @@ import {
   RESULT_SCHEMA,
   resultFromDenoBench,
   serializeResult,
+  validateResultValue,
   writeResultFile,
 } from "../../../core/track/result/result.ts";
 
@@ -280,6 +281,21 @@ Deno.test("parseResultText() names the bad field of a pmubench result", async (t
       /'benches\[0\].replicates\[1\]' must be a finite number >= 0: found number -1/,
     ],
     [
+      "a subnormal replicate",
+      (d) => (d.benches[0].replicates[1] = 5e-324),
+      /'benches\[0\].replicates\[1\]' must be 0 or within \[1e-9, 1000000000000000\]: found number 5e-324/,
+    ],
+    [
+      "a replicate too large for a ratio",
+      (d) => (d.benches[0].replicates[1] = 1e300),
+      /'benches\[0\].replicates\[1\]' must be 0 or within \[1e-9, 1000000000000000\]: found number 1e\+300/,
+    ],
+    [
+      "fractional cores",
+      (d) => (d.env.cores = 2.5),
+      /'env.cores' must be a non-negative integer: found number 2.5/,
+    ],
+    [
       "axes",
       (d) => (d.benches[0].axes = { n: null }),
       /'benches\[0\].axes.n' must be a string, number or boolean: found null/,
@@ -326,7 +342,12 @@ Deno.test("parseResultText() names the bad field of a pmubench result", async (t
       assert.throws(
         () => parseResultText(JSON.stringify(d), "r.json"),
         (e: unknown) => {
-          assert.ok(e instanceof TypeError, `${label}: ${e}`);
+          // Out-of-range figures are RangeErrors, every other shape a TypeError.
+          const range = /must be 0 or within/.test(String(message));
+          assert.ok(
+            e instanceof (range ? RangeError : TypeError),
+            `${label}: ${e}`,
+          );
           assert.match(e.message, /^Cannot read result 'r.json' as /);
           assert.match(e.message, message);
           return true;
@@ -393,4 +414,17 @@ Deno.test("resultFromDenoBench() names the bad field of 'deno bench --json' outp
       });
     });
   }
+});
+
+Deno.test("validateResultValue() checks an already parsed result like a file", () => {
+  const good = parseResultText(read("result_base.json"), "r.json");
+  assert.deepEqual(validateResultValue(good, "h.db (run 1)"), good);
+  assert.throws(
+    () => validateResultValue([], "h.db (run 1)"),
+    /^TypeError: Cannot read result 'h.db \(run 1\)' as it must be an object: found an array of 0$/,
+  );
+  assert.throws(
+    () => validateResultValue({ ...good, benches: [1] }, "h.db (run 1)"),
+    /'benches\[0\]' must be an object: found number 1/,
+  );
 });

@@ -22,7 +22,7 @@ import {
   type MedianInterval,
   medianInterval,
 } from "../judge/stats.ts";
-import { describeCrossover } from "./matrix_format.ts";
+import { describeCrossover, winnerText } from "./matrix_format.ts";
 import { buildMatrix, type Matrix } from "../judge/matrix.ts";
 import type { BenchResult, ResultFile } from "../result/result.ts";
 import {
@@ -624,7 +624,7 @@ function matrixTable(m: Matrix): string {
       }`;
       const cls = row.winner === c
         ? "num win"
-        : row.tied.includes(c) && row.tied.length > 1
+        : row.tied.includes(c)
         ? "num tie"
         : "num";
       return `<td class="${cls}" title="${escapeXml(cell.key)}">${text}</td>`;
@@ -636,10 +636,7 @@ function matrixTable(m: Matrix): string {
           : formatFigure(row.references[x].median)
       }</td>`
     ).join("");
-    const winner = row.winner ??
-      (Object.keys(row.cells).length > 1
-        ? `none (tied: ${row.tied.join(", ")})`
-        : "");
+    const winner = winnerText(row);
     return `<tr><td>${escapeXml(row.label)}</td>${cells}${refCells}<td>${
       escapeXml(winner)
     }</td></tr>`;
@@ -661,7 +658,7 @@ function matrixTable(m: Matrix): string {
     escapeXml(m.unit)
   }) by ${
     escapeXml(m.columnAxis)
-  }: median, interval of the median, \u00d7 ratio to the row's best; a green cell wins its row (${judged}), a yellow one is tied with the best.</p><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${crossovers}</div>`;
+  }: median, interval of the median, \u00d7 ratio to the row's best; a green cell wins its row (${judged}), a yellow one is tied with the best (the interval of its ratio inside the band); \u201cnot separable (n)\u201d: the n replicates cannot tell the best from another cell.</p><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${crossovers}</div>`;
 }
 
 function renderHistory(h: ReportHistory): string {

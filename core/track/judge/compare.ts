@@ -62,13 +62,18 @@ export const DETERMINISTIC_METRICS: ReadonlySet<string> = new Set([
 /** Replicates of a deterministic metric that differ by more than this fraction (max/min - 1) are flagged `not repeatable`. */
 export const DETERMINISTIC_MAX_SPREAD = 0.001;
 
-/** What happened to one bench between base and head. */
+/**
+ * What happened to one bench between base and head. `"insufficient
+ * history"` is `check`'s: too few recorded runs to bound the run-to-run
+ * noise, so the bench passes unjudged.
+ */
 export type Verdict =
   | "regressed"
   | "improved"
   | "unchanged"
   | "added"
-  | "removed";
+  | "removed"
+  | "insufficient history";
 
 /** Options of {@linkcode compareResults}. */
 export interface CompareOptions {
@@ -113,8 +118,10 @@ export interface ComparisonRow {
   pValue?: number;
   /** Warnings, e.g. `"bimodal (head)"`, `"high-spread (cv 23%, base)"`, `"too few replicates (...)"`. */
   flags: string[];
-  /** Replicates on each side (absent for added/removed). */
+  /** Replicates on each side (absent for added/removed; for `check`, runs of the window and head replicates). */
   replicates?: [number, number];
+  /** Runs of the history the base comes from (`check` only: each run is one unit). */
+  runs?: number;
   /** Smallest and largest head replicate (absent for removed benches). */
   headRange?: [number, number];
   /** Bytes allocated per operation (base, head), where the results carry it (`extra.bytesPerOp`). */

@@ -149,11 +149,14 @@ const PROFILE_HEADER = ["B/op", "tier"];
  */
 export function summarizeComparison(c: Comparison): string {
   const n = (v: string) => c.rows.filter((r) => r.verdict === v).length;
+  const unjudged = n("insufficient history");
   return `${c.comparisons} compared: ${n("regressed")} regressed, ${
     n("improved")
   } improved, ${n("unchanged")} unchanged; ${n("added")} added, ${
     n("removed")
-  } removed`;
+  } removed${
+    unjudged === 0 ? "" : `; ${unjudged} passed with insufficient history`
+  }`;
 }
 
 function falseAlarmLine(c: Comparison): string {
@@ -201,7 +204,7 @@ function falseAlarmLine(c: Comparison): string {
 /** A row whose change is exact: a ratio without a test (a deterministic metric that repeated). */
 function isExact(r: ComparisonRow): boolean {
   return r.ratio !== undefined && r.pValue === undefined &&
-    r.ci === undefined;
+    r.ci === undefined && r.verdict !== "insufficient history";
 }
 
 function flagLines(c: Comparison): string[] {

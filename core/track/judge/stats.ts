@@ -758,7 +758,7 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
   return h;
 }
 
-/** `ln Γ(x)` for x > 0 (Lanczos, g = 7, 9 terms; relative error about 1e-15). */
+/** `ln Gamma(x)` for x > 0 (Lanczos, g = 7, 9 terms; relative error about 1e-15). */
 function logGamma(x: number): number {
   const g = [
     0.99999999999980993,

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { type Comparison, type ComparisonRow } from "../judge/compare.ts";
+import type { Comparison, ComparisonRow } from "../judge/compare.ts";
 
 /** Every output format of {@linkcode formatComparison}. */
 export const COMPARISON_FORMATS = [

@@ -332,3 +332,117 @@ Deno.test("pmubench check --help lists the per-metric noise defaults", async () 
   assert.equal(run.code, 0);
   assert.match(run.out, /time 3%, instructions 1%/);
 });
+
+/** The pmubench commands of the README's CI recipe, by step name. */
+async function readmeRecipe(): Promise<
+  { yaml: string; steps: Map<string, string> }
+> {
+  const readme = await Deno.readTextFile(
+    new URL("../../README.md", import.meta.url),
+  );
+  const marker = readme.indexOf("<!-- ci-recipe:");
+  assert.ok(marker >= 0, "the README marks its CI recipe");
+  const start = readme.indexOf("```yaml\n", marker) + "```yaml\n".length;
+  const yaml = readme.slice(start, readme.indexOf("```", start));
+  const steps = new Map<string, string>();
+  let name = "";
+  for (const line of yaml.split("\n")) {
+    const n = line.match(/^\s+- name: (.*)$/);
+    if (n !== null) name = n[1];
+    const r = line.match(/^\s+run: (deno task pmubench .*)$/);
+    if (r !== null) steps.set(name, r[1]);
+  }
+  return { yaml, steps };
+}
+
+/** One recipe command as in-process CLI arguments, on `head` and `db`. */
+function recipeArgs(command: string, head: string, db: string): string[] {
+  const [words] = command.split(" >> ");
+  const args = words.trim().split(/\s+/).slice(3); // drop "deno task pmubench"
+  return [...args.map((a) => a === "out/head.json" ? head : a), "--db", db];
+}
+
+Deno.test("the README's CI recipe passes from its first run and gates afterwards", async (t) => {
+  const { yaml, steps } = await readmeRecipe();
+  await t.step(
+    "the workflow restores and saves the history, summarises, records on main only",
+    () => {
+      assert.match(
+        yaml,
+        /uses: actions\/cache\/restore@v4\n\s+with:\n\s+path: \.pmubench\/history\.db/,
+      );
+      assert.match(
+        yaml,
+        /uses: actions\/cache\/save@v4\n\s+with:\n\s+path: \.pmubench\/history\.db/,
+      );
+      assert.match(
+        steps.get("Check against main")!,
+        />> "\$GITHUB_STEP_SUMMARY"$/,
+      );
+      assert.match(
+        yaml,
+        /- name: Record \(main only\)\n\s+if: github\.ref == 'refs\/heads\/main'\n/,
+      );
+      assert.match(
+        yaml,
+        /- name: Save the history \(main only\)\n\s+if: github\.ref == 'refs\/heads\/main'\n/,
+      );
+    },
+  );
+  await using dir = await tempDir();
+  const db = `${dir.path}/.pmubench/history.db`;
+  const summary = `${dir.path}/summary.md`;
+  const check = async (head: string) => {
+    const run = await cli(
+      recipeArgs(steps.get("Check against main")!, head, db),
+    );
+    await Deno.writeTextFile(summary, run.out, { append: true });
+    return run;
+  };
+  const record = (head: string) =>
+    cli(recipeArgs(steps.get("Record (main only)")!, head, db));
+  await t.step(
+    "first run, a pull request on a cache miss: exit 0, bootstrapping",
+    async () => {
+      const run = await check(fixture("run-1.json"));
+      assert.equal(run.code, 0, run.err);
+      assert.match(run.out, /^### pmubench: bootstrapping\n/);
+      assert.match(await Deno.readTextFile(summary), /does not exist yet/);
+    },
+  );
+  await t.step("first run on main: check exits 0, then record", async () => {
+    assert.equal((await check(fixture("run-1.json"))).code, 0);
+    const rec = await record(fixture("run-1.json"));
+    assert.equal(rec.code, 0, rec.err);
+  });
+  await t.step(
+    "the same commit again: its own run is left out, still bootstrapping",
+    async () => {
+      const run = await check(fixture("run-1.json"));
+      assert.equal(run.code, 0, run.err);
+      assert.match(run.out, /other than of its own commit/);
+    },
+  );
+  await t.step(
+    "the next commits: insufficient history for time, exact instructions, exit 0",
+    async () => {
+      const run = await check(fixture("run-2.json"));
+      assert.equal(run.code, 0, run.err);
+      assert.match(run.out, /passed with insufficient history/);
+      assert.match(run.out, /exact/);
+      for (const r of ["run-2.json", "run-3.json", "run-4.json"]) {
+        assert.equal((await record(fixture(r))).code, 0);
+      }
+    },
+  );
+  await t.step(
+    "with four runs recorded, a 25% slowdown fails the job",
+    async () => {
+      const run = await check(fixture("head-regressed.json"));
+      assert.equal(run.code, 1, run.err);
+      assert.match(run.out, /\*\*regressed\*\*/);
+      const same = await check(fixture("head-same.json"));
+      assert.equal(same.code, 0, same.out);
+    },
+  );
+});

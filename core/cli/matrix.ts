@@ -30,8 +30,10 @@ interval of the median (order statistics), then its ratio to the row's best.
 A winner (*) is marked only when it beats every other cell of its row
 significantly: for instruction counts, which repeat, by more than the noise
 band (1%); for time, Mann-Whitney U p < alpha and the bootstrap 95% interval
-of the ratio outside the noise band (3%). Cells tied with the best are marked
-=. Where the winner changes between neighbouring values of a numeric axis
+of the ratio outside the noise band (3%). Cells tied with the best (the
+interval of the ratio inside the band) are marked =; cells the replicates
+cannot separate from the best, ?, and the winner column reads
+"not separable (n=3)". In Markdown the winner is bold. Where the winner changes between neighbouring values of a numeric axis
 (bits, N, k), the crossover is named ("u64view wins above bits=32").
 Reference benches of a row (axis 'reference', e.g. the loop alone) get their
 own column.

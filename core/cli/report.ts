@@ -10,7 +10,7 @@ import {
   type History,
 } from "../track/history/history.ts";
 import {
-  historyPanels,
+  historyCharts,
   renderReport,
   type ReportHistory,
   type ReportSource,
@@ -166,7 +166,7 @@ malformed or foreign files, failed benches, unusable or locked database).
         (a, s) => a + strategyPanels(s.result).length,
         0,
       ),
-      history: history === undefined ? 0 : historyPanels(history.runs).length,
+      history: history === undefined ? 0 : historyCharts(history.runs).length,
     };
     io.stdout(
       `wrote '${out}' (${

@@ -151,20 +151,41 @@ Deno.test("pmubench check output formats", async (t) => {
       "--format",
       "json",
       "--window",
-      "2",
+      "3",
     ]);
     assert.equal(run.code, 1);
     const json = JSON.parse(run.out);
     assert.equal(json.branch, "main");
-    assert.deepEqual(json.window.map((w: { id: number }) => w.id), [3, 4]);
+    assert.deepEqual(json.window.map((w: { id: number }) => w.id), [2, 3, 4]);
     assert.deepEqual(json.noiseByMetric, { time: 0.03, instructions: 0.01 });
+    assert.deepEqual(json.insufficientHistory, []);
     assert.equal(json.rows.length, 4);
-    assert.equal(
-      json.rows.find((r: { verdict: string }) => r.verdict === "regressed").key,
-      "bitmap_bench.ts::weight::u32pair x1024",
+    const regressed = json.rows.find((r: { verdict: string }) =>
+      r.verdict === "regressed"
     );
+    assert.equal(regressed.key, "bitmap_bench.ts::weight::u32pair x1024");
+    assert.equal(regressed.runs, 3);
     assert.equal(json.head, fixture("head-regressed.json"));
   });
+  await t.step(
+    "two runs cannot bound the noise of time: insufficient history, exit 0",
+    async () => {
+      const run = await cli([
+        "check",
+        fixture("head-regressed.json"),
+        "--db",
+        db,
+        "--window",
+        "2",
+      ]);
+      assert.equal(run.code, 0, run.out);
+      assert.match(run.out, /3 passed with insufficient history/);
+      assert.match(
+        run.out,
+        /Insufficient history: 3 benches of a stochastic metric have fewer than 3 runs of main/,
+      );
+    },
+  );
   await t.step("bmf", async () => {
     const run = await cli([
       "check",
@@ -208,16 +229,6 @@ Deno.test("pmubench check rejects bad input with one sentence and exit 2", async
       [fixture("disjoint.json"), "--db", db],
       /Cannot check '.*disjoint\.json' against main: last 4 runs .* as they share no bench: '.*disjoint\.json' has 1 \('other_bench\.ts::g::something else' \(time\)\)/,
     ],
-    [
-      "a branch without runs",
-      [fixture("head-same.json"), "--db", db, "--branch", "dev"],
-      /Cannot check '.*head-same\.json' as history '.*h\.db' holds no runs of branch 'dev' other than of its own commit [0-9a-f]{12}: record one first, or pick another with --branch$/,
-    ],
-    ["a missing database", [
-      fixture("head-same.json"),
-      "--db",
-      `${dir.path}/none.db`,
-    ], /Cannot read history '.*none\.db' as it does not exist/],
     [
       "not a database",
       [fixture("head-same.json"), "--db", text],
@@ -270,6 +281,51 @@ Deno.test("pmubench check rejects bad input with one sentence and exit 2", async
   });
 });
 
+Deno.test("pmubench check bootstraps with exit 0 when there is nothing to judge against", async (t) => {
+  await using dir = await tempDir();
+  const db = `${dir.path}/h.db`;
+  await t.step("no database yet (a CI cache miss)", async () => {
+    const run = await cli(["check", fixture("head-same.json"), "--db", db]);
+    assert.equal(run.code, 0, run.err);
+    assert.match(
+      run.out,
+      /^Bootstrapping: history '.*h\.db' does not exist yet, so '.*head-same\.json' has nothing to be judged against and passes\./,
+    );
+  });
+  await recordBaseRuns(db);
+  await t.step("a branch without runs", async () => {
+    const run = await cli([
+      "check",
+      fixture("head-same.json"),
+      "--db",
+      db,
+      "--branch",
+      "dev",
+      "--format",
+      "markdown",
+    ]);
+    assert.equal(run.code, 0, run.err);
+    assert.match(
+      run.out,
+      /^### pmubench: bootstrapping\n\nBootstrapping: history '.*h\.db' holds no runs of branch 'dev' other than of its own commit [0-9a-f]{12}, so/,
+    );
+  });
+  await t.step("json says so too", async () => {
+    const run = await cli([
+      "check",
+      fixture("head-same.json"),
+      "--db",
+      db,
+      "--branch",
+      "dev",
+      "--format",
+      "json",
+    ]);
+    assert.equal(run.code, 0);
+    assert.equal(JSON.parse(run.out).status, "bootstrapping");
+  });
+});
+
 Deno.test("describeWindow() names the runs pooled", () => {
   assert.equal(describeWindow("main", []), "main: no runs");
   assert.equal(DEFAULT_CHECK_BRANCH, "main");
@@ -279,4 +335,118 @@ Deno.test("pmubench check --help lists the per-metric noise defaults", async () 
   const run = await cli(["check", "--help"]);
   assert.equal(run.code, 0);
   assert.match(run.out, /time 3%, instructions 1%/);
+});
+
+/** The pmubench commands of the README's CI recipe, by step name. */
+async function readmeRecipe(): Promise<
+  { yaml: string; steps: Map<string, string> }
+> {
+  const readme = await Deno.readTextFile(
+    new URL("../../README.md", import.meta.url),
+  );
+  const marker = readme.indexOf("<!-- ci-recipe:");
+  assert.ok(marker >= 0, "the README marks its CI recipe");
+  const start = readme.indexOf("```yaml\n", marker) + "```yaml\n".length;
+  const yaml = readme.slice(start, readme.indexOf("```", start));
+  const steps = new Map<string, string>();
+  let name = "";
+  for (const line of yaml.split("\n")) {
+    const n = line.match(/^\s+- name: (.*)$/);
+    if (n !== null) name = n[1];
+    const r = line.match(/^\s+run: (deno task pmubench .*)$/);
+    if (r !== null) steps.set(name, r[1]);
+  }
+  return { yaml, steps };
+}
+
+/** One recipe command as in-process CLI arguments, on `head` and `db`. */
+function recipeArgs(command: string, head: string, db: string): string[] {
+  const [words] = command.split(" >> ");
+  const args = words.trim().split(/\s+/).slice(3); // drop "deno task pmubench"
+  return [...args.map((a) => a === "out/head.json" ? head : a), "--db", db];
+}
+
+Deno.test("the README's CI recipe passes from its first run and gates afterwards", async (t) => {
+  const { yaml, steps } = await readmeRecipe();
+  await t.step(
+    "the workflow restores and saves the history, summarises, records on main only",
+    () => {
+      assert.match(
+        yaml,
+        /uses: actions\/cache\/restore@v4\n\s+with:\n\s+path: \.pmubench\/history\.db/,
+      );
+      assert.match(
+        yaml,
+        /uses: actions\/cache\/save@v4\n\s+with:\n\s+path: \.pmubench\/history\.db/,
+      );
+      assert.match(
+        steps.get("Check against main")!,
+        />> "\$GITHUB_STEP_SUMMARY"$/,
+      );
+      assert.match(
+        yaml,
+        /- name: Record \(main only\)\n\s+if: github\.ref == 'refs\/heads\/main'\n/,
+      );
+      assert.match(
+        yaml,
+        /- name: Save the history \(main only\)\n\s+if: github\.ref == 'refs\/heads\/main'\n/,
+      );
+    },
+  );
+  await using dir = await tempDir();
+  const db = `${dir.path}/.pmubench/history.db`;
+  const summary = `${dir.path}/summary.md`;
+  const check = async (head: string) => {
+    const run = await cli(
+      recipeArgs(steps.get("Check against main")!, head, db),
+    );
+    await Deno.writeTextFile(summary, run.out, { append: true });
+    return run;
+  };
+  const record = (head: string) =>
+    cli(recipeArgs(steps.get("Record (main only)")!, head, db));
+  await t.step(
+    "first run, a pull request on a cache miss: exit 0, bootstrapping",
+    async () => {
+      const run = await check(fixture("run-1.json"));
+      assert.equal(run.code, 0, run.err);
+      assert.match(run.out, /^### pmubench: bootstrapping\n/);
+      assert.match(await Deno.readTextFile(summary), /does not exist yet/);
+    },
+  );
+  await t.step("first run on main: check exits 0, then record", async () => {
+    assert.equal((await check(fixture("run-1.json"))).code, 0);
+    const rec = await record(fixture("run-1.json"));
+    assert.equal(rec.code, 0, rec.err);
+  });
+  await t.step(
+    "the same commit again: its own run is left out, still bootstrapping",
+    async () => {
+      const run = await check(fixture("run-1.json"));
+      assert.equal(run.code, 0, run.err);
+      assert.match(run.out, /other than of its own commit/);
+    },
+  );
+  await t.step(
+    "the next commits: insufficient history for time, exact instructions, exit 0",
+    async () => {
+      const run = await check(fixture("run-2.json"));
+      assert.equal(run.code, 0, run.err);
+      assert.match(run.out, /passed with insufficient history/);
+      assert.match(run.out, /exact/);
+      for (const r of ["run-2.json", "run-3.json", "run-4.json"]) {
+        assert.equal((await record(fixture(r))).code, 0);
+      }
+    },
+  );
+  await t.step(
+    "with four runs recorded, a 25% slowdown fails the job",
+    async () => {
+      const run = await check(fixture("head-regressed.json"));
+      assert.equal(run.code, 1, run.err);
+      assert.match(run.out, /\*\*regressed\*\*/);
+      const same = await check(fixture("head-same.json"));
+      assert.equal(same.code, 0, same.out);
+    },
+  );
 });

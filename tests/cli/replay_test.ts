@@ -401,6 +401,7 @@ Deno.test({
     // Measured: 87 MB for the big trace beside 45 MB for a 7-line one, and
     // 10 million lines peaked at 132 MB; reading the whole trace took
     // 700 MB per million lines.
+    // deno-lint-ignore no-console -- the measured memory is this test's report
     console.log(
       `replay peak RSS: ${Math.round(base.peakKb / 1024)} MB (7 lines), ${
         Math.round(run.peakKb / 1024)

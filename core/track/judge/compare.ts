@@ -24,6 +24,7 @@
  * | {@linkcode Verdict}, {@linkcode ComparisonRow}, {@linkcode Comparison} | its output |
  * | {@linkcode DEFAULT_ALPHA}, {@linkcode DEFAULT_NOISE}, {@linkcode DEFAULT_NOISE_BY_METRIC}, {@linkcode HIGH_SPREAD_CV} | tunables |
  * | {@linkcode DETERMINISTIC_METRICS}, {@linkcode DETERMINISTIC_MAX_SPREAD} | metrics judged by the band alone |
+ * | {@linkcode differentMetrics} | why two results of different metrics do not compare |
  *
  * @module
  */
@@ -64,13 +65,18 @@ export const DETERMINISTIC_METRICS: ReadonlySet<string> = new Set([
 /** Replicates of a deterministic metric that differ by more than this fraction (max/min - 1) are flagged `not repeatable`. */
 export const DETERMINISTIC_MAX_SPREAD = 0.001;
 
-/** What happened to one bench between base and head. */
+/**
+ * What happened to one bench between base and head. `"insufficient
+ * history"` is `check`'s: too few recorded runs to bound the run-to-run
+ * noise, so the bench passes unjudged.
+ */
 export type Verdict =
   | "regressed"
   | "improved"
   | "unchanged"
   | "added"
-  | "removed";
+  | "removed"
+  | "insufficient history";
 
 /** Options of {@linkcode compareResults}. */
 export interface CompareOptions {
@@ -109,14 +115,16 @@ export interface ComparisonRow {
   head?: number;
   /** `head / base`. */
   ratio?: number;
-  /** Bootstrap 95% confidence interval of `ratio`. */
+  /** 95% interval of `ratio` (absent where the change is exact: a deterministic metric whose replicates repeat). */
   ci?: [number, number];
-  /** Two-sided Mann-Whitney U p-value. */
+  /** Two-sided p-value of the test that judged the row (absent where the change is exact). */
   pValue?: number;
   /** Warnings, e.g. `"bimodal (head)"`, `"high-spread (cv 23%, base)"`, `"too few replicates (...)"`. */
   flags: string[];
-  /** Replicates on each side (absent for added/removed). */
+  /** Replicates on each side (absent for added/removed; for `check`, runs of the window and head replicates). */
   replicates?: [number, number];
+  /** Runs of the history the base comes from (`check` only: each run is one unit). */
+  runs?: number;
   /** Smallest and largest head replicate (absent for removed benches). */
   headRange?: [number, number];
   /** Bytes allocated per operation (base, head), where the results carry it (`extra.bytesPerOp`). */
@@ -131,7 +139,11 @@ export interface Comparison {
   rows: ComparisonRow[];
   /** Benches present on both sides (the number of tests made). */
   comparisons: number;
-  /** `comparisons * alpha`: how many verdicts pure chance would produce if nothing changed. */
+  /**
+   * How many verdicts pure chance would produce if nothing changed: alpha
+   * times the comparisons that a test judged (rows with a p-value). A
+   * deterministic metric's exact changes are not chance, so they add none.
+   */
   expectedFalseAlarms: number;
   /** The significance level used. */
   alpha: number;
@@ -211,6 +223,8 @@ export function compareResults(
   const baseIds = new Set(base.benches.map(id));
   const shared = base.benches.filter((b) => headById.has(id(b))).length;
   if (shared === 0 && (base.benches.length > 0 || head.benches.length > 0)) {
+    const different = differentMetrics(base, head, { baseName, headName });
+    if (different !== undefined) throw new RangeError(different);
     throw new RangeError(
       `Cannot compare '${baseName}' with '${headName}' as they share no bench: '${baseName}' has ${
         sample(base.benches)
@@ -251,10 +265,11 @@ export function compareResults(
   const metrics = [...new Set(rows.map((r) => r.metric))];
   const noiseByMetric: Record<string, number> = {};
   for (const m of metrics) noiseByMetric[m] = noiseOf(m);
+  const chance = rows.filter((r) => r.pValue !== undefined).length;
   const out: Comparison = {
     rows,
     comparisons: shared,
-    expectedFalseAlarms: shared * alpha,
+    expectedFalseAlarms: chance * alpha,
     alpha,
     noise: noiseOf(metrics[0] ?? "time"),
   };
@@ -373,6 +388,25 @@ function compareBench(
     };
   }
   const ratio = headMedian / baseMedian;
+  const repeatable = !flags.some((f) => f.startsWith("not repeatable"));
+  if (deterministic && repeatable) {
+    // The replicates repeat, so the change is exact: no test, no interval,
+    // the band alone decides.
+    return {
+      ...identity(b),
+      verdict: ratio > 1 + o.noise
+        ? "regressed"
+        : ratio < 1 - o.noise
+        ? "improved"
+        : "unchanged",
+      base: baseMedian,
+      head: headMedian,
+      ratio,
+      flags,
+      replicates: [bs.length, hs.length],
+      headRange: [hs[0], hs[hs.length - 1]],
+    };
+  }
   for (const [label, s] of [["base", bs], ["head", hs]] as const) {
     if (s.length > BOOTSTRAP_MAX_SAMPLE) {
       flags.push(
@@ -385,10 +419,7 @@ function compareBench(
     seed: mixSeed(o.seed, b.key),
   });
   const p = mannWhitneyU(bs, hs).p;
-  // A deterministic metric's replicates repeat, so the band alone decides,
-  // unless they did not repeat (flagged above), when the test must speak too.
-  const significant = p < o.alpha ||
-    (deterministic && !flags.some((f) => f.startsWith("not repeatable")));
+  const significant = p < o.alpha;
   let verdict: Verdict = "unchanged";
   if (significant && ci[0] > 1 + o.noise) verdict = "regressed";
   else if (significant && ci[1] < 1 - o.noise) verdict = "improved";
@@ -404,6 +435,58 @@ function compareBench(
     replicates: [bs.length, hs.length],
     headRange: [hs[0], hs[hs.length - 1]],
   };
+}
+
+/**
+ * Why two results with no (bench, metric) in common cannot be compared,
+ * when they do share bench keys: they hold different metrics (e.g. a time
+ * result and an instruction result of the same suite). Undefined when they
+ * share no key either.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { differentMetrics } from "./compare.ts";
+ * import type { ResultFile } from "../result/result.ts";
+ *
+ * const result = (metric: string): ResultFile => ({
+ *   schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
+ *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
+ *   flags: {},
+ *   benches: [{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: true,
+ *     metric, unit: "x", opsPerCall: 1, replicates: [1] }],
+ * });
+ * assert.match(differentMetrics(result("time"), result("instructions"))!, /hold different metrics/);
+ * assert.equal(differentMetrics(result("time"), result("time")), undefined);
+ * ```
+ */
+export function differentMetrics(
+  base: ResultFile,
+  head: ResultFile,
+  names: { baseName?: string; headName?: string } = {},
+): string | undefined {
+  const baseName = names.baseName ?? "base";
+  const headName = names.headName ?? "head";
+  const headKeys = new Set(head.benches.map((b) => b.key));
+  const sharedKeys = new Set(
+    base.benches.filter((b) => headKeys.has(b.key)).map((b) => b.key),
+  );
+  const headIds = new Set(head.benches.map((b) => `${b.key}\u0000${b.metric}`));
+  if (
+    sharedKeys.size === 0 ||
+    base.benches.some((b) => headIds.has(`${b.key}\u0000${b.metric}`))
+  ) {
+    return undefined;
+  }
+  const metrics = (r: ResultFile) =>
+    [...new Set(r.benches.map((b) => b.metric))].sort().join(", ");
+  return `Cannot compare '${baseName}' with '${headName}' as they hold different metrics: '${baseName}' has ${
+    metrics(base)
+  } and '${headName}' has ${
+    metrics(head)
+  } for the same ${sharedKeys.size} bench${
+    sharedKeys.size === 1 ? "" : "es"
+  }; compare results of one metric (pmubench run --metric)`;
 }
 
 /** FNV-1a of the key folded into the seed: one independent, stable stream per bench. */

@@ -15,6 +15,12 @@
  * Its text forms (terminal, Markdown, JSON, crossover sentences) live in
  * `../present/matrix_format.ts`: this module judges, that one presents.
  *
+ * A cell other than the best is *worse* when the difference is
+ * significant, *tied* when the interval of its ratio lies inside the noise
+ * band (the difference, whatever it is, is too small to matter), and *not
+ * separable* otherwise: with 3 replicates a side the rank test can never
+ * reach alpha 0.01, so cells 10x apart are not separable, never tied.
+ *
  * When is a difference significant: for a deterministic metric
  * (instruction counts, which repeat) when the ratio lies outside the
  * metric's noise band (1%); otherwise when a two-sided Mann-Whitney U test
@@ -36,6 +42,7 @@ import {
   bootstrapRatioCi,
   mannWhitneyU,
   medianInterval,
+  type SortedSamples,
   sortSamples,
 } from "./stats.ts";
 
@@ -60,6 +67,13 @@ export interface MatrixCell {
   ratioCi?: [number, number];
   /** Whether it is significantly worse than the row's best. */
   worse: boolean;
+  /**
+   * How it stands against the row's best: `"best"` (it is the best),
+   * `"worse"` (significantly worse), `"tied"` (the interval of its ratio
+   * lies inside the noise band, so any difference is too small to matter),
+   * or `"not separable"` (neither: too few or too spread replicates to tell).
+   */
+  standing: CellStanding;
   /** Bytes allocated per operation, where the result carries it. */
   bytesPerOp?: number;
   /** The V8 tier, where the result carries it. */
@@ -67,6 +81,9 @@ export interface MatrixCell {
   /** The measurement's warning, where the result carries one. */
   warning?: string;
 }
+
+/** See {@linkcode MatrixCell.standing}. */
+export type CellStanding = "best" | "worse" | "tied" | "not separable";
 
 /** One operation: its axes and a cell per column. */
 export interface MatrixRow {
@@ -80,8 +97,12 @@ export interface MatrixRow {
   best: string;
   /** `best`, when it is significantly better than every other cell; else absent. */
   winner?: string;
-  /** Columns not significantly worse than the best (including it). */
+  /** Columns whose difference from the best lies inside the noise band (including the best, when any does). */
   tied: string[];
+  /** Columns that are neither significantly worse than the best nor tied with it: the data cannot separate them. */
+  notSeparable: string[];
+  /** The fewest replicates among the best and the cells it cannot be separated from (0 when there are none). */
+  notSeparableN: number;
   /** Reference benches of the row (axis {@linkcode REFERENCE_AXIS}, e.g. the loop alone) whose other axes all agree with the row's, by name. */
   references: Record<string, MatrixCell>;
 }
@@ -247,6 +268,8 @@ export function buildMatrix(
         cells: {},
         best: "",
         tied: [],
+        notSeparable: [],
+        notSeparableN: 0,
         references: {},
       });
       members.set(id, new Map());
@@ -310,6 +333,7 @@ function cellOf(b: BenchResult, bestMedian: number): MatrixCell {
     n: m.n,
     ratio: m.median / bestMedian,
     worse: false,
+    standing: "best",
   };
   if (typeof b.extra?.bytesPerOp === "number") {
     cell.bytesPerOp = b.extra.bytesPerOp;
@@ -346,15 +370,51 @@ function judgeRow(
           seed: 1,
         });
       }
-      cell.worse = o.deterministic
-        ? cell.ratio > 1 + o.noise
-        : mannWhitneyU(bestSamples, s).p < o.alpha &&
-          cell.ratioCi !== undefined && cell.ratioCi[0] > 1 + o.noise;
+      cell.standing = standingOf(cell, bestSamples, s, o);
+      cell.worse = cell.standing === "worse";
     }
     row.cells[column] = cell;
   }
-  row.tied = Object.keys(row.cells).filter((c) => !row.cells[c].worse).sort();
-  if (benches.size > 1 && row.tied.length === 1) row.winner = best;
+  const columns = Object.keys(row.cells).sort();
+  const others = columns.filter((c) => c !== best);
+  row.tied = others.some((c) => row.cells[c].standing === "tied")
+    ? columns.filter((c) => c === best || row.cells[c].standing === "tied")
+    : [];
+  row.notSeparable = others.filter((c) =>
+    row.cells[c].standing === "not separable"
+  );
+  row.notSeparableN = row.notSeparable.length === 0 ? 0 : Math.min(
+    bestSamples.length,
+    ...row.notSeparable.map((c) => row.cells[c].n),
+  );
+  if (others.length > 0 && others.every((c) => row.cells[c].worse)) {
+    row.winner = best;
+  }
+}
+
+/**
+ * Worse: significant (the band alone for a deterministic metric; else the
+ * rank test at alpha and the interval of the ratio above the band). Tied:
+ * the ratio (deterministic) or its whole interval lies inside the band.
+ * Anything else the data cannot separate.
+ */
+function standingOf(
+  cell: MatrixCell,
+  best: SortedSamples,
+  s: SortedSamples,
+  o: { alpha: number; noise: number; deterministic: boolean },
+): CellStanding {
+  if (o.deterministic) return cell.ratio > 1 + o.noise ? "worse" : "tied";
+  const ci = cell.ratioCi;
+  if (ci === undefined) return "not separable";
+  if (
+    ci[0] > 1 + o.noise &&
+    mannWhitneyU(best, s).p < o.alpha
+  ) {
+    return "worse";
+  }
+  if (ci[0] >= 1 - o.noise && ci[1] <= 1 + o.noise) return "tied";
+  return "not separable";
 }
 
 function compareRows(a: MatrixRow, b: MatrixRow): number {

@@ -12,6 +12,7 @@
  * | {@linkcode mannWhitneyU} | two-sided Mann-Whitney U test, exact or normal approximation |
  * | {@linkcode minimumPValue} | the smallest two-sided p an exact test of `m` vs `n` can reach |
  * | {@linkcode isBimodal} | the gap rule that flags replicates falling into two clusters |
+ * | {@linkcode studentTTwoSidedP}, {@linkcode studentTQuantile} | Student's t distribution, for judging whole runs as units |
  *
  * Why medians: a replicate is one process's mean, and an occasional process
  * lands on a bad JIT decision or a noisy neighbour; the median ignores one
@@ -763,4 +764,125 @@ export function medianInterval(
   let j = 1;
   while (j + 1 <= n + 1 - (j + 1) && coverage(j + 1) >= level) j++;
   return { median, lo: s[j - 1], hi: s[n - j], coverage: coverage(j), n };
+}
+
+/**
+ * The two-sided p-value of Student's t statistic `t` with `df` degrees of
+ * freedom: `P(|T| >= |t|)`, from the regularized incomplete beta function
+ * `I_{df/(df+t^2)}(df/2, 1/2)` (continued fraction, relative error about
+ * 1e-12).
+ *
+ * @throws {RangeError} when `df` is not positive or `t` is NaN.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { studentTTwoSidedP } from "./stats.ts";
+ *
+ * assert(Math.abs(studentTTwoSidedP(4.302653, 2) - 0.05) < 1e-6);
+ * assert.equal(studentTTwoSidedP(0, 3), 1);
+ * ```
+ */
+export function studentTTwoSidedP(t: number, df: number): number {
+  if (!(df > 0) || Number.isNaN(t)) {
+    throw new RangeError(
+      `Cannot compute a t p-value as 'df' must be positive and 't' a number: current values are ${df}, ${t}`,
+    );
+  }
+  if (!Number.isFinite(t)) return 0;
+  return incompleteBeta(df / (df + t * t), df / 2, 0.5);
+}
+
+/**
+ * The `t` with `studentTTwoSidedP(t, df) === p`: the half-width, in
+ * standard errors, of a two-sided interval of level `1 - p` (e.g.
+ * `p = 0.05`, `df = 2` gives 4.303). Found by bisection.
+ *
+ * @throws {RangeError} when `p` is outside (0, 1) or `df` is not positive.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { studentTQuantile } from "./stats.ts";
+ *
+ * assert(Math.abs(studentTQuantile(0.05, 2) - 4.302653) < 1e-5);
+ * assert(Math.abs(studentTQuantile(0.05, 1e6) - 1.959966) < 1e-4);
+ * ```
+ */
+export function studentTQuantile(p: number, df: number): number {
+  if (!(p > 0 && p < 1) || !(df > 0)) {
+    throw new RangeError(
+      `Cannot compute a t quantile as 'p' must be in (0, 1) and 'df' positive: current values are ${p}, ${df}`,
+    );
+  }
+  let lo = 0;
+  let hi = 1;
+  while (studentTTwoSidedP(hi, df) > p) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (studentTTwoSidedP(mid, df) > p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** Regularized incomplete beta `I_x(a, b)` (Numerical Recipes' betai). */
+function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(
+    logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) +
+      b * Math.log(1 - x),
+  );
+  return x < (a + 1) / (a + b + 2)
+    ? front * betaContinuedFraction(x, a, b) / a
+    : 1 - front * betaContinuedFraction(1 - x, b, a) / b;
+}
+
+/** Lentz's continued fraction for the incomplete beta function. */
+function betaContinuedFraction(x: number, a: number, b: number): number {
+  const tiny = 1e-300;
+  const clamp = (v: number) => Math.abs(v) < tiny ? tiny : v;
+  let c = 1;
+  let d = 1 / clamp(1 - (a + b) * x / (a + 1));
+  let h = d;
+  for (let m = 1; m <= 300; m++) {
+    const m2 = 2 * m;
+    let aa = m * (b - m) * x / ((a - 1 + m2) * (a + m2));
+    d = 1 / clamp(1 + aa * d);
+    c = clamp(1 + aa / c);
+    h *= d * c;
+    aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1 + m2));
+    d = 1 / clamp(1 + aa * d);
+    c = clamp(1 + aa / c);
+    const step = d * c;
+    h *= step;
+    if (Math.abs(step - 1) < 1e-15) break;
+  }
+  return h;
+}
+
+/** `ln Gamma(x)` for x > 0 (Lanczos, g = 7, 9 terms; relative error about 1e-15). */
+function logGamma(x: number): number {
+  const g = [
+    0.99999999999980993,
+    676.5203681218851,
+    -1259.1392167224028,
+    771.32342877765313,
+    -176.61502916214059,
+    12.507343278686905,
+    -0.13857109526572012,
+    9.9843695780195716e-6,
+    1.5056327351493116e-7,
+  ];
+  if (x < 0.5) {
+    return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) -
+      logGamma(1 - x);
+  }
+  x -= 1;
+  let s = g[0];
+  for (let i = 1; i < 9; i++) s += g[i] / (x + i);
+  const t = x + 7.5;
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t +
+    Math.log(s);
 }

@@ -12,11 +12,7 @@
  */
 
 import { formatFigure, formatPercent } from "./figure.ts";
-import {
-  type Comparison,
-  type ComparisonRow,
-  DETERMINISTIC_METRICS,
-} from "../judge/compare.ts";
+import type { Comparison, ComparisonRow } from "../judge/compare.ts";
 import { maxOf } from "../judge/stats.ts";
 import { stripControl } from "../../common/text.ts";
 
@@ -53,7 +49,8 @@ export interface BmfMetric {
 export type Bmf = Record<string, Record<string, BmfMetric>>;
 
 /**
- * A ratio as a signed percentage change, e.g. `1.105` -> `"+10.5%"`.
+ * A ratio as a signed percentage change, e.g. `1.105` -> `"+10.5%"`, with
+ * `digits` decimals (@default {1}).
  *
  * @example
  * ```ts
@@ -62,11 +59,16 @@ export type Bmf = Record<string, Record<string, BmfMetric>>;
  *
  * assert(formatChange(1.105) === "+10.5%");
  * assert(formatChange(0.9) === "-10.0%");
+ * assert(formatChange(1.0052, { digits: 2 }) === "+0.52%");
  * ```
  */
-export function formatChange(ratio: number): string {
-  const pct = Number(((ratio - 1) * 100).toFixed(1));
-  return `${pct < 0 ? "-" : "+"}${Math.abs(pct).toFixed(1)}%`;
+export function formatChange(
+  ratio: number,
+  options: { digits?: number } = {},
+): string {
+  const digits = options.digits ?? 1;
+  const pct = Number(((ratio - 1) * 100).toFixed(digits));
+  return `${pct < 0 ? "-" : "+"}${Math.abs(pct).toFixed(digits)}%`;
 }
 
 function formatP(p: number | undefined): string {
@@ -92,7 +94,11 @@ function cells(r: ComparisonRow, profile = false): string[] {
     r.key,
     r.base === undefined ? "" : formatFigure(r.base, r.unit),
     r.head === undefined ? "" : formatFigure(r.head, r.unit),
-    r.ratio === undefined ? "" : formatChange(r.ratio),
+    r.ratio === undefined
+      ? ""
+      : isExact(r)
+      ? `${formatChange(r.ratio, { digits: 2 })} exact`
+      : formatChange(r.ratio),
     r.ci === undefined
       ? ""
       : `[${formatChange(r.ci[0])}, ${formatChange(r.ci[1])}]`,
@@ -121,34 +127,62 @@ const PROFILE_HEADER = ["B/op", "tier"];
  */
 export function summarizeComparison(c: Comparison): string {
   const n = (v: string) => c.rows.filter((r) => r.verdict === v).length;
+  const unjudged = n("insufficient history");
   return `${c.comparisons} compared: ${n("regressed")} regressed, ${
     n("improved")
   } improved, ${n("unchanged")} unchanged; ${n("added")} added, ${
     n("removed")
-  } removed`;
+  } removed${
+    unjudged === 0 ? "" : `; ${unjudged} passed with insufficient history`
+  }`;
 }
 
 function falseAlarmLine(c: Comparison): string {
   const pct = (n: number) => `+/-${formatPercent(n)}`;
-  const band = c.noiseByMetric === undefined
-    ? `the noise band ${pct(c.noise)}`
-    : `its metric's noise band (${
-      Object.entries(c.noiseByMetric).map(([m, n]) => `${m} ${pct(n)}`).join(
-        ", ",
-      )
-    })`;
-  const deterministic = c.rows.some((r) => DETERMINISTIC_METRICS.has(r.metric));
-  return `Expected false alarms: ${c.comparisons} comparisons x alpha ${c.alpha} = ${
-    Number(c.expectedFalseAlarms.toPrecision(3))
-  }. A change counts when p < ${c.alpha} and its 95% CI lies outside ${band}${
-    deterministic
-      ? "; instruction counts repeat, so for them the band alone decides"
-      : ""
-  }.${
-    hasProfile(c)
-      ? " B/op: bytes allocated per operation (base -> head when it changed); tier: the V8 tier the head's body ran in."
-      : ""
-  }`;
+  const bands = (rows: readonly ComparisonRow[]) => {
+    const metrics = [...new Set(rows.map((r) => r.metric))];
+    return metrics.length === 1
+      ? `the noise band ${pct(c.noiseByMetric?.[metrics[0]] ?? c.noise)}`
+      : `its metric's noise band (${
+        metrics.map((m) => `${m} ${pct(c.noiseByMetric?.[m] ?? c.noise)}`)
+          .join(", ")
+      })`;
+  };
+  const tested = c.rows.filter((r) => r.pValue !== undefined);
+  const exact = c.rows.filter(isExact);
+  const parts: string[] = [];
+  if (tested.length > 0) {
+    parts.push(
+      `Expected false alarms: ${tested.length} comparison${
+        tested.length === 1 ? "" : "s"
+      } x alpha ${c.alpha} = ${
+        Number(c.expectedFalseAlarms.toPrecision(3))
+      }. A change counts when p < ${c.alpha} and its 95% CI lies outside ${
+        bands(tested)
+      }.`,
+    );
+  }
+  if (exact.length > 0) {
+    parts.push(
+      `${
+        [...new Set(exact.map((r) => r.metric))].join(", ")
+      } repeat, so the change is exact (no p-value, no interval, no false alarm by chance) and the band alone decides: it counts when outside ${
+        bands(exact)
+      }.`,
+    );
+  }
+  if (hasProfile(c)) {
+    parts.push(
+      "B/op: bytes allocated per operation (base -> head when it changed); tier: the V8 tier the head's body ran in.",
+    );
+  }
+  return parts.join(" ");
+}
+
+/** A row whose change is exact: a ratio without a test (a deterministic metric that repeated). */
+function isExact(r: ComparisonRow): boolean {
+  return r.ratio !== undefined && r.pValue === undefined &&
+    r.ci === undefined && r.verdict !== "insufficient history";
 }
 
 function flagLines(c: Comparison): string[] {

@@ -52,15 +52,19 @@ function cellText(
   row: MatrixRow,
   column: string,
   unit: string,
+  star = true,
 ): string {
   if (c === undefined) return "";
   const interval = c.n > 1 && c.lo !== c.hi
     ? ` [${figure(c.lo, unit)}-${figure(c.hi, unit)}]`
     : "";
   const mark = row.winner === column
-    ? " *"
-    : row.tied.includes(column) && row.tied.length > 1
+    ? (star ? " *" : "")
+    : row.tied.includes(column)
     ? " ="
+    : row.notSeparable.includes(column) ||
+        column === row.best && row.notSeparable.length > 0
+    ? " ?"
     : "";
   const warn = c.warning === undefined ? "" : " !";
   return `${figure(c.median, unit)}${interval} x${
@@ -68,7 +72,32 @@ function cellText(
   }${mark}${warn}`;
 }
 
-function legend(m: Matrix, esc: (s: string) => string = (s) => s): string[] {
+/**
+ * What the winner column says: the winner; else `not separable (n=3)` when
+ * the replicates cannot separate some cell from the best; else the cells
+ * tied with the best.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { winnerText } from "./matrix_format.ts";
+ *
+ * const row = { axes: {}, label: "", cells: {}, best: "x", tied: [], notSeparable: ["y"], notSeparableN: 3, references: {} };
+ * assert.equal(winnerText(row), "not separable (n=3)");
+ * assert.equal(winnerText({ ...row, winner: "x", notSeparable: [] }), "x");
+ * ```
+ */
+export function winnerText(row: MatrixRow): string {
+  if (row.winner !== undefined) return row.winner;
+  if (row.notSeparable.length > 0) {
+    return `not separable (n=${row.notSeparableN})`;
+  }
+  if (row.tied.length > 1) return `none (tied: ${row.tied.join(", ")})`;
+  return "";
+}
+
+function legend(m: Matrix, markdown = false): string[] {
+  const esc = markdown ? escapeMarkdown : (s: string) => s;
   const judged = m.deterministic
     ? `outside the ${formatPercent(m.noise)} noise band (${
       esc(m.metric)
@@ -76,11 +105,18 @@ function legend(m: Matrix, esc: (s: string) => string = (s) => s): string[] {
     : `p < ${m.alpha} (Mann-Whitney U) and the 95% bootstrap interval of the ratio outside the ${
       formatPercent(m.noise)
     } noise band`;
+  const band = formatPercent(m.noise);
   return [
     `Cells: median${m.deterministic ? "" : " [interval of the median]"} in ${
       esc(m.unit)
     }, then x ratio to the row's best.`,
-    `* marks a winner: better than every other cell of its row, each difference ${judged}. = marks cells tied with the best. ! marks a warning (listed below).`,
+    `${
+      markdown ? "Bold" : "*"
+    } marks a winner: better than every other cell of its row, each difference ${judged}. = marks a cell tied with the best: the interval of its ratio lies inside the ${band} band.${
+      m.deterministic
+        ? ""
+        : " ? marks cells the replicates cannot separate (neither worse nor tied); the winner column then gives the fewest replicates, n."
+    } ! marks a warning (listed below).`,
   ];
 }
 
@@ -94,7 +130,10 @@ function warningLines(m: Matrix): string[] {
   return out;
 }
 
-function tableRows(m: Matrix): { header: string[]; rows: string[][] } {
+function tableRows(
+  m: Matrix,
+  star = true,
+): { header: string[]; rows: string[][] } {
   const refs = [...new Set(m.rows.flatMap((r) => Object.keys(r.references)))]
     .sort();
   const header = [
@@ -105,16 +144,13 @@ function tableRows(m: Matrix): { header: string[]; rows: string[][] } {
   ];
   const rows = m.rows.map((r) => [
     r.label,
-    ...m.columns.map((c) => cellText(r.cells[c], r, c, m.unit)),
+    ...m.columns.map((c) => cellText(r.cells[c], r, c, m.unit, star)),
     ...refs.map((ref) =>
       r.references[ref] === undefined
         ? ""
         : figure(r.references[ref].median, m.unit)
     ),
-    r.winner ??
-      (Object.keys(r.cells).length > 1
-        ? `none (tied: ${r.tied.join(", ")})`
-        : ""),
+    winnerText(r),
   ]);
   return { header, rows };
 }
@@ -169,24 +205,27 @@ export function formatMatrix(m: Matrix, format: string): string {
       return out.map(stripControl).join("\n") + "\n";
     }
     case "markdown": {
-      const { header, rows } = tableRows(m);
+      // No "*" mark: CommonMark reads "**10 x1.00 ***" as emphasis
+      // markers, not a bold cell ending in a star; bold alone marks it.
+      const { header, rows } = tableRows(m, false);
       const esc = escapeMarkdown;
       const out = [
         `### ${esc(m.metric)} (${esc(m.unit)}) by ${esc(m.columnAxis)}`,
         "",
         `| ${header.map(esc).join(" | ")} |`,
         `| ${header.map((_, i) => i === 0 ? "---" : "---:").join(" | ")} |`,
-        ...rows.map((r) =>
+        ...rows.map((r, ri) =>
           `| ${
             r.map((c, i) =>
-              i > 0 && i <= m.columns.length && c.includes(" *")
+              i > 0 && i <= m.columns.length &&
+                m.rows[ri].winner === m.columns[i - 1]
                 ? `**${esc(c)}**`
                 : esc(c)
             ).join(" | ")
           } |`
         ),
         "",
-        ...legend(m, esc),
+        ...legend(m, true),
         "",
         m.crossovers.length === 0
           ? "Crossovers: none (no winner changes along a numeric axis)."

@@ -4,10 +4,10 @@
  *
  * | section | drawn from |
  * | --- | --- |
- * | cost per transition against N, per mechanism and strategy | benches whose `axes` carry `N`, `mechanism`, `strategy` ({@linkcode transitionPanels}) |
+ * | cost per transition against N: a chart per question, a line per mechanism | benches whose `axes` carry `N`, `mechanism`, `strategy` ({@linkcode transitionPanels}) |
  * | strategy comparison per operation | benches whose `axes` carry `op` and `strategy` ({@linkcode strategyPanels}) |
  * | strategy matrix: operations x strategies (and x mechanisms), winners, crossovers | {@linkcode buildMatrix} over each metric of a result |
- * | each bench over commits | the runs of one branch in the history database ({@linkcode historyPanels}) |
+ * | each metric over commits, a line per bench, and the runs with their flags | the runs of one branch in the history database ({@linkcode historyCharts}) |
  * | every bench as a table, with bytes per op, tier and warnings | all benches of each result |
  *
  * Every point is the median of the process replicates with a
@@ -23,7 +23,7 @@ import {
   medianInterval,
   minOf,
 } from "../judge/stats.ts";
-import { describeCrossover } from "./matrix_format.ts";
+import { describeCrossover, winnerText } from "./matrix_format.ts";
 import { formatFigure, formatPercent } from "./figure.ts";
 import { buildMatrix, type Matrix } from "../judge/matrix.ts";
 import type { BenchResult, ResultFile } from "../result/result.ts";
@@ -34,6 +34,8 @@ import {
   escapeXml,
   lineChart,
   type LineSeries,
+  type Marker,
+  MARKERS,
   PALETTE,
 } from "./svg.ts";
 
@@ -62,43 +64,59 @@ export interface TransitionSeries {
   points: TransitionPoint[];
 }
 
-/** One chart of cost per transition against N. */
+/** One chart of cost per transition against N: one question, a line per mechanism. */
 export interface TransitionPanel {
-  /** The other axes this chart holds fixed, e.g. `"k=N/2, filter=false"` (`""` if none). */
+  /** The question: the other axes this chart holds fixed, e.g. `"scope=handler, filter=0, k=N/2"` (`""` if none). */
   fixed: string;
-  /** The mechanism when the chart was split per mechanism. */
-  mechanism?: string;
+  /** The strategy, when the question's lines were split per strategy. */
+  strategy?: string;
   /** The metric, e.g. `"time"`. */
   metric: string;
   /** Its unit, e.g. `"ns/op"`. */
   unit: string;
   /** The lines. */
   series: TransitionSeries[];
+  /** What stands behind each N, from the axes that take one value per N (e.g. `model`): N -> `"amd-legacy"`. */
+  nLabels: Record<number, string>;
+  /** Strategies left out of this chart because they cover fewer than {@linkcode MIN_CURVE_POINTS} values of N. */
+  omitted: string[];
   /** Benches left out because another bench already sat on the same point. */
   dropped: string[];
 }
+
+/** A strategy needs this many values of N to be drawn as a line against N. */
+export const MIN_CURVE_POINTS = 3;
 
 const TRANSITION_AXES = new Set(["N", "mechanism", "strategy"]);
 
 /**
  * Group the transition benches of a result (axes `N` numeric, `mechanism`
- * and `strategy` strings) into charts: one per metric and combination of
- * the other axes, one line per (mechanism, strategy), split per mechanism
- * when there would be more than {@linkcode MAX_SERIES_PER_CHART} lines.
+ * and `strategy` strings) into charts, one per question: per metric and
+ * combination of the other axes, with N along x and one line per
+ * mechanism (per mechanism and strategy when several strategies cover the
+ * question; split per strategy beyond {@linkcode MAX_SERIES_PER_CHART}
+ * lines).
  *
- * An axis whose values change with N (e.g. a tracked subset `k` of 1, N/2
- * or N) is named relative to N (`k=N/2`), so each chart follows one regime
- * across N instead of holding a single point.
+ * Two kinds of axis are not part of the question. One whose values change
+ * with N (a tracked subset `k` of 1, N/2 or N) is named relative to N
+ * (`k=N/2`), so each chart follows one regime across N. One that takes a
+ * single text or boolean value at each N but varies across N (the vCPU
+ * `model` behind each N, `synthetic`) describes N itself: its string values label the N ticks
+ * (`nLabels`) instead of splitting the chart into one point per model.
+ * Strategies measured at fewer than {@linkcode MIN_CURVE_POINTS} values of
+ * N make no line and are named in `omitted` (the matrix compares them).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { transitionPanels } from "./report.ts";
  * import type { BenchResult, ResultFile } from "../result/result.ts";
  *
+ * const models: Record<number, string> = { 4: "amd-legacy", 6: "amd-perfmonv2", 8: "synthetic-8" };
  * const bench = (n: number, k: number): BenchResult => ({
  *   key: `t_bench.ts::g::N=${n} x1`, file: "t_bench.ts", group: "g", name: `N=${n} x1`, baseline: false,
  *   metric: "time", unit: "ns/op", opsPerCall: 1,
- *   axes: { N: n, k, mechanism: "tracked", strategy: "u64" }, replicates: [n, n + 1, n + 2],
+ *   axes: { N: n, k, mechanism: "tracked", strategy: "u64", model: models[n] }, replicates: [n, n + 1, n + 2],
  * });
  * const r: ResultFile = {
  *   schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
@@ -106,7 +124,9 @@ const TRANSITION_AXES = new Set(["N", "mechanism", "strategy"]);
  *   flags: {}, benches: [bench(4, 2), bench(6, 3), bench(8, 4)],
  * };
  * const [panel] = transitionPanels(r);
- * console.assert(panel.fixed === "k=N/2" && panel.series[0].points.length === 3);
+ * assert.equal(panel.fixed, "k=N/2");
+ * assert.equal(panel.series[0].points.length, 3);
+ * assert.equal(panel.nLabels[4], "amd-legacy");
  * ```
  */
 export function transitionPanels(result: ResultFile): TransitionPanel[] {
@@ -117,26 +137,49 @@ export function transitionPanels(result: ResultFile): TransitionPanel[] {
   const panels: TransitionPanel[] = [];
   for (const metric of unique(benches.map((b) => b.metric))) {
     const ofMetric = benches.filter((b) => b.metric === metric);
-    const label = otherAxesLabeller(ofMetric);
+    const { label, descriptors } = otherAxesLabeller(ofMetric);
+    const nLabels: Record<number, string> = {};
+    for (const b of ofMetric) {
+      const text = descriptors.map((a) => b.axes![a]).filter((v) =>
+        typeof v === "string"
+      ).join(" ");
+      if (text !== "") nLabels[Number(b.axes!.N)] = text;
+    }
     const byFixed = groupBy(ofMetric, label);
     for (const [fixed, group] of byFixed) {
-      const pairs = unique(
-        group.map((b) => `${b.axes!.mechanism}\u0000${b.axes!.strategy}`),
+      const nsOf = (strategy: string) =>
+        new Set(
+          group.filter((b) => b.axes!.strategy === strategy).map((b) =>
+            b.axes!.N
+          ),
+        ).size;
+      const strategies = unique(group.map((b) => String(b.axes!.strategy)));
+      const curves = strategies.filter((st) => nsOf(st) >= MIN_CURVE_POINTS);
+      // Too few N everywhere: points are better than nothing.
+      const drawn = curves.length === 0 ? strategies : curves;
+      const omitted = strategies.filter((st) => !drawn.includes(st)).sort(
+        compareText,
       );
-      const split = pairs.length > MAX_SERIES_PER_CHART;
+      const kept = group.filter((b) =>
+        drawn.includes(String(b.axes!.strategy))
+      );
+      const pairs = unique(
+        kept.map((b) => `${b.axes!.mechanism}\u0000${b.axes!.strategy}`),
+      );
+      const split = pairs.length > MAX_SERIES_PER_CHART && drawn.length > 1;
       const chunks = split
-        ? [...groupBy(group, (b) => String(b.axes!.mechanism))]
-        : [[undefined, group] as const];
-      for (const [mechanism, chunk] of chunks) {
+        ? [...groupBy(kept, (b) => String(b.axes!.strategy))]
+        : [[undefined, kept] as const];
+      for (const [strategy, chunk] of chunks) {
         const dropped: string[] = [];
         const series = new Map<string, TransitionSeries>();
         for (const b of chunk) {
           const m = String(b.axes!.mechanism);
-          const s = String(b.axes!.strategy);
-          const id = `${m}\u0000${s}`;
+          const st = String(b.axes!.strategy);
+          const id = `${m}\u0000${st}`;
           let line = series.get(id);
           if (line === undefined) {
-            line = { mechanism: m, strategy: s, points: [] };
+            line = { mechanism: m, strategy: st, points: [] };
             series.set(id, line);
           }
           const n = Number(b.axes!.N);
@@ -155,13 +198,15 @@ export function transitionPanels(result: ResultFile): TransitionPanel[] {
         }
         panels.push({
           fixed,
-          ...(mechanism === undefined ? {} : { mechanism }),
+          ...(strategy === undefined ? {} : { strategy }),
           metric,
           unit: chunk[0].unit,
           series: [...series.values()].sort((a, b) =>
             compareText(a.mechanism, b.mechanism) ||
             compareText(a.strategy, b.strategy)
           ),
+          nLabels,
+          omitted,
           dropped,
         });
       }
@@ -371,10 +416,16 @@ export function renderReport(
       typeof s === "string"
     ).map(String),
   ).sort(compareText);
-  const color = (strategy: string) =>
-    PALETTE[Math.max(0, strategies.indexOf(strategy)) % PALETTE.length];
-  const dash = (mechanism: string) =>
-    DASHES[Math.max(0, mechanisms.indexOf(mechanism)) % DASHES.length];
+  const styles: Styles = {
+    strategyColor: (strategy) =>
+      PALETTE[Math.max(0, strategies.indexOf(strategy)) % PALETTE.length],
+    strategyDash: (strategy) =>
+      DASHES[Math.max(0, strategies.indexOf(strategy)) % DASHES.length],
+    mechanismColor: (mechanism) =>
+      PALETTE[Math.max(0, mechanisms.indexOf(mechanism)) % PALETTE.length],
+    mechanismMarker: (mechanism) =>
+      MARKERS[Math.max(0, mechanisms.indexOf(mechanism)) % MARKERS.length],
+  };
 
   const body: string[] = [];
   body.push(`<header><h1>${escapeXml(title)}</h1>`);
@@ -393,7 +444,7 @@ export function renderReport(
     );
   }
   for (const source of input.results) {
-    body.push(renderResult(source, color, dash));
+    body.push(renderResult(source, styles));
   }
   if (input.history !== undefined) body.push(renderHistory(input.history));
   return [
@@ -431,13 +482,17 @@ td.tie { background: #fff6d5; }
 .matrix { overflow-x: auto; max-width: 100%; }
 `;
 
-type ColorOf = (strategy: string) => string;
-type DashOf = (mechanism: string) => string;
+/** One look per strategy and per mechanism across the whole report. */
+interface Styles {
+  strategyColor: (strategy: string) => string;
+  strategyDash: (strategy: string) => string;
+  mechanismColor: (mechanism: string) => string;
+  mechanismMarker: (mechanism: string) => Marker;
+}
 
 function renderResult(
   source: ReportSource,
-  color: ColorOf,
-  dash: DashOf,
+  styles: Styles,
 ): string {
   const r = source.result;
   const out: string[] = [];
@@ -467,48 +522,11 @@ function renderResult(
       `<p class="note">No transition benches in this result (none has the axes N, mechanism and strategy).</p>`,
     );
   } else {
+    out.push(
+      `<p class="meta">One chart per question (the axes held fixed in its title), N along the x axis (evenly spaced, the vCPU model under each N), one line per mechanism (colour and marker), whiskers the interval of each median; a log scale where the values span decades.</p>`,
+    );
     out.push(`<div class="charts">`);
-    for (const p of transitions) {
-      const series: LineSeries[] = p.series.map((s) => ({
-        label: p.mechanism === undefined
-          ? `${s.mechanism} \u00b7 ${s.strategy}`
-          : s.strategy,
-        color: color(s.strategy),
-        dash: p.mechanism === undefined ? dash(s.mechanism) : "",
-        points: s.points.map((pt) => ({
-          x: pt.n,
-          y: pt.interval.median,
-          lo: pt.interval.lo,
-          hi: pt.interval.hi,
-          tip: pointTip(
-            `${s.mechanism} ${s.strategy}, N=${pt.n}`,
-            pt.interval,
-            p.unit,
-            pt.key,
-          ),
-        })),
-      }));
-      const what = [
-        p.mechanism === undefined ? "" : `mechanism ${p.mechanism}`,
-        p.fixed,
-      ].filter((x) => x !== "").join(", ");
-      out.push(figure(
-        lineChart({
-          title: `Cost per transition${what === "" ? "" : ` (${what})`}`,
-          xLabel: "N (counters)",
-          yLabel: `${p.metric}, ${p.unit} (per transition)`,
-          series,
-          width: CHART_WIDTH,
-          height: 360,
-          kind: "transition",
-        }),
-        p.dropped.length === 0
-          ? ""
-          : `${p.dropped.length} bench(es) shared a point with another and are not drawn: ${
-            p.dropped.slice(0, 2).join(", ")
-          }`,
-      ));
-    }
+    for (const p of transitions) out.push(transitionFigure(p, styles));
     out.push(`</div>`);
   }
 
@@ -528,7 +546,7 @@ function renderResult(
         value: row.interval.median,
         lo: row.interval.lo,
         hi: row.interval.hi,
-        color: color(row.strategy),
+        color: styles.strategyColor(row.strategy),
         strong: row.best,
         tip: pointTip(row.strategy, row.interval, p.unit, row.key),
       }));
@@ -556,6 +574,77 @@ function renderResult(
   );
   out.push(`</section>`);
   return out.join("\n");
+}
+
+function transitionFigure(p: TransitionPanel, styles: Styles): string {
+  const strategies = unique(p.series.map((s) => s.strategy));
+  const several = strategies.length > 1;
+  const ns = unique(p.series.flatMap((s) => s.points.map((pt) => pt.n))).sort(
+    (a, b) => a - b,
+  );
+  const position = new Map(ns.map((n, i) => [n, i]));
+  const earlyReturn = /(^|, )k=0(,|$)/.test(p.fixed);
+  const series: LineSeries[] = p.series.map((s) => ({
+    label: `${
+      s.mechanism === "tracked" && earlyReturn
+        ? "tracked (early return)"
+        : s.mechanism
+    }${several ? ` \u00b7 ${s.strategy}` : ""}`,
+    color: styles.mechanismColor(s.mechanism),
+    marker: styles.mechanismMarker(s.mechanism),
+    dash: several ? styles.strategyDash(s.strategy) : "",
+    points: s.points.map((pt) => ({
+      x: position.get(pt.n)!,
+      y: pt.interval.median,
+      lo: pt.interval.lo,
+      hi: pt.interval.hi,
+      tip: pointTip(
+        `${s.mechanism} ${s.strategy}, N=${pt.n}`,
+        pt.interval,
+        p.unit,
+        pt.key,
+      ),
+    })),
+  }));
+  const what = [
+    p.fixed,
+    p.strategy !== undefined || !several ? `strategy ${strategies[0]}` : "",
+  ].filter((x) => x !== "").join(", ");
+  const notes = [
+    p.omitted.length === 0
+      ? ""
+      : `Not drawn, measured at fewer than ${MIN_CURVE_POINTS} values of N (see the matrix): ${
+        p.omitted.join(", ")
+      }.`,
+    p.dropped.length === 0
+      ? ""
+      : `${p.dropped.length} bench(es) shared a point with another and are not drawn: ${
+        p.dropped.slice(0, 2).join(", ")
+      }.`,
+  ].filter((x) => x !== "").join(" ");
+  return figure(
+    lineChart({
+      title: `Cost per transition (${p.metric}) against N${
+        what === "" ? "" : `: ${what}`
+      }`,
+      xLabel: Object.keys(p.nLabels).length === 0
+        ? "N counters (evenly spaced)"
+        : "N counters (evenly spaced), with the vCPU model",
+      yLabel: `${p.unit} per transition`,
+      series,
+      xTicks: ns.map((n, i) => ({
+        value: i,
+        label: String(n),
+        // "amd-perfmonv2" as "amd" over "perfmonv2": eight N fit side by side.
+        note: p.nLabels[n]?.replace("-", "\n"),
+      })),
+      width: CHART_WIDTH,
+      height: 340,
+      yScale: "auto",
+      kind: "transition",
+    }),
+    notes,
+  );
 }
 
 /**
@@ -626,7 +715,7 @@ function matrixTable(m: Matrix): string {
       }`;
       const cls = row.winner === c
         ? "num win"
-        : row.tied.includes(c) && row.tied.length > 1
+        : row.tied.includes(c)
         ? "num tie"
         : "num";
       return `<td class="${cls}" title="${escapeXml(cell.key)}">${text}</td>`;
@@ -638,10 +727,7 @@ function matrixTable(m: Matrix): string {
           : formatFigure(row.references[x].median)
       }</td>`
     ).join("");
-    const winner = row.winner ??
-      (Object.keys(row.cells).length > 1
-        ? `none (tied: ${row.tied.join(", ")})`
-        : "");
+    const winner = winnerText(row);
     return `<tr><td>${escapeXml(row.label)}</td>${cells}${refCells}<td>${
       escapeXml(winner)
     }</td></tr>`;
@@ -663,7 +749,7 @@ function matrixTable(m: Matrix): string {
     escapeXml(m.unit)
   }) by ${
     escapeXml(m.columnAxis)
-  }: median, interval of the median, \u00d7 ratio to the row's best; a green cell wins its row (${judged}), a yellow one is tied with the best.</p><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${crossovers}</div>`;
+  }: median, interval of the median, \u00d7 ratio to the row's best; a green cell wins its row (${judged}), a yellow one is tied with the best (the interval of its ratio inside the band); \u201cnot separable (n)\u201d: the n replicates cannot tell the best from another cell.</p><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${crossovers}</div>`;
 }
 
 function renderHistory(h: ReportHistory): string {
@@ -679,9 +765,13 @@ function renderHistory(h: ReportHistory): string {
     }</code>: ${h.runs.length} run${h.runs.length === 1 ? "" : "s"}${
       h.runs.length === 0
         ? ""
-        : `, oldest ${escapeXml(h.runs[0].summary.date)} (${
-          escapeXml(shortCommit(h.runs[0].summary.commit))
-        }), newest ${escapeXml(h.runs[h.runs.length - 1].summary.date)} (${
+        : `, oldest ${
+          escapeXml(readableDate(h.runs[0].summary.date, "long"))
+        } UTC (${escapeXml(shortCommit(h.runs[0].summary.commit))}), newest ${
+          escapeXml(
+            readableDate(h.runs[h.runs.length - 1].summary.date, "long"),
+          )
+        } UTC (${
           escapeXml(shortCommit(h.runs[h.runs.length - 1].summary.commit))
         }), in recording order`
     }.</p>`,
@@ -694,18 +784,26 @@ function renderHistory(h: ReportHistory): string {
   } else {
     const ticks = h.runs.map((r, i) => ({
       value: i,
-      label: shortCommit(r.summary.commit),
+      label: shortCommit(r.summary.commit).slice(0, 7),
+      note: readableDate(r.summary.date, "short"),
     }));
+    out.push(
+      `<p class="meta">One chart per metric (split every ${MAX_SERIES_PER_CHART} benches), each bench a line of its run medians with their intervals; commits in recording order with the date each was measured (UTC).</p>`,
+    );
     out.push(`<div class="charts">`);
-    for (const p of panels) {
+    for (const chunk of historyCharts(h.runs)) {
+      const { metric, unit } = chunk[0];
       out.push(figure(
         lineChart({
-          title: p.metric === "time" ? p.key : `${p.key} (${p.metric})`,
-          xLabel: "commit (recording order)",
-          yLabel: p.unit,
-          series: [{
+          title: `History of ${metric}${
+            chunk.length === 1 ? `: ${chunk[0].key}` : ""
+          }`,
+          xLabel: "commit (recording order), measured on (UTC)",
+          yLabel: unit,
+          series: chunk.map((p, i) => ({
             label: p.key,
-            color: PALETTE[0],
+            color: PALETTE[i % PALETTE.length],
+            marker: MARKERS[i % MARKERS.length],
             points: p.points.map((pt) => ({
               x: pt.index,
               y: pt.interval.median,
@@ -720,11 +818,12 @@ function renderHistory(h: ReportHistory): string {
                 p.key,
               ),
             })),
-          }],
+          })),
           xTicks: ticks,
           width: CHART_WIDTH,
-          height: 230,
+          height: 300,
           yFromZero: false,
+          yScale: "auto",
           dodge: false,
           kind: "history",
         }),
@@ -732,9 +831,67 @@ function renderHistory(h: ReportHistory): string {
       ));
     }
     out.push(`</div>`);
+    out.push(runTable(h.runs));
   }
   out.push(`</section>`);
   return out.join("\n");
+}
+
+/**
+ * The history charts of `runs` (oldest first): the {@linkcode historyPanels}
+ * grouped per metric and unit, one axis each, at most
+ * {@linkcode MAX_SERIES_PER_CHART} benches to a chart.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { historyCharts } from "./report.ts";
+ *
+ * assert.deepEqual(historyCharts([]), []);
+ * ```
+ */
+export function historyCharts(
+  runs: readonly RecordedRun[],
+): HistoryPanel[][] {
+  const panels = historyPanels(runs);
+  const out: HistoryPanel[][] = [];
+  for (
+    const group of groupBy(panels, (p) => `${p.metric}\u0000${p.unit}`).values()
+  ) {
+    for (let i = 0; i < group.length; i += MAX_SERIES_PER_CHART) {
+      out.push(group.slice(i, i + MAX_SERIES_PER_CHART));
+    }
+  }
+  return out;
+}
+
+/** The runs charted, one row each: id, commit, date, what it holds and its run flags. */
+function runTable(runs: readonly RecordedRun[]): string {
+  const rows = runs.map((r) => {
+    const flags = Object.entries(r.result.flags).map(([k, v]) => `${k}=${v}`)
+      .join(" ");
+    return `<tr><td class="num">${r.summary.id}</td><td><code>${
+      escapeXml(shortCommit(r.summary.commit))
+    }</code>${r.summary.dirty === true ? " (dirty)" : ""}</td><td>${
+      escapeXml(readableDate(r.summary.date, "long"))
+    }</td><td class="num">${r.summary.benches}</td><td>${
+      escapeXml(r.summary.metrics.join(", "))
+    }</td><td>${escapeXml(r.summary.deno)}</td><td><code>${
+      escapeXml(flags)
+    }</code></td></tr>`;
+  }).join("");
+  return `<details open class="runs"><summary>The ${runs.length} run${
+    runs.length === 1 ? "" : "s"
+  } and their flags</summary><table><thead><tr><th>run</th><th>commit</th><th>measured (UTC)</th><th>benches</th><th>metrics</th><th>Deno</th><th>flags</th></tr></thead><tbody>${rows}</tbody></table></details>`;
+}
+
+/** An ISO date as `2026-11-26 14:05` (long) or `11-26 14:05` (short), UTC; anything else as given. */
+function readableDate(iso: string, form: "long" | "short"): string {
+  const m = iso.match(/^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/);
+  if (m === null) return iso;
+  return form === "long"
+    ? `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}`
+    : `${m[2]}-${m[3]} ${m[4]}:${m[5]}`;
 }
 
 function figure(svg: string, caption: string): string {
@@ -822,21 +979,43 @@ function usable(r: ResultFile): BenchResult[] {
 }
 
 /**
- * A function naming the axes a transition bench holds fixed besides N,
- * mechanism and strategy. An axis whose set of values is the same at every
- * N is named by value. One whose values move with N (a tracked subset `k`
- * of 0, 1, N/2 or N) is named by whichever reading of the value, `k=N`,
- * `k=N/2` or the constant, holds at the most N values; ties go to the
- * constant.
+ * How transition benches are named besides N, mechanism and strategy:
+ * `label` names the axes a bench holds fixed (string-valued axes first),
+ * `descriptors` are the axes that describe N itself (one value at each N,
+ * several across N, e.g. the vCPU `model`) and are left out of `label`.
+ * An axis whose set of values is the same at every N is named by value.
+ * One whose values move with N (a tracked subset `k` of 0, 1, N/2 or N) is
+ * named by whichever reading of the value, `k=N`, `k=N/2` or the constant,
+ * holds at the most N values; ties go to the constant.
  */
 function otherAxesLabeller(
   benches: readonly BenchResult[],
-): (b: BenchResult) => string {
-  const names = unique(
+): { label: (b: BenchResult) => string; descriptors: string[] } {
+  const all = unique(
     benches.flatMap((b) => Object.keys(b.axes!)).filter((a) =>
       !TRANSITION_AXES.has(a)
     ),
-  ).sort(compareText);
+  );
+  const descriptors = all.filter((a) => {
+    const perN = new Map<number, Set<string>>();
+    const values = new Set<string>();
+    for (const b of benches) {
+      if (b.axes![a] === undefined) continue;
+      const n = Number(b.axes!.N);
+      if (!perN.has(n)) perN.set(n, new Set());
+      perN.get(n)!.add(String(b.axes![a]));
+      values.add(String(b.axes![a]));
+    }
+    // Numbers that move with N (k = N/2) are regimes, named relative to N.
+    const text = benches.every((b) => typeof b.axes![a] !== "number");
+    return text && values.size > 1 &&
+      [...perN.values()].every((s) => s.size === 1);
+  }).sort(compareText);
+  const isText = (a: string) =>
+    benches.some((b) => typeof b.axes![a] === "string");
+  const names = all.filter((a) => !descriptors.includes(a)).sort((a, b) =>
+    Number(isText(b)) - Number(isText(a)) || compareText(a, b)
+  );
   const readings = (v: number, n: number): string[] => [
     String(v),
     ...(v === n ? ["N"] : []),
@@ -867,7 +1046,7 @@ function otherAxesLabeller(
     }
     support.set(a, held);
   }
-  return (b) =>
+  const label = (b: BenchResult) =>
     names.filter((a) => b.axes![a] !== undefined).map((a) => {
       const v = b.axes![a];
       const held = support.get(a);
@@ -878,6 +1057,7 @@ function otherAxesLabeller(
       }
       return `${a}=${best}`;
     }).join(", ");
+  return { label, descriptors };
 }
 
 function unique<T>(xs: readonly T[]): T[] {

@@ -6,13 +6,14 @@
  * | --- | --- |
  * | {@linkcode lineChart} | series of points over a numeric x, with interval bars and a legend |
  * | {@linkcode barChart} | horizontal bars with interval bars and value labels |
- * | {@linkcode niceTicks}, {@linkcode NiceTicksOptions} | round tick values covering a range |
+ * | {@linkcode niceTicks}, {@linkcode NiceTicksOptions}, {@linkcode logTicks} | round tick values covering a range, linear or logarithmic |
  * | {@linkcode escapeXml} | text safe inside SVG and HTML |
- * | {@linkcode PALETTE}, {@linkcode DASHES} | colours (Okabe-Ito, colour-blind safe) and dash patterns |
+ * | {@linkcode PALETTE}, {@linkcode DASHES}, {@linkcode MARKERS} | colours (Okabe-Ito, colour-blind safe), dash patterns and marker shapes |
  *
  * Text cannot be measured without a browser, so widths are estimated from
- * {@linkcode CHAR_WIDTH_EM} and long labels are shortened with an
- * ellipsis (the full text stays in a `<title>` tooltip).
+ * {@linkcode CHAR_WIDTH_EM}: line-chart titles and legends wrap onto more
+ * lines; bar labels and axis labels are shortened with an ellipsis (the
+ * full text stays in a `<title>` tooltip).
  *
  * @module
  */
@@ -37,6 +38,27 @@ export const DASHES: readonly string[] = ["", "7 4", "2 3", "9 3 2 3"];
 
 /** Estimated average glyph width of the report's sans-serif font, in em. */
 export const CHAR_WIDTH_EM = 0.6;
+
+/** A y range spanning this factor or more is drawn on a log axis when `yScale` is `"auto"`. */
+export const LOG_SCALE_MIN_SPAN = 20;
+
+/** Marker shapes, one per series of a second dimension (e.g. mechanism). */
+export const MARKERS = [
+  "circle",
+  "square",
+  "triangle",
+  "diamond",
+  "cross",
+  "ring",
+] as const;
+
+/** One of {@linkcode MARKERS}. */
+export type Marker = typeof MARKERS[number];
+
+/** Estimated average glyph width of a bold title, in em. */
+const TITLE_CHAR_WIDTH_EM = 0.66;
+const NOTE_FONT_PX = 10;
+const LEGEND_ROW_PX = 18;
 
 const FONT = "system-ui, -apple-system, 'Segoe UI', 'DejaVu Sans', sans-serif";
 const TICK_FONT_PX = 11;
@@ -66,6 +88,8 @@ export interface LineSeries {
   color: string;
   /** Stroke dash pattern, `""` for solid. */
   dash?: string;
+  /** Marker shape. @default {"circle"} */
+  marker?: Marker;
   /** Points, in any order (drawn sorted by x). */
   points: ChartPoint[];
 }
@@ -76,6 +100,8 @@ export interface Tick {
   value: number;
   /** Text under the axis. */
   label: string;
+  /** Smaller lines under the label (e.g. the model behind an N), split at `"\n"`. */
+  note?: string;
 }
 
 /** What {@linkcode lineChart} draws. */
@@ -90,8 +116,10 @@ export interface LineChartSpec {
   series: LineSeries[];
   /** Total width in px. @default {640} */
   width?: number;
-  /** Total height in px. @default {360} */
+  /** Height in px without the wrapped title's extra lines, tick notes and the legend, which add to it. @default {360} */
   height?: number;
+  /** The y axis: linear, logarithmic, or log when the values span {@linkcode LOG_SCALE_MIN_SPAN} or more. @default {"linear"} */
+  yScale?: "linear" | "log" | "auto";
   /** x ticks; by default one per distinct x of the points. @default {undefined} */
   xTicks?: Tick[];
   /** Whether the y axis starts at zero. @default {true} */
@@ -211,57 +239,68 @@ export function niceTicks(
 }
 
 /**
- * A line chart: one polyline and marker per series, an interval bar with
- * caps at every point that has `lo`/`hi`, axes with ticks, and a legend at
- * the right when there is more than one series.
+ * A line chart: one polyline and marker per series, an interval bar (a
+ * whisker with caps) at every point that has `lo`/`hi`, axes with ticks,
+ * and a legend under the plot when there is more than one series. The
+ * title and the legend wrap onto more lines rather than being cut, and the
+ * chart grows to hold them. With `yScale: "auto"` the y axis is
+ * logarithmic when the values span {@linkcode LOG_SCALE_MIN_SPAN} or more.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lineChart } from "./svg.ts";
  *
  * const svg = lineChart({
  *   title: "cost per transition", xLabel: "N", yLabel: "ns/op",
  *   series: [{ label: "u64", color: "#0072B2", points: [{ x: 1, y: 10, lo: 9, hi: 11 }, { x: 6, y: 30 }] }],
  * });
- * console.assert(svg.startsWith("<svg") && svg.includes("polyline"));
+ * assert(svg.startsWith("<svg") && svg.includes("polyline"));
  * ```
  */
 export function lineChart(spec: LineChartSpec): string {
   const width = spec.width ?? 640;
-  const height = spec.height ?? 360;
+  const plotHeight = Math.max(60, (spec.height ?? 360) - 76);
   const series = spec.series.filter((s) => s.points.length > 0);
-  const legend = series.length > 1;
-  const legendWidth = legend
-    ? Math.min(
-      240,
-      LEGEND_SAMPLE_PX + 8 + textWidth(
-        series.reduce((a, s) => s.label.length > a.length ? s.label : a, ""),
-        TICK_FONT_PX,
-      ),
-    )
-    : 0;
   const all = series.flatMap((s) => s.points);
   const ys = all.flatMap((p) => [p.y, p.lo ?? p.y, p.hi ?? p.y]);
-  const yMin = spec.yFromZero ?? true ? 0 : minOf(ys);
+  const log = useLogScale(spec.yScale ?? "linear", ys);
+  const yMin = log || !(spec.yFromZero ?? true) ? minOf(ys) : 0;
   const yTicks = all.length === 0
     ? [0, 1]
-    : niceTicks(yMin, maxOf(ys), { count: height > 260 ? 5 : 4 });
+    : log
+    ? logTicks(minOf(ys), maxOf(ys))
+    : niceTicks(yMin, maxOf(ys), { count: plotHeight > 180 ? 5 : 4 });
   const y0 = yTicks[0];
   const y1 = yTicks[yTicks.length - 1];
   const yTickWidth = Math.max(
     ...yTicks.map((t) => textWidth(tickLabel(t), TICK_FONT_PX)),
   );
-  const m = {
-    left: 26 + yTickWidth + 8,
-    right: 16 + (legend ? legendWidth + 12 : 0),
-    top: 30,
-    bottom: 46,
-  };
-  const pw = width - m.left - m.right;
-  const ph = height - m.top - m.bottom;
+  const titleLines = wrapText(
+    spec.title,
+    width - 24,
+    TITLE_FONT_PX,
+    TITLE_CHAR_WIDTH_EM,
+  );
   const xs = [...new Set(all.map((p) => p.x))].sort((a, b) => a - b);
   const ticks: Tick[] = spec.xTicks ??
     xs.map((x) => ({ value: x, label: tickLabel(x) }));
+  const noteLines = (t: Tick) =>
+    t.note === undefined || t.note === "" ? [] : t.note.split("\n");
+  const notes = Math.max(0, ...ticks.map((t) => noteLines(t).length));
+  const m = {
+    left: 26 + yTickWidth + 8,
+    right: 16,
+    top: 12 + titleLines.length * (TITLE_FONT_PX + 4) + 8,
+    bottom: 46 + notes * (NOTE_FONT_PX + 2),
+  };
+  const pw = width - m.left - m.right;
+  const ph = plotHeight;
+  const legend = series.length > 1 ? legendLayout(series, width - 24) : [];
+  const legendHeight = legend.length === 0
+    ? 0
+    : legend[legend.length - 1].y + LEGEND_ROW_PX + 4;
+  const height = m.top + ph + m.bottom + legendHeight;
   const xValues = [...xs, ...ticks.map((t) => t.value)];
   let x0 = xValues.length === 0 ? 0 : minOf(xValues);
   let x1 = xValues.length === 0 ? 1 : maxOf(xValues);
@@ -276,14 +315,19 @@ export function lineChart(spec: LineChartSpec): string {
   const pad = Math.min(minGap, (x1 - x0) / 2) / 2;
   const sx = (x: number) =>
     m.left + ((x - (x0 - pad)) / (x1 - x0 + 2 * pad)) * pw;
-  const sy = (y: number) => m.top + ph - ((y - y0) / (y1 - y0)) * ph;
+  const sy = log
+    ? (y: number) =>
+      m.top + ph -
+      ((Math.log10(y) - Math.log10(y0)) / (Math.log10(y1) - Math.log10(y0))) *
+        ph
+    : (y: number) => m.top + ph - ((y - y0) / (y1 - y0)) * ph;
   const bandPx = (minGap / (x1 - x0 + 2 * pad)) * pw;
   const dodgeStep = (spec.dodge ?? true) && series.length > 1
     ? Math.min(6, (bandPx * 0.5) / series.length)
     : 0;
   const out: string[] = [];
   out.push(openSvg(width, height, spec.kind ?? "line", spec.title));
-  out.push(titleText(spec.title, m.left, width - m.right));
+  out.push(titleBlock(titleLines, 12));
   // Grid and y ticks.
   for (const t of yTicks) {
     const y = sy(t);
@@ -300,7 +344,12 @@ export function lineChart(spec: LineChartSpec): string {
   }
   // x ticks, thinned so labels never overlap.
   const labelPx = Math.max(
-    ...ticks.map((t) => textWidth(t.label, TICK_FONT_PX)),
+    ...ticks.map((t) =>
+      Math.max(
+        textWidth(t.label, TICK_FONT_PX),
+        ...noteLines(t).map((line) => textWidth(line, NOTE_FONT_PX)),
+      )
+    ),
     1,
   ) + 8;
   const every = Math.max(
@@ -327,19 +376,29 @@ export function lineChart(spec: LineChartSpec): string {
           escapeXml(t.label)
         }</text>`,
       );
+      noteLines(t).forEach((line, j) => {
+        out.push(
+          `<text x="${f(x)}" y="${
+            m.top + ph + 17 + (j + 1) * (NOTE_FONT_PX + 2)
+          }" text-anchor="middle" font-size="${NOTE_FONT_PX}" fill="#666">${
+            escapeXml(line)
+          }</text>`,
+        );
+      });
     }
   });
   out.push(axes(m.left, m.top, pw, ph));
+  const yLabel = log ? `${spec.yLabel} (log scale)` : spec.yLabel;
   out.push(
     `<text x="${f(m.left + pw / 2)}" y="${
-      height - 8
+      m.top + ph + m.bottom - 8
     }" text-anchor="middle" font-size="${LABEL_FONT_PX}" fill="#111">${
       escapeXml(spec.xLabel)
     }</text>`,
     `<text transform="translate(14 ${
       f(m.top + ph / 2)
     }) rotate(-90)" text-anchor="middle" font-size="${LABEL_FONT_PX}" fill="#111">${
-      escapeXml(fit(spec.yLabel, ph, LABEL_FONT_PX))
+      escapeXml(fit(yLabel, ph, LABEL_FONT_PX))
     }</text>`,
   );
   if (all.length === 0) {
@@ -364,39 +423,184 @@ export function lineChart(spec: LineChartSpec): string {
     for (const p of pts) {
       const x = sx(p.x) + dx;
       out.push(errorBar(x, p, sy, s.color, "vertical"));
-      out.push(
-        `<circle cx="${f(x)}" cy="${f(sy(p.y))}" r="3.2" fill="${s.color}">${
-          p.tip === undefined ? "" : `<title>${escapeXml(p.tip)}</title>`
-        }</circle>`,
-      );
+      out.push(markerShape(s.marker ?? "circle", x, sy(p.y), s.color, p.tip));
     }
     out.push("</g>");
   });
-  if (legend) {
-    const lx = width - m.right + 14;
-    series.forEach((s, i) => {
-      const ly = m.top + 6 + i * 18;
-      const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : "";
-      // A sample long enough to show the dash pattern, marker at its end.
-      out.push(
-        `<line x1="${lx}" x2="${
-          lx + LEGEND_SAMPLE_PX
-        }" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`,
-        `<circle cx="${
-          lx + LEGEND_SAMPLE_PX
-        }" cy="${ly}" r="3" fill="${s.color}"/>`,
-        `<text x="${lx + LEGEND_SAMPLE_PX + 8}" y="${
-          ly + 4
-        }" font-size="${TICK_FONT_PX}" fill="#111">${
-          escapeXml(
-            fit(s.label, legendWidth - LEGEND_SAMPLE_PX - 8, TICK_FONT_PX),
-          )
-        }</text>`,
-      );
-    });
+  const legendTop = m.top + ph + m.bottom;
+  for (const item of legend) {
+    const s = item.series;
+    const lx = 12 + item.x;
+    const ly = legendTop + item.y + LEGEND_ROW_PX / 2;
+    const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : "";
+    // A sample long enough to show the dash pattern, the marker in its middle.
+    out.push(
+      `<g class="legend-item">`,
+      `<line x1="${lx}" x2="${
+        lx + LEGEND_SAMPLE_PX
+      }" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`,
+      markerShape(
+        s.marker ?? "circle",
+        lx + LEGEND_SAMPLE_PX / 2,
+        ly,
+        s.color,
+      ),
+      `<text x="${lx + LEGEND_SAMPLE_PX + 6}" y="${
+        ly + 4
+      }" font-size="${TICK_FONT_PX}" fill="#111">${escapeXml(s.label)}</text>`,
+      `</g>`,
+    );
   }
   out.push("</svg>");
   return out.join("\n");
+}
+
+/** Whether `scale` asks for a log axis over `ys`. */
+function useLogScale(
+  scale: "linear" | "log" | "auto",
+  ys: readonly number[],
+): boolean {
+  if (scale === "linear" || ys.length === 0 || ys.some((y) => !(y > 0))) {
+    return false;
+  }
+  return scale === "log" ||
+    maxOf(ys) / minOf(ys) >= LOG_SCALE_MIN_SPAN;
+}
+
+/**
+ * Tick values of a log axis covering `[min, max]` (both > 0): the decades,
+ * plus 2 and 5 times each when the range spans two decades or fewer.
+ *
+ * @throws {RangeError} when `min` or `max` is not a positive finite number.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { logTicks } from "./svg.ts";
+ *
+ * assert.deepEqual(logTicks(3, 700), [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]);
+ * assert.deepEqual(logTicks(2, 40000), [1, 10, 100, 1000, 10000, 100000]);
+ * ```
+ */
+export function logTicks(min: number, max: number): number[] {
+  if (!(min > 0 && max > 0 && Number.isFinite(min) && Number.isFinite(max))) {
+    throw new RangeError(
+      `Cannot place log ticks as 'min' and 'max' must be positive and finite: current values are ${min}, ${max}`,
+    );
+  }
+  if (max < min) [min, max] = [max, min];
+  const lo = Math.floor(Math.log10(min) + 1e-9);
+  let hi = Math.ceil(Math.log10(max) - 1e-9);
+  if (hi === lo) hi = lo + 1;
+  const steps = hi - lo <= 3 ? [1, 2, 5] : [1];
+  const ticks: number[] = [];
+  for (let e = lo; e <= hi; e++) {
+    for (const k of steps) {
+      const t = Number((k * 10 ** e).toPrecision(12));
+      if (e === hi && k > 1) break;
+      ticks.push(t);
+    }
+  }
+  return ticks;
+}
+
+interface LegendItem {
+  series: LineSeries;
+  /** Offset of the item from the legend's left edge, px. */
+  x: number;
+  /** Offset of its row from the legend's top, px. */
+  y: number;
+}
+
+/** Legend items flowed into rows of at most `width` px; labels are never cut. */
+function legendLayout(
+  series: readonly LineSeries[],
+  width: number,
+): LegendItem[] {
+  const items: LegendItem[] = [];
+  let x = 0;
+  let y = 0;
+  for (const s of series) {
+    const w = LEGEND_SAMPLE_PX + 6 + textWidth(s.label, TICK_FONT_PX) + 18;
+    if (x > 0 && x + w > width) {
+      x = 0;
+      y += LEGEND_ROW_PX;
+    }
+    items.push({ series: s, x, y });
+    x += w;
+  }
+  return items;
+}
+
+/** A point marker of `shape` centred at (x, y), with an optional tooltip. */
+function markerShape(
+  shape: Marker,
+  x: number,
+  y: number,
+  color: string,
+  tip?: string,
+): string {
+  const title = tip === undefined ? "" : `<title>${escapeXml(tip)}</title>`;
+  const r = 3.6;
+  switch (shape) {
+    case "square":
+      return `<rect class="marker" x="${f(x - r + 0.4)}" y="${
+        f(y - r + 0.4)
+      }" width="${f(2 * r - 0.8)}" height="${
+        f(2 * r - 0.8)
+      }" fill="${color}">${title}</rect>`;
+    case "triangle":
+      return `<path class="marker" d="M${f(x)},${f(y - r - 0.6)} L${
+        f(x + r + 0.4)
+      },${f(y + r - 0.6)} L${f(x - r - 0.4)},${
+        f(y + r - 0.6)
+      } Z" fill="${color}">${title}</path>`;
+    case "diamond":
+      return `<path class="marker" d="M${f(x)},${f(y - r - 0.6)} L${
+        f(x + r + 0.6)
+      },${f(y)} L${f(x)},${f(y + r + 0.6)} L${f(x - r - 0.6)},${
+        f(y)
+      } Z" fill="${color}">${title}</path>`;
+    case "cross":
+      return `<path class="marker" d="M${f(x - r)},${f(y - r)} L${f(x + r)},${
+        f(y + r)
+      } M${f(x - r)},${f(y + r)} L${f(x + r)},${
+        f(y - r)
+      }" stroke="${color}" stroke-width="2.2" fill="none">${title}</path>`;
+    case "ring":
+      return `<circle class="marker" cx="${f(x)}" cy="${f(y)}" r="${
+        f(r - 0.6)
+      }" fill="#fff" stroke="${color}" stroke-width="1.8">${title}</circle>`;
+    default:
+      return `<circle class="marker" cx="${f(x)}" cy="${f(y)}" r="${
+        f(r - 0.4)
+      }" fill="${color}">${title}</circle>`;
+  }
+}
+
+/**
+ * `text` broken at spaces into lines of at most `px` pixels at `fontPx`
+ * (a word longer than a line gets a line of its own, uncut).
+ */
+function wrapText(
+  text: string,
+  px: number,
+  fontPx: number,
+  em = CHAR_WIDTH_EM,
+): string[] {
+  const max = Math.max(1, Math.floor(px / (fontPx * em)));
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > max) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines;
 }
 
 /**
@@ -426,10 +630,16 @@ export function barChart(spec: BarChartSpec): string {
     30,
     maxOf(spec.rows.map((r) => textWidth(formatFigure(r.value), TICK_FONT_PX))),
   );
+  const titleLines = wrapText(
+    spec.title,
+    width - 24,
+    TITLE_FONT_PX,
+    TITLE_CHAR_WIDTH_EM,
+  );
   const m = {
     left: 12 + labelWidth + 8,
     right: 16 + valueWidth + 8,
-    top: 30,
+    top: 12 + titleLines.length * (TITLE_FONT_PX + 4) + 8,
     bottom: 44,
   };
   const ph = Math.max(1, spec.rows.length) * (barH + gap) + gap;
@@ -444,7 +654,7 @@ export function barChart(spec: BarChartSpec): string {
   const sx = (v: number) => m.left + (v / x1) * pw;
   const out: string[] = [];
   out.push(openSvg(width, height, spec.kind ?? "bar", spec.title));
-  out.push(titleText(spec.title, m.left, width - m.right));
+  out.push(titleBlock(titleLines, 12));
   for (const t of ticks) {
     const x = sx(t);
     out.push(
@@ -508,9 +718,14 @@ function openSvg(w: number, h: number, kind: string, title: string): string {
   }</title>`;
 }
 
-function titleText(title: string, left: number, right: number): string {
-  return `<text x="${left}" y="18" font-size="${TITLE_FONT_PX}" font-weight="600" fill="#111">${
-    escapeXml(fit(title, right - left, TITLE_FONT_PX))
+/** A title of one or more lines (from {@linkcode wrapText}), never cut. */
+function titleBlock(lines: readonly string[], left: number): string {
+  return `<text class="title" x="${left}" y="18" font-size="${TITLE_FONT_PX}" font-weight="600" fill="#111">${
+    lines.map((line, i) =>
+      `<tspan x="${left}" dy="${i === 0 ? 0 : TITLE_FONT_PX + 4}">${
+        escapeXml(line)
+      }</tspan>`
+    ).join("")
   }</text>`;
 }
 

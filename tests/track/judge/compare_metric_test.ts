@@ -101,11 +101,12 @@ Deno.test("compareResults() reports each metric's band and rejects bad ones", as
     const c = compareResults(base, base);
     assert.deepEqual(c.noiseByMetric, { instructions: 0.01, time: 0.03 });
     const text = formatComparison(c, "terminal");
+    assert.match(text, /Expected false alarms: 1 comparison x alpha/);
+    assert.match(text, /95% CI lies outside the noise band \+\/-3%/);
     assert.match(
       text,
-      /its metric's noise band \(instructions \+\/-1%, time \+\/-3%\)/,
+      /instructions repeat, so the change is exact .* outside the noise band \+\/-1%/,
     );
-    assert.match(text, /the band alone decides/);
   });
   await t.step("a per-metric map", () => {
     const c = compareResults(base, base, { noise: { instructions: 0.002 } });
@@ -154,4 +155,49 @@ Deno.test("checkResult() gates on instruction counts with their 1% band", () => 
   assert.equal(c.regressions.length, 1);
   const ok = checkResult(result(bench("instructions", [100.4])), window);
   assert.equal(ok.regressions.length, 0);
+});
+
+Deno.test("compareResults() gives a deterministic metric's exact change, without p-value or interval", async (t) => {
+  const c = compareResults(
+    result(bench("instructions", [1000, 1000, 1000])),
+    result(bench("instructions", [1052, 1052, 1052])),
+  );
+  const [row] = c.rows;
+  await t.step("the row: ratio, verdict, no test", () => {
+    assert.equal(row.verdict, "regressed");
+    assert.equal(row.ratio, 1.052);
+    assert.equal(row.pValue, undefined);
+    assert.equal(row.ci, undefined);
+    assert.equal(c.expectedFalseAlarms, 0);
+  });
+  await t.step("the table: exact change, no p, no false-alarm line", () => {
+    const text = formatComparison(c, "terminal");
+    assert.match(text, /\+5\.20% exact/);
+    assert.doesNotMatch(text, /1\.0000|Expected false alarms/);
+    assert.match(text, /instructions repeat, so the change is exact/);
+  });
+  await t.step("replicates that do not repeat are tested again", () => {
+    const d = compareResults(
+      result(bench("instructions", [1000, 1100, 1000])),
+      result(bench("instructions", [1000, 1000, 1000])),
+    );
+    assert.notEqual(d.rows[0].pValue, undefined);
+    assert.match(d.rows[0].flags.join(), /not repeatable/);
+  });
+});
+
+Deno.test("compareResults() says so when the two results hold different metrics", () => {
+  assert.throws(
+    () =>
+      compareResults(
+        result(bench("time", [10, 11])),
+        result(bench("instructions", [1000])),
+        { baseName: "t.json", headName: "i.json" },
+      ),
+    (e: unknown) =>
+      e instanceof RangeError &&
+      /'t\.json' with 'i\.json' as they hold different metrics: 't\.json' has time and 'i\.json' has instructions for the same 1 bench/
+        .test(e.message) &&
+      !/share no bench/.test(e.message),
+  );
 });

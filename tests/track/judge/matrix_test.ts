@@ -77,13 +77,48 @@ Deno.test("buildMatrix() marks winners only when significant", async (t) => {
     },
   );
   await t.step(
-    "time with 3 replicates a side can never win at alpha 0.01",
+    "time with 3 replicates a side can never win at alpha 0.01: not separable, never tied",
     () => {
       const m = buildMatrix(result([
-        bench({ op: "a", strategy: "x" }, [1, 1, 1], "time"),
-        bench({ op: "a", strategy: "y" }, [9, 9, 9], "time"),
+        bench({ op: "a", strategy: "x" }, [1, 1.1, 1.2], "time"),
+        bench({ op: "a", strategy: "y" }, [10, 11, 12], "time"),
+        bench({ op: "a", strategy: "z" }, [160, 165, 170], "time"),
       ]));
-      assert.equal(m.rows[0].winner, undefined);
+      const [row] = m.rows;
+      assert.equal(row.winner, undefined);
+      assert.deepEqual(row.tied, []);
+      assert.deepEqual(row.notSeparable, ["y", "z"]);
+      assert.equal(row.notSeparableN, 3);
+      assert.equal(row.cells.z.standing, "not separable");
+      assert.equal(row.cells.x.standing, "best");
+      assert.match(formatMatrix(m, "terminal"), /not separable \(n=3\)/);
+      assert.doesNotMatch(formatMatrix(m, "terminal"), /none \(tied/);
+    },
+  );
+  await t.step(
+    "time: tied only when the interval of the ratio lies inside the band",
+    () => {
+      const m = buildMatrix(result([
+        bench(
+          { op: "a", strategy: "x" },
+          [100, 100.2, 100.4, 100.6, 100.8],
+          "time",
+        ),
+        bench(
+          { op: "a", strategy: "y" },
+          [100.1, 100.3, 100.5, 100.7, 100.9],
+          "time",
+        ),
+        bench({ op: "b", strategy: "x" }, [90, 100, 110, 120, 130], "time"),
+        bench({ op: "b", strategy: "y" }, [95, 105, 115, 125, 135], "time"),
+      ]));
+      const [a, b] = m.rows;
+      assert.deepEqual(a.tied, ["x", "y"]);
+      assert.equal(a.cells.y.standing, "tied");
+      assert.deepEqual(a.notSeparable, []);
+      assert.deepEqual(b.tied, []);
+      assert.deepEqual(b.notSeparable, ["y"]);
+      assert.equal(b.notSeparableN, 5);
     },
   );
   await t.step("a row with one cell has no winner", () => {
@@ -208,11 +243,16 @@ Deno.test("formatMatrix() renders terminal, markdown and json", async (t) => {
     assert.match(text, /op=or +10 x1\.00 \* +12 x1\.20 +u32pair/);
     assert.match(text, /Crossovers: none/);
   });
-  await t.step("markdown: the winner in bold", () => {
-    const md = formatMatrix(m, "markdown");
-    assert.match(md, /\| operation \| u32pair \| u64view \| winner \|/);
-    assert.match(md, /\*\*10 x1\.00 \*\*\*/);
-  });
+  await t.step(
+    "markdown: the winner in bold, no star CommonMark would misread",
+    () => {
+      const md = formatMatrix(m, "markdown");
+      assert.match(md, /\| operation \| u32pair \| u64view \| winner \|/);
+      assert.match(md, /\| \*\*10 x1\.00\*\* \| 12 x1\.20 \| u32pair \|/);
+      assert.doesNotMatch(md, /\*\*\*/);
+      assert.match(md, /^Bold marks a winner/m);
+    },
+  );
   await t.step("json: the matrix itself", () => {
     assert.equal(JSON.parse(formatMatrix(m, "json")).rows[0].winner, "u32pair");
   });

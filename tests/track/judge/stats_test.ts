@@ -18,6 +18,8 @@ import {
   quantile,
   sortSamples,
   standardDeviation,
+  studentTQuantile,
+  studentTTwoSidedP,
   thinSamples,
 } from "../../../core/track/judge/stats.ts";
 
@@ -392,4 +394,34 @@ Deno.test("bootstrapRatioCi() on 130,000 replicates a side resamples a thinned s
     bootstrapRatioCi(thinSamples(base), thinSamples(head), { resamples: 500 }),
     [lo, hi],
   );
+});
+
+Deno.test("studentTTwoSidedP() matches tabulated t quantiles", async (t) => {
+  // Two-sided tail probabilities from standard t tables.
+  const table: [number, number, number][] = [
+    [12.706205, 1, 0.05],
+    [4.302653, 2, 0.05],
+    [9.924843, 2, 0.01],
+    [2.776445, 4, 0.05],
+    [2.228139, 10, 0.05],
+    [1.959964, 1e7, 0.05],
+  ];
+  for (const [x, df, p] of table) {
+    await t.step(`t=${x}, df=${df} -> p=${p}`, () => {
+      assert.ok(Math.abs(studentTTwoSidedP(x, df) - p) < 1e-6);
+      assert.ok(Math.abs(studentTTwoSidedP(-x, df) - p) < 1e-6);
+      assert.ok(Math.abs(studentTQuantile(p, df) - x) < 1e-5 * x);
+    });
+  }
+  await t.step("t = 0 gives 1, an infinite t gives 0", () => {
+    assert.equal(studentTTwoSidedP(0, 2), 1);
+    assert.equal(studentTTwoSidedP(Infinity, 2), 0);
+  });
+});
+
+Deno.test("studentTTwoSidedP() and studentTQuantile() throw RangeError on bad arguments", () => {
+  assert.throws(() => studentTTwoSidedP(1, 0), RangeError);
+  assert.throws(() => studentTTwoSidedP(NaN, 3), /'df' must be positive/);
+  assert.throws(() => studentTQuantile(0, 3), /'p' must be in \(0, 1\)/);
+  assert.throws(() => studentTQuantile(0.05, -1), RangeError);
 });

@@ -187,6 +187,7 @@ Deno.test("formatMarkdown() escapes every cell so a name cannot break out", () =
   // No raw HTML outside code spans (inside one it shows as text).
   const outsideCode = md.replace(/(`+).*?\1/g, "");
   assert.ok(!/<(img|b|script|i)\b/.test(outsideCode), md);
+  // deno-lint-ignore no-control-regex -- the test looks for control characters
   assert.ok(!/[\u0000-\u0009\u000b-\u001f]/.test(md), "no control character");
   const rows = md.split("\n").filter((l) => l.startsWith("| "));
   // Header, alignment and exactly one body row: the newline did not split it.
@@ -203,6 +204,7 @@ Deno.test("formatTerminal() strips control characters from names", () => {
     baseName: "b\u0007",
     headName: "h",
   });
+  // deno-lint-ignore no-control-regex -- the test looks for control characters
   assert.ok(!/[\u0000-\u0009\u000b-\u001f]/.test(text), JSON.stringify(text));
   assert.match(text, /^b\? -> h$/m);
   assert.match(text, /x`<img src=x onerror=alert\(1\)>\|y\?\| z\?\[2J\?/);

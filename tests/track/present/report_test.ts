@@ -62,7 +62,8 @@ Deno.test("transitionPanels() groups by the other axes and draws one line per me
   for (const p of panels) {
     assert.equal(p.metric, "time");
     assert.equal(p.unit, "ns/op");
-    assert.equal(p.mechanism, undefined);
+    assert.equal(p.strategy, undefined);
+    assert.deepEqual(p.omitted, []);
     assert.deepEqual(
       p.series.map((s) => `${s.mechanism}/${s.strategy}`),
       [
@@ -116,11 +117,11 @@ Deno.test("transitionPanels() names an axis that moves with N relative to N", ()
   });
 });
 
-Deno.test("transitionPanels() splits a crowded chart per mechanism and reports collisions", () => {
+Deno.test("transitionPanels() splits a crowded chart per strategy and reports collisions", () => {
   const strategies = ["a", "b", "c", "d", "e"];
   const benches = ["m1", "m2"].flatMap((mechanism) =>
     strategies.flatMap((strategy) =>
-      [1, 2].map((n) => transition({ N: n, mechanism, strategy }))
+      [1, 2, 3].map((n) => transition({ N: n, mechanism, strategy }))
     )
   );
   assert.ok(10 > MAX_SERIES_PER_CHART);
@@ -130,9 +131,80 @@ Deno.test("transitionPanels() splits a crowded chart per mechanism and reports c
     }),
   );
   const panels = transitionPanels(result(benches));
-  assert.deepEqual(panels.map((p) => p.mechanism), ["m1", "m2"]);
-  assert.equal(panels[0].series.length, 5);
+  assert.deepEqual(panels.map((p) => p.strategy), strategies);
+  assert.deepEqual(panels[0].series.map((s) => s.mechanism), ["m1", "m2"]);
   assert.deepEqual(panels[0].dropped, ["a_bench.ts::g::duplicate x1"]);
+});
+
+Deno.test("transitionPanels() on the nested suite: one chart per question, one line per mechanism across N", async (t) => {
+  const r = await readResultFile(fixture("../nested-suite.json"));
+  const panels = transitionPanels(r);
+  await t.step(
+    "one chart per (scope, filter, k rule), never one per model",
+    () => {
+      assert.deepEqual(panels.map((p) => p.fixed).sort(), [
+        "scope=handler, filter=0, k=0",
+        "scope=handler, filter=0, k=1",
+        "scope=handler, filter=0, k=N",
+        "scope=handler, filter=0, k=N/2",
+        "scope=round trip, filter=0, k=0",
+        "scope=round trip, filter=0, k=1",
+        "scope=round trip, filter=0, k=N",
+        "scope=round trip, filter=0, k=N/2",
+        "scope=round trip, filter=300, k=0",
+        "scope=round trip, filter=300, k=N",
+      ]);
+      assert.ok(panels.every((p) => !/model|synthetic=/.test(p.fixed)));
+    },
+  );
+  await t.step(
+    "the early-return question: every mechanism a line over all 8 N",
+    () => {
+      const p = panels.find((x) => x.fixed === "scope=handler, filter=0, k=0")!;
+      assert.deepEqual(p.series.map((s) => s.mechanism), [
+        "all-bits",
+        "immediate",
+        "none",
+        "tracked",
+      ]);
+      for (const s of p.series) {
+        assert.equal(s.strategy, "u32pair");
+        assert.deepEqual(s.points.map((x) => x.n), [
+          0,
+          4,
+          6,
+          8,
+          11,
+          16,
+          32,
+          64,
+        ]);
+      }
+      // The model behind each N labels the axis: AMD legacy, PerfMonV2, Intel, synthetic.
+      assert.deepEqual(p.nLabels, {
+        0: "no-counters",
+        4: "amd-legacy",
+        6: "amd-perfmonv2",
+        8: "synthetic-8",
+        11: "intel-gp8",
+        16: "synthetic-16",
+        32: "synthetic-32",
+        64: "synthetic-64",
+      });
+      // u64view runs at N=6 and 11 only: compared in the matrix, not drawn as a line.
+      assert.deepEqual(p.omitted, ["u64view"]);
+    },
+  );
+  await t.step("every line of every chart spans at least 5 values of N", () => {
+    for (const p of panels) {
+      for (const s of p.series) {
+        assert.ok(
+          s.points.length >= 5,
+          `${p.fixed} ${s.mechanism}: ${s.points.length}`,
+        );
+      }
+    }
+  });
 });
 
 Deno.test("transitionPanels() ignores failed benches and benches lacking an axis", () => {
@@ -324,6 +396,39 @@ function findChromium(): string | undefined {
   return undefined;
 }
 
+/**
+ * Run in the page: every problem of layout Chromium can see, as
+ * `data-layout` on the body (JSON): text outside its chart, overlapping
+ * legend entries, titles or legends shortened with an ellipsis.
+ */
+const LAYOUT_PROBE = `
+const problems = [];
+for (const svg of document.querySelectorAll("svg.chart")) {
+  const box = svg.getBoundingClientRect();
+  const name = svg.dataset.chart + " '" + svg.querySelector("title").textContent + "'";
+  for (const t of svg.querySelectorAll("text")) {
+    const r = t.getBoundingClientRect();
+    if (r.width === 0) continue;
+    if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1) {
+      problems.push(name + ": text outside the chart: " + t.textContent);
+    }
+  }
+  for (const t of svg.querySelectorAll("text.title, g.legend-item text")) {
+    if (t.textContent.includes("\\u2026")) problems.push(name + ": cut: " + t.textContent);
+  }
+  const items = [...svg.querySelectorAll("g.legend-item")].map((g) => g.getBoundingClientRect());
+  for (let i = 0; i < items.length; i++) {
+    for (let j = i + 1; j < items.length; j++) {
+      const a = items[i], b = items[j];
+      if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) {
+        problems.push(name + ": legend entries " + i + " and " + j + " overlap");
+      }
+    }
+  }
+}
+document.body.setAttribute("data-layout", JSON.stringify(problems));
+`;
+
 const CHROMIUM = findChromium();
 const SKIP_REASON =
   "no chromium on PATH (install Debian's 'chromium', or set PMUBENCH_CHROMIUM)";
@@ -379,6 +484,7 @@ Deno.test({
       await main([
         "report",
         fixture("report-input.json"),
+        fixture("../nested-suite.json"),
         "--db",
         db,
         "--out",
@@ -395,29 +501,74 @@ Deno.test({
       dom.includes("<title>pmubench report</title>"),
       dom.slice(0, 500),
     );
-    assert.equal(count(dom, 'data-chart="transition"'), 2);
+    // report-input: 2 questions; the nested suite: 10 (scope x filter x k rule).
+    assert.equal(count(dom, 'data-chart="transition"'), 2 + 10);
     assert.equal(count(dom, 'data-chart="strategy"'), 4);
-    assert.equal(count(dom, 'data-chart="history"'), 4);
-    assert.equal(count(dom, "</svg>"), 10);
+    assert.equal(count(dom, 'data-chart="history"'), 2, "one per metric");
+    assert.equal(count(dom, "</svg>"), 18);
     assert.ok(count(dom, 'class="interval"') >= 60, "interval bars are drawn");
-    assert.equal(count(dom, "<polyline"), 2 * 6 + 4);
     assert.ok(
       dom.includes(">full \u00b7 u32pair</text>") &&
-        dom.includes(">N (counters)</text>"),
+        dom.includes(">N counters (evenly spaced)</text>") &&
+        dom.includes(">N counters (evenly spaced), with the vCPU model</text>"),
     );
     assert.ok(!dom.includes("<script"));
+    // The nested suite's headline question: a line per mechanism over 8 N,
+    // each its own colour and marker, on a log axis.
+    const chart = dom.slice(
+      dom.indexOf("scope=handler, filter=0, k=0"),
+    ).split("</svg>")[0];
+    const lines = [...chart.matchAll(/<polyline[^>]* stroke="([^"]+)"/g)].map((
+      m,
+    ) => m[1]);
+    assert.equal(lines.length, 4);
+    assert.equal(new Set(lines).size, 4, "distinct colours");
+    assert.ok(chart.includes("(log scale)"));
+    for (const model of ["legacy", "perfmonv2", "gp8", ">synthetic<"]) {
+      assert.ok(chart.includes(model), model);
+    }
+    assert.ok(chart.includes(">tracked (early return)</text>"));
+    const legendMarkers = chart.split('<g class="legend-item">').slice(1).map(
+      (item) =>
+        item.match(/<(circle|rect|path) class="marker"[^>]*>/)![0]
+          .replace(/-?\d+(\.\d+)?/g, "#")
+          .replace(/ (fill|stroke)="[^"]*"/g, ""),
+    );
+    assert.equal(legendMarkers.length, 4);
+    assert.equal(new Set(legendMarkers).size, 4, "distinct marker shapes");
+
+    // Layout as Chromium lays it out: no chart text outside its chart, no
+    // legend entries on top of each other, no title or legend cut short.
+    const probe = `${dir.path}/probe.html`;
+    await Deno.writeTextFile(
+      probe,
+      (await Deno.readTextFile(html)).replace(
+        "</body>",
+        `<script>${LAYOUT_PROBE}</script></body>`,
+      ),
+    );
+    const probed = await chromium(`${dir.path}/profile-probe`, [
+      "--dump-dom",
+      new URL(`file://${probe}`).href,
+    ]);
+    const layout = probed.match(/data-layout="([^"]*)"/);
+    assert.ok(layout !== null, "the probe ran");
+    const problems = JSON.parse(
+      layout[1].replaceAll("&quot;", '"').replaceAll("&amp;", "&"),
+    ) as string[];
+    assert.deepEqual(problems, []);
 
     const png = `${dir.path}/report.png`;
     await chromium(`${dir.path}/profile-shot`, [
       `--screenshot=${png}`,
-      "--window-size=1280,2000",
+      "--window-size=1280,12000",
       url,
     ]);
     const bytes = await Deno.readFile(png);
     assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG");
     const view = new DataView(bytes.buffer, bytes.byteOffset);
-    assert.deepEqual([view.getUint32(16), view.getUint32(20)], [1280, 2000]);
-    // A blank 1280x2000 page compresses to a few KB; charts and text do not.
+    assert.deepEqual([view.getUint32(16), view.getUint32(20)], [1280, 12000]);
+    // A blank page compresses to a few KB; charts and text do not.
     assert.ok(
       bytes.length > 50_000,
       `screenshot is only ${bytes.length} bytes`,

@@ -4,6 +4,9 @@ import {
   DASHES,
   escapeXml,
   lineChart,
+  LOG_SCALE_MIN_SPAN,
+  logTicks,
+  MARKERS,
   niceTicks,
   PALETTE,
 } from "../../../core/track/present/svg.ts";
@@ -189,4 +192,127 @@ Deno.test("barChart() draws a bar, an interval and a value label per row", () =>
   assert.ok(svg.includes('font-weight="bold"'));
   assert.ok(svg.includes("\u2026</text>"), "long labels are shortened");
   assert.ok(svg.includes("<title>t</title>"));
+});
+
+Deno.test("lineChart() draws a log axis when asked or when values span decades", async (t) => {
+  const series = [{
+    label: "s",
+    color: "#000",
+    points: [{ x: 0, y: 2 }, { x: 1, y: 300 }],
+  }];
+  await t.step("auto: 2 to 300 spans more than LOG_SCALE_MIN_SPAN", () => {
+    assert.ok(300 / 2 >= LOG_SCALE_MIN_SPAN);
+    const svg = lineChart({
+      title: "t",
+      xLabel: "x",
+      yLabel: "ns",
+      series,
+      yScale: "auto",
+    });
+    assert.ok(svg.includes(">ns (log scale)</text>"));
+    for (const tick of [1, 10, 100, 1000]) {
+      assert.ok(svg.includes(`>${tick}</text>`));
+    }
+  });
+  await t.step(
+    "auto: a narrow range stays linear; linear is the default",
+    () => {
+      const narrow = [{
+        ...series[0],
+        points: [{ x: 0, y: 20 }, { x: 1, y: 30 }],
+      }];
+      assert.ok(
+        !lineChart({
+          title: "t",
+          xLabel: "x",
+          yLabel: "ns",
+          series: narrow,
+          yScale: "auto",
+        }).includes("log scale"),
+      );
+      assert.ok(
+        !lineChart({ title: "t", xLabel: "x", yLabel: "ns", series }).includes(
+          "log scale",
+        ),
+      );
+    },
+  );
+  await t.step("a zero value cannot go on a log axis", () => {
+    const zero = [{ ...series[0], points: [{ x: 0, y: 0 }, { x: 1, y: 300 }] }];
+    assert.ok(
+      !lineChart({
+        title: "t",
+        xLabel: "x",
+        yLabel: "ns",
+        series: zero,
+        yScale: "log",
+      }).includes("log scale"),
+    );
+  });
+});
+
+Deno.test("logTicks() places decades, with 2 and 5 between them over a short range", () => {
+  assert.deepEqual(logTicks(3, 70), [1, 2, 5, 10, 20, 50, 100]);
+  assert.deepEqual(logTicks(1.5, 1e5), [1, 10, 100, 1000, 10000, 100000]);
+  assert.deepEqual(logTicks(10, 10), [10, 20, 50, 100]);
+  assert.throws(
+    () => logTicks(0, 10),
+    /must be positive and finite: current values are 0, 10/,
+  );
+  assert.throws(() => logTicks(1, Infinity), RangeError);
+});
+
+Deno.test("lineChart() wraps the title and the legend instead of cutting them, with a marker per series", () => {
+  const title =
+    "Cost per transition (time) against N: scope=round trip, filter=300, k=N/2, strategy u32pair";
+  const series = MARKERS.map((marker, i) => ({
+    label: `mechanism number ${i} with a long name`,
+    color: PALETTE[i],
+    marker,
+    points: [{ x: 0, y: 1 + i }, { x: 1, y: 2 + i }],
+  }));
+  const svg = lineChart({
+    title,
+    xLabel: "N",
+    yLabel: "ns",
+    series,
+    width: 400,
+    height: 300,
+  });
+  assert.ok(!svg.includes("\u2026"), "nothing shortened");
+  assert.ok(count(svg, "<tspan") >= 2, "the title takes several lines");
+  assert.equal(
+    svg.replace(/<\/tspan><tspan[^>]*>/g, " ").includes(title),
+    true,
+  );
+  for (const s of series) assert.equal(count(svg, `>${s.label}</text>`), 1);
+  // Legend rows below the plot: the chart grows past the 300 px asked.
+  const height = Number(svg.match(/ height="(\d+(\.\d+)?)"/)![1]);
+  assert.ok(height > 300 + 18 * 3, `height ${height}`);
+  assert.ok(
+    svg.includes('<rect class="marker"') &&
+      svg.includes('<path class="marker"'),
+  );
+  assert.equal(count(svg, 'class="legend-item"'), MARKERS.length);
+});
+
+Deno.test("lineChart() prints tick notes under the labels, a line per newline", () => {
+  const svg = lineChart({
+    title: "t",
+    xLabel: "N",
+    yLabel: "ns",
+    series: [{
+      label: "s",
+      color: "#000",
+      points: [{ x: 0, y: 1 }, { x: 1, y: 2 }],
+    }],
+    xTicks: [{ value: 0, label: "4", note: "amd\nlegacy" }, {
+      value: 1,
+      label: "11",
+      note: "intel",
+    }],
+  });
+  for (const text of ["4", "amd", "legacy", "11", "intel"]) {
+    assert.equal(count(svg, `>${text}</text>`), 1, text);
+  }
 });

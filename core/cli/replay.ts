@@ -93,7 +93,10 @@ export const replayCommand: Command = {
 Replay a PMU trace on the model of the KVM x86 PMU and print, as JSON Lines,
 one record per rdmsr, per faulting op and per VM-entry ("entry"). Reads
 standard input when FILE is "-" or absent. The trace's optional first line
-{"op":"config",...} chooses the vCPU; flags override it.
+{"op":"config",...} chooses the vCPU; flags override it. The trace is read
+and replayed line by line: records come out as they are produced, in
+constant memory however long the trace (a line holds at most 65536
+characters; --table sizes its columns on the first 1000 records).
 
 Options:
   --vendor V                   amd | intel

@@ -370,3 +370,30 @@ Deno.test("pmubench compare messages are one bounded line naming the file", asyn
     },
   );
 });
+
+Deno.test("integer flags of every command refuse exponent and hex notation before doing anything", async (t) => {
+  const cases: [string, string[], string][] = [
+    ["run", ["run", "--repeat", "1e3"], "repeat"],
+    ["run", ["run", "--repeat", "0x2"], "repeat"],
+    ["ab", ["ab", "--base", "HEAD", "--repeat", "1e3"], "repeat"],
+    ["log", ["log", "--limit", "0x2"], "limit"],
+    ["check", ["check", base, "--window", "1e1"], "window"],
+    ["report", ["report", "--history", "0x10"], "history"],
+    ["record", ["record", base, "--busy-timeout", "1e3"], "busy-timeout"],
+  ];
+  for (const [command, args, flag] of cases) {
+    await t.step(args.join(" "), async () => {
+      const r = await cli(args);
+      assert.equal(r.code, 2, r.err);
+      assert.equal(r.out, "");
+      assert.match(
+        r.err,
+        new RegExp(
+          `^pmubench ${command}: --${flag} must be an integer in \\[\\d+, \\d+\\]: current value is '${
+            args[args.length - 1]
+          }' \\(plain digits only\\)\\n$`,
+        ),
+      );
+    });
+  }
+});

@@ -46,7 +46,7 @@ const NOISE_DEFAULTS = Object.entries(CHECK_NOISE_BY_METRIC).map(([m, n]) =>
 ).join(", ");
 
 /**
- * How the pooled window is named in headers, e.g.
+ * How the window of runs is named in headers, e.g.
  * `"main: last 4 runs (#1-#4, bc3f172..7b1a238)"`.
  *
  * @example

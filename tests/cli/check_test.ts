@@ -326,7 +326,7 @@ Deno.test("pmubench check bootstraps with exit 0 when there is nothing to judge 
   });
 });
 
-Deno.test("describeWindow() names the runs pooled", () => {
+Deno.test("describeWindow() names the runs of the window", () => {
   assert.equal(describeWindow("main", []), "main: no runs");
   assert.equal(DEFAULT_CHECK_BRANCH, "main");
 });

@@ -606,9 +606,11 @@ function transitionFigure(p: TransitionPanel, styles: Styles): string {
       ),
     })),
   }));
+  // A lone line has no legend: the title names its mechanism.
   const what = [
     p.fixed,
     p.strategy !== undefined || !several ? `strategy ${strategies[0]}` : "",
+    series.length === 1 ? `mechanism ${series[0].label}` : "",
   ].filter((x) => x !== "").join(", ");
   const notes = [
     p.omitted.length === 0

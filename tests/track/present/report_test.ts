@@ -577,3 +577,25 @@ Deno.test({
     if (keep) await Deno.copyFile(png, keep);
   },
 });
+
+Deno.test("renderReport() titles each cost-against-N chart with its question, and a lone line with its mechanism", async () => {
+  const r = await readResultFile(fixture("../nested-suite.json"));
+  const html = renderReport({ results: [{ name: "n.json", result: r }] }, {
+    generatedAt: new Date(0),
+  });
+  assert.equal(count(html, 'data-chart="transition"'), 10);
+  // The title is wrapped into lines: read it back as one string.
+  const titles = [...html.matchAll(/<text class="title"[^>]*>(.*?)<\/text>/g)]
+    .map((m) => m[1].replace(/<[^>]+>/g, " ").replace(/ +/g, " ").trim());
+  assert.ok(
+    titles.includes(
+      "Cost per transition (time) against N: scope=handler, filter=0, k=1, strategy u32pair, mechanism tracked",
+    ),
+    titles.join("\n"),
+  );
+  assert.ok(
+    titles.includes(
+      "Cost per transition (time) against N: scope=handler, filter=0, k=0, strategy u32pair",
+    ),
+  );
+});

@@ -19,12 +19,17 @@
  */
 
 import {
+  harnessArgsFor,
   spawnHarness,
   type SpawnHarnessOptions,
 } from "./harness/harness_process.ts";
-import type { CaseRef } from "./harness/harness_process.ts";
+import type { CaseRef } from "../suite/load_suite.ts";
 import { COUNT_WARMUP_CALLS } from "./instructions.ts";
-import type { BenchResult, ResultFile } from "../result/result.ts";
+import {
+  benchKey,
+  type BenchResult,
+  type ResultFile,
+} from "../result/result.ts";
 
 /** The events read; `:u` counts user space only (the harness waits in the kernel between regions). */
 export const HW_EVENTS: readonly string[] = Object.freeze([
@@ -215,9 +220,7 @@ export async function countCaseHw(
         }
       }
       await spawnHarness({
-        module: ref.module,
-        group: ref.case.group,
-        name: ref.case.name,
+        ...harnessArgsFor(ref),
         calls: n,
         warmup: COUNT_WARMUP_CALLS,
         mode: "count",
@@ -289,11 +292,11 @@ export async function attachHwCounters(
   options: HwCountOptions = {},
 ): Promise<ResultFile> {
   const byKey = new Map(
-    cases.map((c) => [`${c.file}\u0000${c.case.group}\u0000${c.case.name}`, c]),
+    cases.map((c) => [benchKey(c.file, c.case.group, c.case.name), c]),
   );
   const benches: BenchResult[] = [];
   for (const b of result.benches) {
-    const ref = byKey.get(`${b.file}\u0000${b.group}\u0000${b.name}`);
+    const ref = byKey.get(b.key);
     if (ref === undefined || b.failed !== undefined) {
       benches.push(b);
       continue;

@@ -47,10 +47,13 @@
 import { readEnvironment } from "./environment.ts";
 import type { BenchResult, ResultFile } from "../result/result.ts";
 import { benchKey, RESULT_SCHEMA } from "../result/result.ts";
-import { discoverBenchFiles } from "./runner.ts";
 import {
   type CaseRef,
-  listCases,
+  discoverBenchFiles,
+  loadCases,
+} from "../suite/load_suite.ts";
+import {
+  harnessArgsFor,
   spawnHarness,
   type SpawnHarnessOptions,
 } from "./harness/harness_process.ts";
@@ -388,9 +391,9 @@ export async function countCase(
     const dir = await Deno.makeTempDir({ prefix: "pmubench-callgrind-" });
     try {
       const { report } = await spawnHarness({
-        module: ref === "noop" ? "" : ref.module,
-        group: ref === "noop" ? "" : ref.case.group,
-        name: ref === "noop" ? "" : ref.case.name,
+        ...(ref === "noop"
+          ? { module: "", group: "", name: "" }
+          : harnessArgsFor(ref)),
         calls: n,
         warmup: options.warmup ?? COUNT_WARMUP_CALLS,
         mode: "count",
@@ -501,9 +504,8 @@ export async function runInstructionCounts(
       `Cannot count instructions as '${cwd}' has no bench/*_bench.ts files`,
     );
   }
-  const cases = (await listCases(cwd, files, options.filter)).filter((c) =>
-    options.select?.(c) ?? true
-  );
+  const cases = (await loadCases(cwd, files, { filter: options.filter }))
+    .filter((c) => options.select?.(c) ?? true);
   if (cases.length === 0) {
     throw new RangeError(
       options.filter === undefined

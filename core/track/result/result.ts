@@ -68,6 +68,29 @@ export interface ProcessFigures {
   p99: number;
 }
 
+/**
+ * One process of the timing engine (`pmubench run`, engine `harness`):
+ * what it measured and how.
+ */
+export interface TimedProcess {
+  /** The process's estimate, the result's unit (the replicate). */
+  estimate: number;
+  /** Calls per sample, as calibrated against the timer. */
+  batch: number;
+  /** Samples taken. */
+  sampleCount: number;
+  /** The body's V8 tier before the first sample (after warm-up). */
+  tierBefore: string;
+  /** Its tier after the last sample. */
+  tierAfter: string;
+  /** Warm-up calls made before sampling. */
+  warmup: number;
+  /** Whether `b.start()`/`b.end()` bounded the timed part. */
+  explicitTiming: boolean;
+  /** Per-sample figures in the result's unit, time order (downsampled evenly when many). */
+  samples: number[];
+}
+
 /** One bench's figures across the processes of one run. */
 export interface BenchResult {
   /** `${file}::${group}::${name}`, see {@linkcode benchKey}. */
@@ -90,8 +113,10 @@ export interface BenchResult {
   axes?: Record<string, string | number | boolean>;
   /** One figure per process (per operation), in process order. */
   replicates: number[];
-  /** Raw per-call figures per process, as `deno bench` reported them. */
+  /** Raw per-call figures per process, as `deno bench` reported them (engine `deno-bench`). */
   processes?: ProcessFigures[];
+  /** Per process, what the timing engine measured (engine `harness`). */
+  timing?: TimedProcess[];
   /** Set when the bench failed in any process (then `replicates` may be empty). */
   failed?: string;
   /** Additional figures other tools attach (e.g. bytes per op, tier). */
@@ -304,6 +329,7 @@ function orderBench(b: BenchResult): BenchResult {
   if (b.failed !== undefined) out.failed = b.failed;
   if (b.extra !== undefined) out.extra = b.extra;
   if (b.processes !== undefined) out.processes = b.processes;
+  if (b.timing !== undefined) out.timing = b.timing;
   // Fields added by later versions survive a rewrite.
   for (const [k, v] of Object.entries(b)) {
     if (!(k in out)) (out as unknown as Record<string, unknown>)[k] = v;
@@ -692,7 +718,9 @@ function validateResult(data: Obj, source: string): ResultFile {
 
 /**
  * Write `r` to `path` with {@linkcode serializeResult}, creating missing
- * parent directories.
+ * parent directories. The write is atomic: the text goes to a temporary
+ * file beside `path`, which is then renamed over it, so a reader (or a run
+ * interrupted mid-write) never sees a partial file.
  *
  * @example
  * ```ts
@@ -715,5 +743,20 @@ export async function writeResultFile(
 ): Promise<void> {
   const slash = path.lastIndexOf("/");
   if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
-  await Deno.writeTextFile(path, serializeResult(r));
+  const dir = slash > 0 ? path.slice(0, slash) : ".";
+  const base = path.slice(slash + 1);
+  const tmp = await Deno.makeTempFile({
+    dir,
+    prefix: `.${base}.`,
+    suffix: ".tmp",
+  });
+  try {
+    await Deno.writeTextFile(tmp, serializeResult(r));
+    // makeTempFile creates 0600; a result is as readable as any file.
+    if (Deno.build.os !== "windows") await Deno.chmod(tmp, 0o644);
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
 }

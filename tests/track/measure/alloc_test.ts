@@ -7,7 +7,7 @@ import {
   profileFromReport,
 } from "../../../core/track/measure/alloc.ts";
 import type { HarnessReport } from "../../../core/track/measure/harness/case_harness.ts";
-import { listCases } from "../../../core/track/measure/harness/harness_process.ts";
+import { loadCases } from "../../../core/track/suite/load_suite.ts";
 import { resultOf } from "../_result_helpers.ts";
 
 const testdata = new URL("../../testdata/track/", import.meta.url).pathname;
@@ -124,7 +124,7 @@ export const suite = { file: "a_bench.ts", cases: [
   { group: "g", name: "none x4", opsPerCall: 4, axes: {}, body: () => { for (let i = 0; i < 4; i++) keep[i] = i; } },
 ] };`,
     );
-    const [pair, none] = await listCases(dir, ["a_bench.ts"]);
+    const [pair, none] = await loadCases(dir, ["a_bench.ts"]);
     const p = await profileCase(pair, { cwd: dir });
     const q = await profileCase(none, { cwd: dir });
     assert(p.bytesExact && q.bytesExact);
@@ -166,9 +166,11 @@ Deno.test("attachProfiles() puts bytes, tier and warnings beside each figure", a
       bench("sum x8"),
       bench("not in the cases module"),
     ]);
-    const r = await attachProfiles(result, dir, ["bench/tiny_bench.ts"], {
-      cwd: dir,
-    });
+    const r = await attachProfiles(
+      result,
+      await loadCases(dir, ["bench/tiny_bench.ts"]),
+      { cwd: dir },
+    );
     assert.equal(r.benches[0].extra?.bytesPerOp, 0);
     assert.equal(typeof r.benches[0].extra?.tier, "string");
     assert.equal(r.benches[1].extra, undefined);
@@ -192,9 +194,11 @@ Deno.test("attachProfiles() puts bytes, tier and warnings beside each figure", a
         file: "boom_bench.ts",
       }],
     };
-    const b = await attachProfiles(boom, dir, ["bench/boom_bench.ts"], {
-      cwd: dir,
-    });
+    const b = await attachProfiles(
+      boom,
+      await loadCases(dir, ["bench/boom_bench.ts"]),
+      { cwd: dir },
+    );
     assert.match(
       String(b.benches[0].extra?.warning),
       /the profile process failed .*boom/,

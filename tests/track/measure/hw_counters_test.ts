@@ -6,7 +6,7 @@ import {
   detectHwCounters,
   parsePerfStat,
 } from "../../../core/track/measure/hw_counters.ts";
-import { listCases } from "../../../core/track/measure/harness/harness_process.ts";
+import { loadCases } from "../../../core/track/suite/load_suite.ts";
 import { resultOf } from "../_result_helpers.ts";
 
 const testdata = new URL("../../testdata/track/", import.meta.url).pathname;
@@ -89,7 +89,7 @@ Deno.test("countCaseHw() and attachHwCounters() never invent figures", async (t)
   try {
     await Deno.copyFile(`${testdata}tiny_cases.ts`, `${dir}/tiny_cases.ts`);
     await Deno.writeTextFile(`${dir}/tiny_bench.ts`, "");
-    const cases = await listCases(dir, ["tiny_bench.ts"]);
+    const cases = await loadCases(dir, ["tiny_bench.ts"]);
     await t.step("calls must be a positive integer", async () => {
       await assert.rejects(
         countCaseHw(cases[0], 0),

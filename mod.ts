@@ -7,6 +7,8 @@
  * | --- | --- |
  * | bitmaps (`core/bitmap/`) | the {@linkcode Bitmap64} contract, strategies, registry, `%*pb`/`%*pbl` |
  * | benchmark cases (`core/track/suite/bench_case.ts`) | {@linkcode BenchCase}, {@linkcode blackhole}, {@linkcode registerSuite} |
+ * | the suite loader (`core/track/suite/load_suite.ts`) | {@linkcode loadCases}, {@linkcode CaseRef}, {@linkcode discoverBenchFiles} |
+ * | the timing engine (`core/track/measure/measure_case.ts`) | {@linkcode measureCase}, {@linkcode CaseMeasurement} |
  *
  * @example
  * ```ts
@@ -32,6 +34,8 @@ export * from "./core/track/judge/stats.ts";
 export * from "./core/track/judge/compare.ts";
 export * from "./core/track/present/compare_format.ts";
 export * from "./core/track/measure/runner.ts";
+export * from "./core/track/suite/load_suite.ts";
+export * from "./core/track/measure/measure_case.ts";
 export * from "./core/track/measure/git.ts";
 export * from "./core/track/measure/environment.ts";
 export * from "./core/pmu/mod.ts";

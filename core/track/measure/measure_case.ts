@@ -41,6 +41,8 @@ import {
 } from "./harness/harness_process.ts";
 import type { Tier } from "./harness/v8_status.ts";
 
+export type { SpawnHarnessOptions, Tier };
+
 /** The per-process statistics {@linkcode estimateOf} knows. */
 export const STATISTICS = ["median", "p25", "min", "mean"] as const;
 /** One of {@linkcode STATISTICS}. */

@@ -45,6 +45,8 @@ import type { BenchCase, BenchSuite } from "./bench_case.ts";
  */
 export class SuiteLoadError extends Error {
   /**
+   * Make the error.
+   *
    * @param module the module's URL
    * @param cause what importing it threw
    */

@@ -9,8 +9,13 @@
  */
 
 import { formatFigure } from "../track/present/compare_format.ts";
-import type { ResultFile } from "../track/result/result.ts";
-import { writeResultFile } from "../track/result/result.ts";
+import {
+  isFailed,
+  profileOf,
+  type ResultFile,
+  warningOf,
+  writeResultFile,
+} from "../track/result/result.ts";
 import {
   BenchProcessError,
   claimResultPath,
@@ -292,9 +297,7 @@ export function formatCountProgress(p: CountProgress): string {
  * ```
  */
 export function summarizeResult(r: ResultFile): string {
-  const profile = r.benches.some((b) =>
-    b.extra?.bytesPerOp !== undefined || b.extra?.tier !== undefined
-  );
+  const profile = r.benches.some((b) => profileOf(b) !== undefined);
   const rows = [[
     "bench",
     "median",
@@ -304,15 +307,12 @@ export function summarizeResult(r: ResultFile): string {
   ]];
   const warnings: string[] = [];
   for (const b of r.benches) {
+    const p = profileOf(b);
     const extra = profile
-      ? [
-        b.extra?.bytesPerOp === undefined ? "" : String(b.extra.bytesPerOp),
-        String(b.extra?.tier ?? ""),
-      ]
+      ? [p === undefined ? "" : String(p.bytesPerOp), p?.tier ?? ""]
       : [];
-    if (typeof b.extra?.warning === "string") {
-      warnings.push(`${b.key}: ${b.extra.warning}`);
-    }
+    const warning = warningOf(b);
+    if (warning !== undefined) warnings.push(`${b.key}: ${warning}`);
     if (b.failed !== undefined || b.replicates.length === 0) {
       rows.push([b.key, "FAILED", "", String(b.replicates.length), ...extra]);
       continue;
@@ -357,9 +357,9 @@ export function reportFailures(
   path: string,
   io: Io,
 ): boolean {
-  const failed = r.benches.filter((b) => b.failed !== undefined);
+  const failed = r.benches.filter(isFailed);
   for (const b of failed) {
-    io.stderr(`bench '${b.key}' failed: ${b.failed!.split("\n")[0]}\n`);
+    io.stderr(`bench '${b.key}' failed: ${b.failed.split("\n")[0]}\n`);
   }
   if (failed.length > 0) {
     io.stderr(

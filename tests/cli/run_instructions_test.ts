@@ -156,8 +156,9 @@ Deno.test({
       assert.equal(b.unit, "instr/op");
       assert.equal(b.replicates.length, 1);
       assert(b.replicates[0] > 0);
-      assert.equal(b.extra?.tier, "turbofan");
-      assert.equal(b.extra?.bytesPerOp, 0);
+      assert.equal(b.profile?.tier, "turbofan");
+      assert.equal(b.profile?.bytesPerOp, 0);
+      assert.equal(typeof b.count?.calls, "number");
       assert.equal(typeof result.flags.noopInstructionsPerCall, "number");
       assert.equal(result.flags.metric, "instructions");
     } finally {

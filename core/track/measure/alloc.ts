@@ -8,7 +8,7 @@
  * | --- | --- |
  * | {@linkcode profileCase}, {@linkcode CaseProfile} | one case: bytes per op, tiers, coarse time against the no-op reference |
  * | {@linkcode profileFromReport} | the same figures from a harness report |
- * | {@linkcode attachProfiles} | every bench of a result gets `extra.bytesPerOp`, `extra.tier`, `extra.warning` |
+ * | {@linkcode attachProfiles} | every bench of a result gets its `profile` (bytes per op, tiers) and `warning` |
  * | {@linkcode figureWarnings} | tier and no-op warnings as sentences |
  * | {@linkcode ALLOCATION_GRANULARITY} | what a bytes-per-op figure can resolve |
  *
@@ -262,9 +262,9 @@ export interface ProfileProgress {
 /**
  * Profile every bench of `result` that has a case among `cases` (joined
  * by {@linkcode benchKey}) and return a new result whose benches carry
- * `extra.bytesPerOp`, `extra.tier` (the body's tier after the region),
- * `extra.driverTier` and, when any, `extra.warning` (sentences joined by
- * `"; "`). A case whose profile process fails gets `extra.warning` saying
+ * `profile` (`bytesPerOp`, `tier`: the body's tier after the region,
+ * `tierBefore`, `driverTier`) and, when any, `warning` (sentences joined by
+ * `"; "`). A case whose profile process fails gets a `warning` saying
  * so instead; the figure itself is kept. The result's flags record the
  * allocation granularity.
  *
@@ -317,12 +317,9 @@ export async function attachProfiles(
     if (p instanceof Error) {
       return {
         ...b,
-        extra: {
-          ...b.extra,
-          warning: `no allocation or tier: the profile process failed (${
-            p.message.split("\n")[0]
-          })`,
-        },
+        warning: `no allocation or tier: the profile process failed (${
+          p.message.split("\n")[0]
+        })`,
       };
     }
     // A reference case (axis "reference") is meant to be close to nothing.
@@ -341,15 +338,18 @@ export async function attachProfiles(
         }
         : {}),
     });
-    const extra: Record<string, string | number | boolean> = {
-      ...b.extra,
-      bytesPerOp: roundBytes(p.bytesPerOp),
-      tier: p.tierAfter,
-      driverTier: p.driverTier,
+    const out: BenchResult = {
+      ...b,
+      profile: {
+        bytesPerOp: roundBytes(p.bytesPerOp),
+        tier: p.tierAfter,
+        tierBefore: p.tierBefore,
+        driverTier: p.driverTier,
+      },
     };
-    if (warnings.length > 0) extra.warning = warnings.join("; ");
-    else delete extra.warning;
-    return { ...b, extra };
+    if (warnings.length > 0) out.warning = warnings.join("; ");
+    else delete out.warning;
+    return out;
   });
   return {
     ...result,

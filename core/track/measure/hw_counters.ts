@@ -12,7 +12,7 @@
  * | {@linkcode detectHwCounters}, {@linkcode HwCounterStatus}, {@linkcode describeHwCounters} | are counters there, and one line saying so |
  * | {@linkcode parsePerfStat} | `perf stat -x,` output to figures |
  * | {@linkcode countCaseHw}, {@linkcode HwFigures} | one case's counters per operation |
- * | {@linkcode attachHwCounters} | every bench of a result gets them in `extra` |
+ * | {@linkcode attachHwCounters} | every bench of a result gets them in `hw` |
  * | {@linkcode HW_EVENTS} | the events read (user space only) |
  *
  * @module
@@ -28,7 +28,9 @@ import { COUNT_WARMUP_CALLS } from "./instructions.ts";
 import {
   benchKey,
   type BenchResult,
+  countOf,
   type ResultFile,
+  warningOf,
 } from "../result/result.ts";
 
 /** The events read; `:u` counts user space only (the harness waits in the kernel between regions). */
@@ -268,9 +270,9 @@ export async function countCaseHw(
 /**
  * Count hardware events for every successful bench of `result` that has a
  * case in `cases` (matched by file, group and name), with the `N` the
- * instruction counter used (`extra.calls`, else 1024), and return a new
- * result whose benches carry `extra.cyclesPerOp`, `extra.hwInstructionsPerOp`
- * and `extra.branchMissesPerOp`. Call it only when
+ * instruction counter used (`count.calls`, else 1024), and return a new
+ * result whose benches carry `hw` (`cyclesPerOp`, `hwInstructionsPerOp`,
+ * `branchMissesPerOp`). Call it only when
  * {@linkcode detectHwCounters} said the counters are available. A case whose
  * count fails gets a warning instead.
  *
@@ -301,13 +303,12 @@ export async function attachHwCounters(
       benches.push(b);
       continue;
     }
-    const calls = typeof b.extra?.calls === "number" ? b.extra.calls : 1024;
+    const calls = countOf(b)?.calls ?? 1024;
     try {
       const f = await countCaseHw(ref, calls, options);
       benches.push({
         ...b,
-        extra: {
-          ...b.extra,
+        hw: {
           cyclesPerOp: round(f.cyclesPerOp),
           hwInstructionsPerOp: round(f.hwInstructionsPerOp),
           branchMissesPerOp: round(f.branchMissesPerOp),
@@ -316,10 +317,11 @@ export async function attachHwCounters(
     } catch (e) {
       if (options.signal?.aborted) throw e;
       const why = e instanceof Error ? e.message : String(e);
-      const warning = typeof b.extra?.warning === "string"
-        ? `${b.extra.warning}; no hardware counters (${why})`
-        : `no hardware counters (${why})`;
-      benches.push({ ...b, extra: { ...b.extra, warning } });
+      const earlier = warningOf(b);
+      const warning = earlier === undefined
+        ? `no hardware counters (${why})`
+        : `${earlier}; no hardware counters (${why})`;
+      benches.push({ ...b, warning });
     }
   }
   return { ...result, benches };

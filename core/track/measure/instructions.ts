@@ -459,10 +459,10 @@ export interface InstructionRunOptions extends CountOptions {
  * Count every case of the suites of `cwd` (the cases modules beside the
  * bench files) and return a result file: per case one bench with metric
  * `"instructions"`, unit `"instr/op"`, one replicate per `N`/`2N` pair,
- * and `extra` holding `bytesPerOp` (from a native profile process, see
- * {@linkcode ./alloc.ts}), `tier` (the body's tier after the region),
- * `tierBefore`, `driverTier`, `calls` (`N`), `instructionsPerCall` and,
- * when any, `warning`. The no-op reference's instructions per call go to
+ * its `profile` (`bytesPerOp` from a native profile process, see
+ * {@linkcode ./alloc.ts}; `tier`, the body's tier after the region;
+ * `tierBefore`, `driverTier`), its `count` (`calls`: `N`, `warmupCalls`,
+ * `instructionsPerCall`) and, when any, `warning`. The no-op reference's instructions per call go to
  * `flags.noopInstructionsPerCall`. A case whose process fails is kept with
  * `failed` set.
  *
@@ -620,20 +620,21 @@ async function measureOne(
       }
       : {}),
   });
-  const extra: Record<string, string | number | boolean> = {
-    bytesPerOp: round(profile.bytesPerOp),
-    tier: last.tierAfter,
-    tierBefore: last.tierBefore,
-    driverTier: last.driverTier,
-    calls: last.calls,
-    warmupCalls: last.warmup,
-    instructionsPerCall: round(last.instructionsPerCall),
-  };
-  if (warnings.length > 0) extra.warning = warnings.join("; ");
   return {
     ...base,
     replicates: counts.map((x) => round(x.instructionsPerOp)),
-    extra,
+    profile: {
+      bytesPerOp: round(profile.bytesPerOp),
+      tier: last.tierAfter,
+      tierBefore: last.tierBefore,
+      driverTier: last.driverTier,
+    },
+    count: {
+      calls: last.calls,
+      warmupCalls: last.warmup,
+      instructionsPerCall: round(last.instructionsPerCall),
+    },
+    ...(warnings.length > 0 ? { warning: warnings.join("; ") } : {}),
   };
 }
 

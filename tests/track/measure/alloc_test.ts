@@ -171,9 +171,9 @@ Deno.test("attachProfiles() puts bytes, tier and warnings beside each figure", a
       await loadCases(dir, ["bench/tiny_bench.ts"]),
       { cwd: dir },
     );
-    assert.equal(r.benches[0].extra?.bytesPerOp, 0);
-    assert.equal(typeof r.benches[0].extra?.tier, "string");
-    assert.equal(r.benches[1].extra, undefined);
+    assert.equal(r.benches[0].profile?.bytesPerOp, 0);
+    assert.equal(typeof r.benches[0].profile?.tier, "string");
+    assert.equal(r.benches[1].profile, undefined);
     assert.match(String(r.flags.allocation), /V8 used heap bytes/);
 
     // A case that throws: the figure stays, a warning says why there is no profile.
@@ -200,7 +200,7 @@ Deno.test("attachProfiles() puts bytes, tier and warnings beside each figure", a
       { cwd: dir },
     );
     assert.match(
-      String(b.benches[0].extra?.warning),
+      String(b.benches[0].warning),
       /the profile process failed .*boom/,
     );
     assert.deepEqual(b.benches[0].replicates, [1, 2]);

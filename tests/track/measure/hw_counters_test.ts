@@ -121,18 +121,18 @@ Deno.test("countCaseHw() and attachHwCounters() never invent figures", async (t)
           unit: "instr/op",
           opsPerCall: 8,
           replicates: [9.25],
-          extra: { calls: 16, warning: "earlier" },
+          count: { calls: 16, warmupCalls: 2000, instructionsPerCall: 74 },
+          warning: "earlier",
         }]);
         const r = await attachHwCounters(result, cases, {
           cwd: dir,
           perf: "/nonexistent/perf",
         });
-        const extra = r.benches[0].extra!;
         assert.match(
-          String(extra.warning),
+          String(r.benches[0].warning),
           /^earlier; no hardware counters \(/,
         );
-        assert.equal(extra.cyclesPerOp, undefined);
+        assert.equal(r.benches[0].hw, undefined);
         assert.deepEqual(r.benches[0].replicates, [9.25]);
       },
     );

@@ -79,7 +79,7 @@ export const RUN_FLAGS_HELP =
   --samples S      harness engine: samples per process (default 101)
   --statistic T    harness engine: per-process estimate, ${
     STATISTICS.join(", ")
-  } (default median)
+  } (default min)
   --ops-per-call K operations per call of cases from plain bench files (default 1)`;
 
 /** The engine options of {@linkcode RUN_FLAGS}, read and checked. */
@@ -392,11 +392,11 @@ Deno.bench registrations are collected and measured the same way.
 --metric time (default): every case R times, each in a fresh process in which
 only that case is built, warmed up to Turbofan and timed: samples of a batch
 of calls calibrated against the timer, reduced to one estimate per process
-(the median, --statistic). The result records the selection (--filter,
-PMUBENCH_CASES, PMUBENCH_STRATEGY), the engine, the statistic, and per
-process the batch, the tier and the samples. Then each case is profiled once
-in a fresh harness process:
-bytes allocated per op (V8 heap statistics, no collection in the region), the
+(the fastest sample, as preemption only adds time; see --statistic). The
+result records the selection (--filter, PMUBENCH_CASES, PMUBENCH_STRATEGY),
+the engine, the statistic, and per process the batch, the tier and the
+samples. Then each case is profiled once in a fresh harness process: bytes
+allocated per op (V8 heap statistics, no collection in the region), the
 V8 tier its body ran in, and warnings (measured deoptimized or interpreted,
 suspiciously close to the no-op reference).
 

@@ -22,13 +22,17 @@
  * order; the parent reduces them to one figure, the per-process estimate
  * ({@linkcode estimateOf}). Processes are the replicates.
  *
- * Why the median by default: preemption on a shared machine only ever
- * adds time to a sample, so the mean of a process's samples takes in
- * every preemption (that is what made `deno bench`'s `avg` vary 33-73%
- * between processes); the median ignores up to half the samples being
- * hit, and unlike the minimum it does not reward a lucky sample. The
- * README's table compares the spread of the median, the 25th percentile
- * and the minimum between processes, measured with the same command.
+ * Why the minimum by default: preemption and interrupts only ever add
+ * time to a sample, never remove it, so the fastest of a process's samples
+ * is the one least disturbed; the mean takes in every preemption (that is
+ * what made `deno bench`'s `avg` vary 33-73% between processes). Measured
+ * on this 2-core machine under a load average of 12 to 19 (README, "How
+ * stable are the figures"): between-process CV over 28 key cases, median
+ * over cases, 4.8% for the minimum, 6.6% for the 5th percentile, 11.6% for
+ * the 25th, 69.8% for the median (most samples of a process were hit) and
+ * 23.6% for the mean. With a fixed number of samples per process the
+ * minimum is a consistent estimator of the undisturbed cost; `--statistic`
+ * picks another when the machine is quiet.
  *
  * @module
  */
@@ -48,7 +52,7 @@ export const STATISTICS = ["median", "p25", "min", "mean"] as const;
 /** One of {@linkcode STATISTICS}. */
 export type Statistic = typeof STATISTICS[number];
 /** The per-process estimate `run` records (see the module doc for why). */
-export const DEFAULT_STATISTIC: Statistic = "median";
+export const DEFAULT_STATISTIC: Statistic = "min";
 /** Samples per process: enough for a stable median, few enough that a case costs well under a second of sampling. */
 export const DEFAULT_SAMPLES = 101;
 /** Warm-up calls asked of the harness (it goes on while the body is not in Turbofan). */

@@ -17,8 +17,8 @@
  *
  * The `harness` engine ({@linkcode ./measure_case.ts}) runs each case in
  * its own process, in which only that case is built, warmed and timed;
- * a replicate is that process's estimate (the median of its samples, by
- * default). Replicates are taken round by round (every case once, then
+ * a replicate is that process's estimate (the fastest of its samples, by
+ * default: see {@linkcode ./measure_case.ts}). Replicates are taken round by round (every case once, then
  * every case again), and with several trees each case is measured in
  * every tree before the next, so drift of the machine hits every tree alike.
  *

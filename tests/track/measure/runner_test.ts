@@ -96,7 +96,7 @@ Deno.test("runBenches() measures every case in its own processes (harness engine
     assert.equal(sum.opsPerCall, 8);
     assert.deepEqual(sum.axes, { kind: "sum", variant: "one" });
     assert.equal(r.flags.engine, "harness");
-    assert.equal(r.flags.statistic, "median");
+    assert.equal(r.flags.statistic, "min");
     assert.equal(r.flags.samples, 7);
     assert.equal(r.flags.files, "bench/tiny_bench.ts");
     assert.equal(r.flags.filter, null);

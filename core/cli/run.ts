@@ -473,6 +473,7 @@ ended, temporary files removed, nothing written).
           repeat,
           jobs,
           filter: values.filter,
+          opsPerCall: engine.opsPerCall,
           valgrind: values.valgrind,
           signal,
           onProgress: (p) => io.stderr(formatCountProgress(p)),

@@ -236,3 +236,54 @@ Deno.test("summarizeResult() marks failed benches", () => {
   });
   assert.match(text, /^k +FAILED +0$/m);
 });
+
+Deno.test("pmubench run times a plain Deno.bench file (no cases module, no deno.json)", async () => {
+  const dir = await Deno.realPath(
+    await Deno.makeTempDir({ prefix: "pmubench-run-plain-" }),
+  );
+  try {
+    await Deno.writeTextFile(
+      `${dir}/plain_bench.ts`,
+      `let s = 0;
+Deno.bench("sum", () => { for (let i = 0; i < 64; i++) s = (s + i) | 0; });
+Deno.bench({ name: "part", group: "g", baseline: true, fn(b) { b.start(); s = (s + 1) | 0; b.end(); } });
+`,
+    );
+    const r = await cli([
+      "run",
+      "--repeat",
+      "2",
+      "--samples",
+      "5",
+      "--cwd",
+      dir,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^plain_bench.ts::::sum +[\d.]+ \w?s +\d+\.\d% +2 /m);
+    assert.match(r.out, /^plain_bench.ts::g::part +[\d.]+ \w?s /m);
+    const path = /^wrote (.+)$/m.exec(r.out)![1];
+    const result = await readResultFile(path);
+    assert.equal(result.flags.engine, "harness");
+    assert.equal(result.benches[1].baseline, true);
+    assert.equal(result.benches[1].timing![0].explicitTiming, true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pmubench run never overwrites: two results in the same second get two files", async () => {
+  const dir = await tinyProject();
+  try {
+    const args = ["run", "--repeat", "1", "--smoke", "--cwd", dir];
+    const [a, b] = await Promise.all([cli(args), cli(args)]);
+    assert.equal(a.code, 0, a.err);
+    assert.equal(b.code, 0, b.err);
+    const pa = /^wrote (.+)$/m.exec(a.out)![1];
+    const pb = /^wrote (.+)$/m.exec(b.out)![1];
+    assert.notEqual(pa, pb);
+    assert.equal((await readResultFile(pa)).benches.length, 2);
+    assert.equal((await readResultFile(pb)).benches.length, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

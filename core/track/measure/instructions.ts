@@ -443,6 +443,8 @@ export interface InstructionRunOptions extends CountOptions {
   files?: string[];
   /** Only cases whose name matches (`deno bench --filter` rules). @default {undefined} */
   filter?: string;
+  /** Operations per call of cases from plain bench files (which declare none). @default {1} */
+  opsPerCall?: number;
   /** Only cases this predicate accepts (after `filter`). @default {undefined} */
   select?: (ref: CaseRef) => boolean;
   /** Replicates per case (each a fresh `N`/`2N` pair). @default {1} */
@@ -504,7 +506,10 @@ export async function runInstructionCounts(
       `Cannot count instructions as '${cwd}' has no bench/*_bench.ts files`,
     );
   }
-  const cases = (await loadCases(cwd, files, { filter: options.filter }))
+  const cases = (await loadCases(cwd, files, {
+    filter: options.filter,
+    opsPerCall: options.opsPerCall,
+  }))
     .filter((c) => options.select?.(c) ?? true);
   if (cases.length === 0) {
     throw new RangeError(

@@ -55,8 +55,13 @@ export type Statistic = typeof STATISTICS[number];
 export const DEFAULT_STATISTIC: Statistic = "min";
 /** Samples per process: enough for a stable median, few enough that a case costs well under a second of sampling. */
 export const DEFAULT_SAMPLES = 101;
-/** Warm-up calls asked of the harness (it goes on while the body is not in Turbofan). */
-export const TIME_WARMUP_CALLS = 2000;
+/**
+ * Warm-up calls asked of the harness; it goes on while the body is not in
+ * Turbofan (up to 20 times this), and calibration calls the body again
+ * before the first sample. Few, because a slow case (milliseconds a call)
+ * would otherwise spend seconds warming up.
+ */
+export const TIME_WARMUP_CALLS = 200;
 
 /** What {@linkcode measureCase} returns. */
 export interface CaseMeasurement {
@@ -179,7 +184,6 @@ export async function measureCase(
     warmup: options.warmup ?? TIME_WARMUP_CALLS,
     mode: "time",
     ...(options.batch === undefined ? {} : { batch: options.batch }),
-    ...(ref.kind === "bench" ? { opsPerCall: ref.case.opsPerCall } : {}),
   }, options);
   const t = report.time!;
   const ops = ref.case.opsPerCall;

@@ -76,7 +76,8 @@ export interface HarnessRun {
 }
 
 /**
- * The harness arguments that name `ref` (module, kind, group, name).
+ * The harness arguments that name `ref` (module, kind, group, name, and
+ * for a plain bench file's case its `opsPerCall`).
  *
  * @example
  * ```ts
@@ -90,12 +91,20 @@ export interface HarnessRun {
  */
 export function harnessArgsFor(
   ref: CaseRef,
-): { module: string; kind: CaseRef["kind"]; group: string; name: string } {
+): {
+  module: string;
+  kind: CaseRef["kind"];
+  group: string;
+  name: string;
+  opsPerCall?: number;
+} {
   return {
     module: ref.module,
     kind: ref.kind,
     group: ref.case.group,
     name: ref.case.name,
+    // A plain bench file declares no opsPerCall: the child needs the one given.
+    ...(ref.kind === "bench" ? { opsPerCall: ref.case.opsPerCall } : {}),
   };
 }
 

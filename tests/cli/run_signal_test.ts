@@ -153,3 +153,64 @@ Deno.test({
     }
   },
 });
+
+Deno.test("pmubench ab ends its children, removes its worktree and exits 130 on SIGINT", async () => {
+  const dir = await slowProject(false);
+  try {
+    const git = async (...args: string[]) => {
+      const out = await new Deno.Command("git", {
+        args: ["-C", dir, ...args],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert(out.success, new TextDecoder().decode(out.stderr));
+      return new TextDecoder().decode(out.stdout);
+    };
+    await git("init", "-q", "-b", "main");
+    await git("add", "slow_bench.ts");
+    await git(
+      "-c",
+      "user.name=t",
+      "-c",
+      "user.email=t@t",
+      "commit",
+      "-q",
+      "-m",
+      "slow",
+    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        cliPath,
+        "ab",
+        "--base",
+        "HEAD",
+        "--cwd",
+        dir,
+      ],
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const benchPid = Number(await waitFor(`${dir}/marker`, 120));
+    child.kill("SIGINT");
+    const out = await child.output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 130, stderr);
+    assert.match(
+      stderr,
+      /interrupted by SIGINT; children ended, removing the temporary worktree/,
+    );
+    let gone = false;
+    for (let i = 0; i < 50 && !gone; i++) {
+      gone = !(await isAlive(benchPid));
+      if (!gone) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(gone, true, "the harness process was ended");
+    const worktrees = (await git("worktree", "list")).trim().split("\n");
+    assert.equal(worktrees.length, 1, worktrees.join("\n"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

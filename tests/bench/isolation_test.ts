@@ -14,6 +14,7 @@ console.log(JSON.stringify(m.suite.cases.map((c) => c.group + "/" + c.name)));`;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["eval", code],
     env: { PMUBENCH_CASES: pattern, NO_COLOR: "1" },
+    cwd: root,
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -50,6 +50,9 @@ Deno.test("pmubench run --metric instructions without Valgrind: one sentence, ex
         ],
         env: { PATH: "/nonexistent", NO_COLOR: "1" },
         clearEnv: false,
+        // Its own cwd: a test that chdirs in this process (report_test.ts,
+        // run in parallel) may leave the inherited one deleted.
+        cwd: dir,
         stdout: "piped",
         stderr: "piped",
       }).output();

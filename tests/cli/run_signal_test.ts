@@ -64,6 +64,7 @@ async function interruptRun(
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", cliPath, "run", "--cwd", dir, ...args],
     env: { NO_COLOR: "1", ...env },
+    cwd: dir,
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -190,6 +191,7 @@ Deno.test("pmubench ab ends its children, removes its worktree and exits 130 on 
         dir,
       ],
       env: { NO_COLOR: "1" },
+      cwd: dir,
       stdout: "piped",
       stderr: "piped",
     }).spawn();

@@ -26,6 +26,7 @@ async function countUnder(
       JSON.stringify(CASES.map(([g, n]) => `${g}/${n}`)),
     ],
     env,
+    cwd: new URL("../../../", import.meta.url).pathname,
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -31,6 +31,12 @@
  *   measures the early return alone in its isolate (2.3 to 3.5 ns per
  *   transition here, against 20 to 40 ns in a full run).
  *
+ * `pmubench run` relies on the second: it starts every measured case in a
+ * process of its own with `PMUBENCH_CASES` set to that case's exact
+ * `<group>/<name>` (`exactCasePattern` in `core/track/suite/load_suite.ts`),
+ * so a suite must apply {@linkcode caseFilter} before building, priming or
+ * running anything of a case, reference cases included.
+ *
  * @module
  */
 

@@ -6,7 +6,7 @@
  */
 
 import { addWorktree, type Worktree } from "../track/measure/git.ts";
-import { type ResultFile, writeResultFile } from "../track/result/result.ts";
+import { writeResultFile } from "../track/result/result.ts";
 import {
   BenchProcessError,
   type BenchTarget,
@@ -22,11 +22,16 @@ import {
 import { type Command, EXIT_USAGE, parseFlags, UsageError } from "./command.ts";
 import {
   formatProgress,
+  INTERRUPT_EXIT_CODES,
+  isInterrupted,
   projectDir,
+  readEngineFlags,
   RUN_FLAGS,
   RUN_FLAGS_HELP,
+  whileInterruptible,
 } from "./run.ts";
 import { DEFAULT_REPEAT } from "../track/measure/runner.ts";
+import { SuiteLoadError } from "../track/suite/load_suite.ts";
 
 function short(commit: string | null): string {
   return commit === null ? "no commit" : commit.slice(0, 7);
@@ -71,6 +76,7 @@ Exit codes: 0 no bench regressed, 1 a bench regressed, 2 bad usage or input
         "ab needs --base REV, the revision to compare against",
       );
     }
+    const engine = readEngineFlags(values);
     const repeat = parseNumberFlag("repeat", values.repeat, {
       min: 1,
       max: 1000,
@@ -80,15 +86,6 @@ Exit codes: 0 no bench regressed, 1 a bench regressed, 2 bad usage or input
     const cwd = await projectDir(values.cwd);
     const files = positionals.length > 0 ? positionals : undefined;
 
-    const abort = new AbortController();
-    const onInterrupt = () => abort.abort();
-    let listening = false;
-    try {
-      Deno.addSignalListener("SIGINT", onInterrupt);
-      listening = true;
-    } catch {
-      // No signal support here: a Ctrl-C then ends the process, worktree and all.
-    }
     const worktrees: Worktree[] = [];
     try {
       const baseTree = await addWorktree(cwd, values.base);
@@ -103,30 +100,31 @@ Exit codes: 0 no bench regressed, 1 a bench regressed, 2 bad usage or input
         { label: "base", cwd: baseTree.path, files },
         { label: "head", cwd: headTree?.path ?? cwd, files },
       ];
-      let base: ResultFile;
-      let head: ResultFile;
-      try {
-        [base, head] = await runTargets(targets, {
+      const outcome = await whileInterruptible((signal) =>
+        runTargets(targets, {
           repeat,
           filter: values.filter,
           smoke: values.smoke === true,
-          signal: abort.signal,
+          ...engine,
+          signal,
           onProgress: (p) => io.stderr(formatProgress(p)),
           flags: { command: "ab" },
-        });
-      } catch (e) {
-        if (abort.signal.aborted) {
-          io.stderr(
-            "pmubench ab: interrupted; removing the temporary worktree\n",
-          );
-          return EXIT_USAGE;
-        }
-        if (e instanceof BenchProcessError) {
+        })
+      ).catch((e) => {
+        if (e instanceof BenchProcessError || e instanceof SuiteLoadError) {
           io.stderr(`pmubench ab: ${e.message}\n`);
           return EXIT_USAGE;
         }
         throw e;
+      });
+      if (typeof outcome === "number") return outcome;
+      if (isInterrupted(outcome)) {
+        io.stderr(
+          `pmubench ab: interrupted by ${outcome.interrupted}; children ended, removing the temporary worktree\n`,
+        );
+        return INTERRUPT_EXIT_CODES[outcome.interrupted];
       }
+      const [base, head] = outcome;
       base.flags.revision = values.base;
       head.flags.revision = values.head ?? null;
       const headName = values.head === undefined
@@ -150,7 +148,6 @@ Exit codes: 0 no bench regressed, 1 a bench regressed, 2 bad usage or input
       });
     } finally {
       for (const w of worktrees) await w.remove();
-      if (listening) Deno.removeSignalListener("SIGINT", onInterrupt);
     }
   },
 };

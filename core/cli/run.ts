@@ -1,37 +1,50 @@
 /**
- * `pmubench run`: the suites as R fresh `deno bench --json` processes, one
- * replicate each, written to one self-describing result file.
+ * `pmubench run`: every case in R fresh processes of the timing engine
+ * (or under callgrind), one replicate each, written atomically to one
+ * self-describing result file. SIGINT, SIGTERM and SIGHUP end the
+ * children's process groups, remove their temporary files, write nothing
+ * and exit 130, 143 or 129.
  *
  * @module
  */
 
 import { formatFigure } from "../track/present/figure.ts";
-import type { ResultFile } from "../track/result/result.ts";
-import { writeResultFile } from "../track/result/result.ts";
+import {
+  isFailed,
+  profileOf,
+  type ResultFile,
+  warningOf,
+  writeResultFile,
+} from "../track/result/result.ts";
 import {
   BenchProcessError,
+  claimResultPath,
   DEFAULT_REPEAT,
   defaultResultPath,
+  type Engine,
+  ENGINES,
   runBenches,
   type RunProgress,
 } from "../track/measure/runner.ts";
+import { type Statistic, STATISTICS } from "../track/measure/measure_case.ts";
 import {
   coefficientOfVariation,
   median,
   sortSamples,
 } from "../track/judge/stats.ts";
-import { attachProfiles } from "../track/measure/alloc.ts";
 import {
   type CountProgress,
   runInstructionCounts,
   ValgrindUnavailableError,
 } from "../track/measure/instructions.ts";
 import {
-  attachHwCounters,
-  describeHwCounters,
-  detectHwCounters,
-} from "../track/measure/hw_counters.ts";
-import { listCases } from "../track/measure/harness/harness_process.ts";
+  allocationBackend,
+  attachBackends,
+  hwCounterBackend,
+  type MeasurementBackend,
+} from "../track/measure/backend.ts";
+import { describeHwCounters } from "../track/measure/hw_counters.ts";
+import { loadCases, SuiteLoadError } from "../track/suite/load_suite.ts";
 import { HarnessProcessError } from "../track/measure/harness/harness_process.ts";
 import { parseNumberFlag } from "./compare.ts";
 import {
@@ -49,17 +62,101 @@ export const RUN_FLAGS = {
   filter: { type: "string" },
   smoke: { type: "boolean" },
   cwd: { type: "string" },
+  engine: { type: "string" },
+  samples: { type: "string" },
+  statistic: { type: "string" },
+  "ops-per-call": { type: "string" },
 } as const;
 
 /** Help lines of {@linkcode RUN_FLAGS}. */
 export const RUN_FLAGS_HELP =
-  `  --repeat R       bench processes (replicates) per tree (default ${DEFAULT_REPEAT})
-  --filter X       only benches whose name matches X (passed to 'deno bench --filter')
-  --smoke          PMUBENCH_SMOKE=1: a few iterations per case; checks that benches run, measures nothing
-  --cwd DIR        the project directory (default: the current directory)`;
+  `  --repeat R       processes (replicates) per case and tree (default ${DEFAULT_REPEAT})
+  --filter X       only cases whose name matches X (deno bench --filter rules: substring or /regexp/)
+  --smoke          a few calls per case; checks that benches run, measures nothing
+  --cwd DIR        the project directory (default: the current directory)
+  --engine E       time: harness (default; one process per case, samples timed by the engine)
+                   or deno-bench (one 'deno bench --json' process per replicate, its 'avg')
+  --samples S      harness engine: samples per process (default 101)
+  --statistic T    harness engine: per-process estimate, ${
+    STATISTICS.join(", ")
+  } (default min)
+  --ops-per-call K operations per call of cases from plain bench files (default 1)`;
+
+/** The engine options of {@linkcode RUN_FLAGS}, read and checked. */
+export interface EngineFlags {
+  /** `--engine`. */
+  engine: Engine;
+  /** `--samples`. */
+  samples?: number;
+  /** `--statistic`. */
+  statistic?: Statistic;
+  /** `--ops-per-call`. */
+  opsPerCall?: number;
+}
 
 /**
- * A progress line for standard error, e.g. `"run 3/5 (base) 12.4s"`.
+ * Read `--engine`, `--samples`, `--statistic` and `--ops-per-call`.
+ *
+ * @throws {UsageError} when one is not one of its values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readEngineFlags } from "./run.ts";
+ *
+ * assert.deepEqual(readEngineFlags({ samples: "51" }), { engine: "harness", samples: 51 });
+ * assert.throws(() => readEngineFlags({ engine: "x" }), /--engine must be one of/);
+ * ```
+ */
+export function readEngineFlags(
+  values: {
+    engine?: string;
+    samples?: string;
+    statistic?: string;
+    "ops-per-call"?: string;
+  },
+): EngineFlags {
+  const engine = values.engine ?? "harness";
+  if (!(ENGINES as readonly string[]).includes(engine)) {
+    throw new UsageError(
+      `--engine must be one of ${
+        ENGINES.join(", ")
+      }: current value is '${engine}'`,
+    );
+  }
+  const statistic = values.statistic;
+  if (
+    statistic !== undefined &&
+    !(STATISTICS as readonly string[]).includes(statistic)
+  ) {
+    throw new UsageError(
+      `--statistic must be one of ${
+        STATISTICS.join(", ")
+      }: current value is '${statistic}'`,
+    );
+  }
+  const samples = parseNumberFlag("samples", values.samples, {
+    min: 1,
+    max: 100000,
+    integer: true,
+  });
+  const opsPerCall = parseNumberFlag("ops-per-call", values["ops-per-call"], {
+    min: 1,
+    max: 2 ** 30,
+    integer: true,
+  });
+  return {
+    engine: engine as Engine,
+    ...(samples === undefined ? {} : { samples }),
+    ...(statistic === undefined ? {} : { statistic: statistic as Statistic }),
+    ...(opsPerCall === undefined ? {} : { opsPerCall }),
+  };
+}
+
+/**
+ * A progress line for standard error: `"run 3/5 (base) 12.4s"`, and with
+ * the timing engine the case, the time elapsed and an estimate of the
+ * time left.
  *
  * @example
  * ```ts
@@ -67,11 +164,96 @@ export const RUN_FLAGS_HELP =
  * import { formatProgress } from "./run.ts";
  *
  * assert.equal(formatProgress({ index: 3, total: 5, label: "base", seconds: 12.43 }), "run 3/5 (base) 12.4s\n");
+ * assert.equal(formatProgress({ index: 3, total: 50, label: "", seconds: 0.43, case: "g/f", elapsed: 75, remaining: 1250 }),
+ *   "run 3/50 g/f 0.4s, 1m15s elapsed, ~20m50s left\n");
  * ```
  */
 export function formatProgress(p: RunProgress): string {
   const label = p.label === "" ? "" : ` (${p.label})`;
-  return `run ${p.index}/${p.total}${label} ${p.seconds.toFixed(1)}s\n`;
+  const what = p.case === undefined ? "" : ` ${p.case}`;
+  const times = p.elapsed === undefined || p.case === undefined
+    ? ""
+    : `, ${duration(p.elapsed)} elapsed${
+      p.remaining === undefined ? "" : `, ~${duration(p.remaining)} left`
+    }`;
+  return `run ${p.index}/${p.total}${label}${what} ${
+    p.seconds.toFixed(1)
+  }s${times}\n`;
+}
+
+function duration(seconds: number): string {
+  const s = Math.round(seconds);
+  return s < 60
+    ? `${s}s`
+    : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+/** The signals `run` and `ab` end cleanly on, and the exit code of each (128 + its number). */
+export const INTERRUPT_EXIT_CODES: Readonly<Record<string, number>> = Object
+  .freeze({ SIGINT: 130, SIGTERM: 143, SIGHUP: 129 });
+
+/**
+ * Listen for SIGINT, SIGTERM and SIGHUP while `work` runs: the first one
+ * aborts the signal `work` receives (which ends the children's process
+ * groups). Resolves to `work`'s value, or to `{ interrupted: "SIGINT" }`
+ * (etc.) when a signal came, whatever `work` then threw.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { whileInterruptible } from "./run.ts";
+ *
+ * assert.equal(await whileInterruptible(() => Promise.resolve(7)), 7);
+ * ```
+ */
+export async function whileInterruptible<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T | { interrupted: Deno.Signal }> {
+  const abort = new AbortController();
+  let received: Deno.Signal | undefined;
+  const listeners: [Deno.Signal, () => void][] = [];
+  for (const sig of Object.keys(INTERRUPT_EXIT_CODES) as Deno.Signal[]) {
+    const on = () => {
+      if (received === undefined) {
+        received = sig;
+        abort.abort(new Error(`interrupted by ${sig}`));
+      }
+    };
+    try {
+      Deno.addSignalListener(sig, on);
+      listeners.push([sig, on]);
+    } catch {
+      // Not supported here (e.g. Windows has no SIGHUP): the default applies.
+    }
+  }
+  try {
+    const value = await work(abort.signal);
+    if (received !== undefined) return { interrupted: received };
+    return value;
+  } catch (e) {
+    if (received !== undefined) return { interrupted: received };
+    throw e;
+  } finally {
+    for (const [sig, on] of listeners) Deno.removeSignalListener(sig, on);
+  }
+}
+
+/**
+ * Whether a {@linkcode whileInterruptible} outcome is an interruption.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isInterrupted } from "./run.ts";
+ *
+ * assert(isInterrupted({ interrupted: "SIGINT" }));
+ * assert(!isInterrupted(3));
+ * ```
+ */
+export function isInterrupted(
+  x: unknown,
+): x is { interrupted: Deno.Signal } {
+  return typeof x === "object" && x !== null && "interrupted" in x;
 }
 
 /**
@@ -115,9 +297,7 @@ export function formatCountProgress(p: CountProgress): string {
  * ```
  */
 export function summarizeResult(r: ResultFile): string {
-  const profile = r.benches.some((b) =>
-    b.extra?.bytesPerOp !== undefined || b.extra?.tier !== undefined
-  );
+  const profile = r.benches.some((b) => profileOf(b) !== undefined);
   const rows = [[
     "bench",
     "median",
@@ -127,15 +307,12 @@ export function summarizeResult(r: ResultFile): string {
   ]];
   const warnings: string[] = [];
   for (const b of r.benches) {
+    const p = profileOf(b);
     const extra = profile
-      ? [
-        b.extra?.bytesPerOp === undefined ? "" : String(b.extra.bytesPerOp),
-        String(b.extra?.tier ?? ""),
-      ]
+      ? [p === undefined ? "" : String(p.bytesPerOp), p?.tier ?? ""]
       : [];
-    if (typeof b.extra?.warning === "string") {
-      warnings.push(`${b.key}: ${b.extra.warning}`);
-    }
+    const warning = warningOf(b);
+    if (warning !== undefined) warnings.push(`${b.key}: ${warning}`);
     if (b.failed !== undefined || b.replicates.length === 0) {
       rows.push([b.key, "FAILED", "", String(b.replicates.length), ...extra]);
       continue;
@@ -180,9 +357,9 @@ export function reportFailures(
   path: string,
   io: Io,
 ): boolean {
-  const failed = r.benches.filter((b) => b.failed !== undefined);
+  const failed = r.benches.filter(isFailed);
   for (const b of failed) {
-    io.stderr(`bench '${b.key}' failed: ${b.failed!.split("\n")[0]}\n`);
+    io.stderr(`bench '${b.key}' failed: ${b.failed.split("\n")[0]}\n`);
   }
   if (failed.length > 0) {
     io.stderr(
@@ -202,16 +379,24 @@ export const runCommand: Command = {
     "run the bench suites (time, or instruction counts under callgrind) and write a result file",
   help: `Usage: pmubench run [FILES...] [options]
 
-Run the bench suites (default: every bench/*_bench.ts) and write one
+Run the bench suites (default: every bench file of the project) and write one
 self-describing result file (Deno/V8/TypeScript versions, CPU, OS, git commit
 and dirty flag, flags, date, per bench the per-process figures); print a
 summary and the file's path. Progress lines go to standard error.
 
---metric time (default): R fresh 'deno bench --json' processes, each one
-replicate: a bench's replicate is the per-operation mean of one process ('avg'
-per call divided by the case's opsPerCall). Then each case with a cases module
-(X_cases.ts beside X_bench.ts) is profiled once in a fresh harness process:
-bytes allocated per op (V8 heap statistics, no collection in the region), the
+Bench files are found as 'deno bench' finds them (*_bench.ts, *.bench.ts,
+bench.ts; deno.json bench.include/exclude). A file X_bench.ts with a companion
+X_cases.ts gives its cases from the suite it exports; any other bench file's
+Deno.bench registrations are collected and measured the same way.
+
+--metric time (default): every case R times, each in a fresh process in which
+only that case is built, warmed up to Turbofan and timed: samples of a batch
+of calls calibrated against the timer, reduced to one estimate per process
+(the fastest sample, as preemption only adds time; see --statistic). The
+result records the selection (--filter, PMUBENCH_CASES, PMUBENCH_STRATEGY),
+the engine, the statistic, and per process the batch, the tier and the
+samples. Then each case is profiled once in a fresh harness process: bytes
+allocated per op (V8 heap statistics, no collection in the region), the
 V8 tier its body ran in, and warnings (measured deoptimized or interpreted,
 suspiciously close to the no-op reference).
 
@@ -238,7 +423,8 @@ ${RUN_FLAGS_HELP}
   -h, --help       show this help
 
 Exit codes: 0 ok, 2 bad usage, valgrind missing, a bench process that crashed,
-or a bench that failed.
+or a bench that failed; 130, 143, 129 on SIGINT, SIGTERM, SIGHUP (children
+ended, temporary files removed, nothing written).
 `,
   async run(args, io) {
     const { values, positionals } = parseFlags(args, {
@@ -266,6 +452,7 @@ or a bench that failed.
         );
       }
     }
+    const engine = readEngineFlags(values);
     const repeat = parseNumberFlag("repeat", values.repeat, {
       min: 1,
       max: 1000,
@@ -278,33 +465,19 @@ or a bench that failed.
     }) ?? 1;
     const cwd = await projectDir(values.cwd);
     const files = positionals.length > 0 ? positionals : undefined;
-    let result: ResultFile;
-    try {
+    const outcome = await whileInterruptible(async (signal) => {
+      let result: ResultFile;
       if (instructions) {
         result = await runInstructionCounts(cwd, {
           files,
           repeat,
           jobs,
           filter: values.filter,
+          opsPerCall: engine.opsPerCall,
           valgrind: values.valgrind,
+          signal,
           onProgress: (p) => io.stderr(formatCountProgress(p)),
         });
-        const hw = await detectHwCounters(values.perf);
-        io.stderr(describeHwCounters(hw) + "\n");
-        result.flags.hwCounters = hw.available ? "perf stat" : hw.reason;
-        if (hw.available) {
-          const cases = await listCases(
-            cwd,
-            result.flags.files === null
-              ? []
-              : String(result.flags.files).split(","),
-            values.filter,
-          );
-          result = await attachHwCounters(result, cases, {
-            cwd,
-            perf: values.perf,
-          });
-        }
       } else {
         result = await runBenches(cwd, {
           files,
@@ -312,27 +485,48 @@ or a bench that failed.
           filter: values.filter,
           smoke: values.smoke === true,
           label: "",
+          signal,
+          ...engine,
           onProgress: (p) => io.stderr(formatProgress(p)),
         });
-        if (
-          values["no-profile"] !== true && values.smoke !== true &&
-          result.benches.length > 0
-        ) {
-          result = await attachProfiles(
-            result,
-            cwd,
-            String(result.flags.files ?? "").split(",").filter((f) => f !== ""),
-            {
-              cwd,
-              onProgress: (p) =>
-                io.stderr(`profile ${p.index}/${p.total} ${p.case}\n`),
-            },
+      }
+      const backends: MeasurementBackend[] = instructions
+        ? [hwCounterBackend(values.perf)]
+        : values["no-profile"] === true || values.smoke === true
+        ? []
+        : [allocationBackend];
+      if (backends.length > 0 && result.benches.length > 0) {
+        const cases = await loadCases(
+          cwd,
+          String(result.flags.files ?? "").split(",").filter((f) => f !== ""),
+          { filter: values.filter, opsPerCall: engine.opsPerCall },
+        );
+        result = await attachBackends(result, backends, {
+          cwd,
+          cases,
+          signal,
+          onProgress: (line) => io.stderr(`${line}\n`),
+        });
+        if (instructions) {
+          io.stderr(
+            describeHwCounters(
+              typeof result.flags.hwCounters === "string" &&
+                result.flags.hwCounters !== "perf stat"
+                ? {
+                  available: false,
+                  command: values.perf ?? "perf",
+                  reason: result.flags.hwCounters,
+                }
+                : { available: true, command: values.perf ?? "perf" },
+            ) + "\n",
           );
         }
       }
-    } catch (e) {
+      return result;
+    }).catch((e) => {
       if (
-        e instanceof BenchProcessError || e instanceof ValgrindUnavailableError
+        e instanceof BenchProcessError ||
+        e instanceof ValgrindUnavailableError || e instanceof SuiteLoadError
       ) {
         io.stderr(`pmubench run: ${e.message}\n`);
         return EXIT_USAGE;
@@ -342,7 +536,15 @@ or a bench that failed.
         return EXIT_USAGE;
       }
       throw e;
+    });
+    if (typeof outcome === "number") return outcome;
+    if (isInterrupted(outcome)) {
+      io.stderr(
+        `pmubench run: interrupted by ${outcome.interrupted}; children ended, nothing written\n`,
+      );
+      return INTERRUPT_EXIT_CODES[outcome.interrupted];
     }
+    const result = outcome;
     if (result.benches.length === 0) {
       throw new UsageError(
         values.filter === undefined
@@ -350,7 +552,8 @@ or a bench that failed.
           : `Cannot write a result as no bench matched --filter '${values.filter}'`,
       );
     }
-    const out = values.out ?? `${cwd}/${defaultResultPath(result)}`;
+    const out = values.out ??
+      await claimResultPath(`${cwd}/${defaultResultPath(result)}`);
     await writeResultFile(out, result);
     io.stdout(summarizeResult(result));
     io.stdout(`wrote ${out}\n`);

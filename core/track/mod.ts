@@ -8,8 +8,8 @@
  *
  * | stage | export | offers |
  * | --- | --- | --- |
- * | `suite/` | {@linkcode registerSuite}, {@linkcode BenchSuite}, {@linkcode BenchCase}, {@linkcode blackhole} | define each case once and register it with `Deno.bench` |
- * | `measure/` | {@linkcode runBenches}, {@linkcode RunOptions} | run bench files in separate `deno bench` processes, one replicate per process |
+ * | `suite/` | {@linkcode registerSuite}, {@linkcode BenchSuite}, {@linkcode BenchCase}, {@linkcode blackhole}, {@linkcode loadCases}, {@linkcode CaseRef}, {@linkcode discoverBenchFiles} | define each case once and register it with `Deno.bench`; the one loader that finds cases in a `*_cases.ts` module or a plain `Deno.bench` file |
+ * | `measure/` | {@linkcode runBenches}, {@linkcode RunOptions}, {@linkcode measureCase}, {@linkcode CaseMeasurement} | the engine: each case alone in fresh processes, timed by calibrated batches, one replicate per process |
  * | `result/` | {@linkcode ResultFile}, {@linkcode BenchResult}, {@linkcode readResultFile}, {@linkcode parseResultText}, {@linkcode writeResultFile}, {@linkcode serializeResult}, {@linkcode benchKey} | the self-describing result file every later stage reads |
  * | `judge/` | {@linkcode compareResults}, {@linkcode checkResult}, {@linkcode buildMatrix}, {@linkcode medianInterval} | verdicts with statistics: base against head, head against a window of runs, winners per operation |
  * | `history/` | {@linkcode openHistory}, {@linkcode History} | record runs under a branch and a commit (SQLite) |
@@ -45,13 +45,33 @@ export {
   registerSuite,
 } from "./suite/bench_case.ts";
 export {
+  type CaseRef,
+  discoverBenchFiles,
+  loadCases,
+  type LoadCasesOptions,
+} from "./suite/load_suite.ts";
+export {
+  type CaseMeasurement,
+  measureCase,
+  type MeasureCaseOptions,
+  type SpawnHarnessOptions,
+  type Statistic,
+  STATISTICS,
+  type Tier,
+} from "./measure/measure_case.ts";
+export {
+  type Engine,
+  ENGINES,
   runBenches,
   type RunOptions,
   type RunProgress,
 } from "./measure/runner.ts";
 export {
   benchKey,
+  type BenchProfile,
   type BenchResult,
+  type HwCounterFigures,
+  type InstructionCount,
   type ParseResultOptions,
   parseResultText,
   type ProcessFigures,
@@ -60,6 +80,7 @@ export {
   type ResultEnv,
   type ResultFile,
   serializeResult,
+  type TimedProcess,
   writeResultFile,
 } from "./result/result.ts";
 export {
@@ -76,6 +97,7 @@ export {
 } from "./judge/check.ts";
 export {
   buildMatrix,
+  type CellStanding,
   type Crossover,
   type Matrix,
   type MatrixCell,

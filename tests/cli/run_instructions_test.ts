@@ -50,6 +50,9 @@ Deno.test("pmubench run --metric instructions without Valgrind: one sentence, ex
         ],
         env: { PATH: "/nonexistent", NO_COLOR: "1" },
         clearEnv: false,
+        // Its own cwd: a test that chdirs in this process (report_test.ts,
+        // run in parallel) may leave the inherited one deleted.
+        cwd: dir,
         stdout: "piped",
         stderr: "piped",
       }).output();
@@ -156,10 +159,51 @@ Deno.test({
       assert.equal(b.unit, "instr/op");
       assert.equal(b.replicates.length, 1);
       assert(b.replicates[0] > 0);
-      assert.equal(b.extra?.tier, "turbofan");
-      assert.equal(b.extra?.bytesPerOp, 0);
+      assert.equal(b.profile?.tier, "turbofan");
+      assert.equal(b.profile?.bytesPerOp, 0);
+      assert.equal(typeof b.count?.calls, "number");
       assert.equal(typeof result.flags.noopInstructionsPerCall, "number");
       assert.equal(result.flags.metric, "instructions");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "pmubench run --metric instructions counts a plain Deno.bench file (no cases module, no deno.json)",
+  ignore: !valgrind.available,
+  // Why it may be ignored: without Valgrind there is no instruction counter.
+  async fn() {
+    const dir = await Deno.realPath(
+      await Deno.makeTempDir({ prefix: "pmubench-run-plain-instr-" }),
+    );
+    try {
+      await Deno.writeTextFile(
+        `${dir}/plain_bench.ts`,
+        `let s = 0;
+Deno.bench("sum 64", () => { for (let i = 0; i < 64; i++) s = (s + i) | 0; });
+`,
+      );
+      const out = `${dir}/r.json`;
+      const r = await cli([
+        "run",
+        "--metric",
+        "instructions",
+        "--ops-per-call",
+        "64",
+        "--cwd",
+        dir,
+        "--out",
+        out,
+      ]);
+      assert.equal(r.code, 0, r.err);
+      const [b] = (await readResultFile(out)).benches;
+      assert.equal(b.key, "plain_bench.ts::::sum 64");
+      assert.equal(b.opsPerCall, 64);
+      // A few instructions per addition, never the hundreds a whole call costs.
+      assert(b.replicates[0] > 1 && b.replicates[0] < 50, String(b.replicates));
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

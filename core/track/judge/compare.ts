@@ -29,7 +29,12 @@
  * @module
  */
 
-import type { BenchResult, ResultFile } from "../result/result.ts";
+import {
+  type BenchResult,
+  profileOf,
+  type ResultFile,
+  warningOf,
+} from "../result/result.ts";
 import {
   BOOTSTRAP_MAX_SAMPLE,
   bootstrapRatioCi,
@@ -127,9 +132,9 @@ export interface ComparisonRow {
   runs?: number;
   /** Smallest and largest head replicate (absent for removed benches). */
   headRange?: [number, number];
-  /** Bytes allocated per operation (base, head), where the results carry it (`extra.bytesPerOp`). */
+  /** Bytes allocated per operation (base, head), where the results carry it (`profile.bytesPerOp`). */
   bytesPerOp?: [number | undefined, number | undefined];
-  /** The V8 tier the head's body was measured in (`extra.tier`), where known. */
+  /** The V8 tier the head's body was measured in (`profile.tier`), where known. */
   tier?: string;
 }
 
@@ -319,13 +324,15 @@ function annotate(
   h: BenchResult | undefined,
 ): ComparisonRow {
   const bytes = (x: BenchResult | undefined) =>
-    typeof x?.extra?.bytesPerOp === "number" ? x.extra.bytesPerOp : undefined;
+    x === undefined ? undefined : profileOf(x)?.bytesPerOp;
   if (bytes(b) !== undefined || bytes(h) !== undefined) {
     row.bytesPerOp = [bytes(b), bytes(h)];
   }
-  if (typeof h?.extra?.tier === "string") row.tier = h.extra.tier;
-  if (typeof h?.extra?.warning === "string") {
-    row.flags.push(`head: ${h.extra.warning}`);
+  const tier = h === undefined ? undefined : profileOf(h)?.tier;
+  if (tier !== undefined && tier !== "") row.tier = tier;
+  const warning = h === undefined ? undefined : warningOf(h);
+  if (warning !== undefined) {
+    row.flags.push(`head: ${warning}`);
   }
   return row;
 }

@@ -37,7 +37,12 @@ import {
   DETERMINISTIC_METRICS,
 } from "./compare.ts";
 
-import type { BenchResult, ResultFile } from "../result/result.ts";
+import {
+  type BenchResult,
+  profileOf,
+  type ResultFile,
+  warningOf,
+} from "../result/result.ts";
 import {
   bootstrapRatioCi,
   mannWhitneyU,
@@ -335,11 +340,13 @@ function cellOf(b: BenchResult, bestMedian: number): MatrixCell {
     worse: false,
     standing: "best",
   };
-  if (typeof b.extra?.bytesPerOp === "number") {
-    cell.bytesPerOp = b.extra.bytesPerOp;
+  const profile = profileOf(b);
+  const warning = warningOf(b);
+  if (profile !== undefined && Number.isFinite(profile.bytesPerOp)) {
+    cell.bytesPerOp = profile.bytesPerOp;
   }
-  if (typeof b.extra?.tier === "string") cell.tier = b.extra.tier;
-  if (typeof b.extra?.warning === "string") cell.warning = b.extra.warning;
+  if (profile !== undefined && profile.tier !== "") cell.tier = profile.tier;
+  if (warning !== undefined) cell.warning = warning;
   return cell;
 }
 

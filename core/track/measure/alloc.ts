@@ -8,7 +8,7 @@
  * | --- | --- |
  * | {@linkcode profileCase}, {@linkcode CaseProfile} | one case: bytes per op, tiers, coarse time against the no-op reference |
  * | {@linkcode profileFromReport} | the same figures from a harness report |
- * | {@linkcode attachProfiles} | every bench of a result gets `extra.bytesPerOp`, `extra.tier`, `extra.warning` |
+ * | {@linkcode attachProfiles} | every bench of a result gets its `profile` (bytes per op, tiers) and `warning` |
  * | {@linkcode figureWarnings} | tier and no-op warnings as sentences |
  * | {@linkcode ALLOCATION_GRANULARITY} | what a bytes-per-op figure can resolve |
  *
@@ -31,14 +31,18 @@
  */
 
 import { roundPerOp } from "./_round.ts";
-import type { BenchResult, ResultFile } from "../result/result.ts";
+import {
+  benchKey,
+  type BenchResult,
+  type ResultFile,
+} from "../result/result.ts";
 import { type HarnessReport, PROFILE_REGIONS } from "./harness/case_harness.ts";
 import {
-  type CaseRef,
-  listCases,
+  harnessArgsFor,
   spawnHarness,
   type SpawnHarnessOptions,
 } from "./harness/harness_process.ts";
+import type { CaseRef } from "../suite/load_suite.ts";
 import { type Tier, tierWarning } from "./harness/v8_status.ts";
 
 /**
@@ -165,7 +169,7 @@ export interface ProfileOptions extends SpawnHarnessOptions {
  * await Deno.writeTextFile(`${dir}/a_cases.ts`,
  *   'const keep = []; export const suite = { file: "a_bench.ts", cases: [{ group: "g", name: "pair x4", opsPerCall: 4, axes: {},' +
  *   ' body: () => { for (let i = 0; i < 4; i++) keep[i] = [i, i]; } }] };');
- * const p = await profileCase({ file: "a_bench.ts", module: `file://${dir}/a_cases.ts`,
+ * const p = await profileCase({ file: "a_bench.ts", module: `file://${dir}/a_cases.ts`, kind: "cases",
  *   case: { group: "g", name: "pair x4", opsPerCall: 4, axes: {}, body: () => {} } });
  * assert(p.bytesPerOp > 0 && p.bytesExact);
  * await Deno.remove(dir, { recursive: true });
@@ -176,9 +180,7 @@ export async function profileCase(
   options: ProfileOptions = {},
 ): Promise<CaseProfile> {
   const { report } = await spawnHarness({
-    module: ref.module,
-    group: ref.case.group,
-    name: ref.case.name,
+    ...harnessArgsFor(ref),
     calls: 16,
     warmup: options.warmup ?? PROFILE_WARMUP_CALLS,
     mode: "profile",
@@ -259,11 +261,11 @@ export interface ProfileProgress {
 }
 
 /**
- * Profile every bench of `result` that has a cases module (beside
- * `files`, relative to `cwd`) and return a new result whose benches carry
- * `extra.bytesPerOp`, `extra.tier` (the body's tier after the region),
- * `extra.driverTier` and, when any, `extra.warning` (sentences joined by
- * `"; "`). A case whose profile process fails gets `extra.warning` saying
+ * Profile every bench of `result` that has a case among `cases` (joined
+ * by {@linkcode benchKey}) and return a new result whose benches carry
+ * `profile` (`bytesPerOp`, `tier`: the body's tier after the region,
+ * `tierBefore`, `driverTier`) and, when any, `warning` (sentences joined by
+ * `"; "`). A case whose profile process fails gets a `warning` saying
  * so instead; the figure itself is kept. The result's flags record the
  * allocation granularity.
  *
@@ -276,33 +278,30 @@ export interface ProfileProgress {
  * const empty: ResultFile = { schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
  *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
  *   flags: {}, benches: [] };
- * const r = await attachProfiles(empty, Deno.cwd(), []);
+ * const r = await attachProfiles(empty, []);
  * assert.equal(r.benches.length, 0);
  * ```
  */
 export async function attachProfiles(
   result: ResultFile,
-  cwd: string,
-  files: readonly string[],
+  cases: readonly CaseRef[],
   options: ProfileOptions & {
     onProgress?: (p: ProfileProgress) => void;
   } = {},
 ): Promise<ResultFile> {
-  const cases = await listCases(cwd, files);
   const byKey = new Map(
-    cases.map((c) => [`${c.file}\u0000${c.case.group}\u0000${c.case.name}`, c]),
+    cases.map((c) => [benchKey(c.file, c.case.group, c.case.name), c]),
   );
   const wanted = result.benches.filter((b) =>
-    b.failed === undefined &&
-    byKey.has(`${b.file}\u0000${b.group}\u0000${b.name}`)
+    b.failed === undefined && byKey.has(b.key)
   );
   const profiles = new Map<string, CaseProfile | Error>();
   let index = 0;
   for (const b of wanted) {
-    const id = `${b.file}\u0000${b.group}\u0000${b.name}`;
+    const id = b.key;
     if (profiles.has(id)) continue;
     try {
-      profiles.set(id, await profileCase(byKey.get(id)!, { cwd, ...options }));
+      profiles.set(id, await profileCase(byKey.get(id)!, options));
     } catch (e) {
       if (options.signal?.aborted) throw e;
       profiles.set(id, e instanceof Error ? e : new Error(String(e)));
@@ -314,17 +313,14 @@ export async function attachProfiles(
     });
   }
   const benches = result.benches.map((b): BenchResult => {
-    const p = profiles.get(`${b.file}\u0000${b.group}\u0000${b.name}`);
+    const p = profiles.get(b.key);
     if (p === undefined) return b;
     if (p instanceof Error) {
       return {
         ...b,
-        extra: {
-          ...b.extra,
-          warning: `no allocation or tier: the profile process failed (${
-            p.message.split("\n")[0]
-          })`,
-        },
+        warning: `no allocation or tier: the profile process failed (${
+          p.message.split("\n")[0]
+        })`,
       };
     }
     // A reference case (axis "reference") is meant to be close to nothing.
@@ -343,15 +339,18 @@ export async function attachProfiles(
         }
         : {}),
     });
-    const extra: Record<string, string | number | boolean> = {
-      ...b.extra,
-      bytesPerOp: roundPerOp(p.bytesPerOp),
-      tier: p.tierAfter,
-      driverTier: p.driverTier,
+    const out: BenchResult = {
+      ...b,
+      profile: {
+        bytesPerOp: roundPerOp(p.bytesPerOp),
+        tier: p.tierAfter,
+        tierBefore: p.tierBefore,
+        driverTier: p.driverTier,
+      },
     };
-    if (warnings.length > 0) extra.warning = warnings.join("; ");
-    else delete extra.warning;
-    return { ...b, extra };
+    if (warnings.length > 0) out.warning = warnings.join("; ");
+    else delete out.warning;
+    return out;
   });
   return {
     ...result,

@@ -12,7 +12,7 @@
  * | {@linkcode detectHwCounters}, {@linkcode HwCounterStatus}, {@linkcode describeHwCounters} | are counters there, and one line saying so |
  * | {@linkcode parsePerfStat} | `perf stat -x,` output to figures |
  * | {@linkcode countCaseHw}, {@linkcode HwFigures} | one case's counters per operation |
- * | {@linkcode attachHwCounters} | every bench of a result gets them in `extra` |
+ * | {@linkcode attachHwCounters} | every bench of a result gets them in `hw` |
  * | {@linkcode HW_EVENTS} | the events read (user space only) |
  *
  * @module
@@ -20,12 +20,19 @@
 
 import { roundPerOp } from "./_round.ts";
 import {
+  harnessArgsFor,
   spawnHarness,
   type SpawnHarnessOptions,
 } from "./harness/harness_process.ts";
-import type { CaseRef } from "./harness/harness_process.ts";
+import type { CaseRef } from "../suite/load_suite.ts";
 import { COUNT_WARMUP_CALLS } from "./instructions.ts";
-import type { BenchResult, ResultFile } from "../result/result.ts";
+import {
+  benchKey,
+  type BenchResult,
+  countOf,
+  type ResultFile,
+  warningOf,
+} from "../result/result.ts";
 
 /** The events read; `:u` counts user space only (the harness waits in the kernel between regions). */
 export const HW_EVENTS: readonly string[] = Object.freeze([
@@ -216,9 +223,7 @@ export async function countCaseHw(
         }
       }
       await spawnHarness({
-        module: ref.module,
-        group: ref.case.group,
-        name: ref.case.name,
+        ...harnessArgsFor(ref),
         calls: n,
         warmup: COUNT_WARMUP_CALLS,
         mode: "count",
@@ -266,9 +271,9 @@ export async function countCaseHw(
 /**
  * Count hardware events for every successful bench of `result` that has a
  * case in `cases` (matched by file, group and name), with the `N` the
- * instruction counter used (`extra.calls`, else 1024), and return a new
- * result whose benches carry `extra.cyclesPerOp`, `extra.hwInstructionsPerOp`
- * and `extra.branchMissesPerOp`. Call it only when
+ * instruction counter used (`count.calls`, else 1024), and return a new
+ * result whose benches carry `hw` (`cyclesPerOp`, `hwInstructionsPerOp`,
+ * `branchMissesPerOp`). Call it only when
  * {@linkcode detectHwCounters} said the counters are available. A case whose
  * count fails gets a warning instead.
  *
@@ -290,22 +295,21 @@ export async function attachHwCounters(
   options: HwCountOptions = {},
 ): Promise<ResultFile> {
   const byKey = new Map(
-    cases.map((c) => [`${c.file}\u0000${c.case.group}\u0000${c.case.name}`, c]),
+    cases.map((c) => [benchKey(c.file, c.case.group, c.case.name), c]),
   );
   const benches: BenchResult[] = [];
   for (const b of result.benches) {
-    const ref = byKey.get(`${b.file}\u0000${b.group}\u0000${b.name}`);
+    const ref = byKey.get(b.key);
     if (ref === undefined || b.failed !== undefined) {
       benches.push(b);
       continue;
     }
-    const calls = typeof b.extra?.calls === "number" ? b.extra.calls : 1024;
+    const calls = countOf(b)?.calls ?? 1024;
     try {
       const f = await countCaseHw(ref, calls, options);
       benches.push({
         ...b,
-        extra: {
-          ...b.extra,
+        hw: {
           cyclesPerOp: roundPerOp(f.cyclesPerOp),
           hwInstructionsPerOp: roundPerOp(f.hwInstructionsPerOp),
           branchMissesPerOp: roundPerOp(f.branchMissesPerOp),
@@ -314,10 +318,11 @@ export async function attachHwCounters(
     } catch (e) {
       if (options.signal?.aborted) throw e;
       const why = e instanceof Error ? e.message : String(e);
-      const warning = typeof b.extra?.warning === "string"
-        ? `${b.extra.warning}; no hardware counters (${why})`
-        : `no hardware counters (${why})`;
-      benches.push({ ...b, extra: { ...b.extra, warning } });
+      const earlier = warningOf(b);
+      const warning = earlier === undefined
+        ? `no hardware counters (${why})`
+        : `${earlier}; no hardware counters (${why})`;
+      benches.push({ ...b, warning });
     }
   }
   return { ...result, benches };

@@ -48,10 +48,13 @@ import { roundPerOp } from "./_round.ts";
 import { readEnvironment } from "./environment.ts";
 import type { BenchResult, ResultFile } from "../result/result.ts";
 import { benchKey, RESULT_SCHEMA } from "../result/result.ts";
-import { discoverBenchFiles } from "./runner.ts";
 import {
   type CaseRef,
-  listCases,
+  discoverBenchFiles,
+  loadCases,
+} from "../suite/load_suite.ts";
+import {
+  harnessArgsFor,
   spawnHarness,
   type SpawnHarnessOptions,
 } from "./harness/harness_process.ts";
@@ -389,9 +392,9 @@ export async function countCase(
     const dir = await Deno.makeTempDir({ prefix: "pmubench-callgrind-" });
     try {
       const { report } = await spawnHarness({
-        module: ref === "noop" ? "" : ref.module,
-        group: ref === "noop" ? "" : ref.case.group,
-        name: ref === "noop" ? "" : ref.case.name,
+        ...(ref === "noop"
+          ? { module: "", group: "", name: "" }
+          : harnessArgsFor(ref)),
         calls: n,
         warmup: options.warmup ?? COUNT_WARMUP_CALLS,
         mode: "count",
@@ -441,6 +444,8 @@ export interface InstructionRunOptions extends CountOptions {
   files?: string[];
   /** Only cases whose name matches (`deno bench --filter` rules). @default {undefined} */
   filter?: string;
+  /** Operations per call of cases from plain bench files (which declare none). @default {1} */
+  opsPerCall?: number;
   /** Only cases this predicate accepts (after `filter`). @default {undefined} */
   select?: (ref: CaseRef) => boolean;
   /** Replicates per case (each a fresh `N`/`2N` pair). @default {1} */
@@ -457,10 +462,10 @@ export interface InstructionRunOptions extends CountOptions {
  * Count every case of the suites of `cwd` (the cases modules beside the
  * bench files) and return a result file: per case one bench with metric
  * `"instructions"`, unit `"instr/op"`, one replicate per `N`/`2N` pair,
- * and `extra` holding `bytesPerOp` (from a native profile process, see
- * {@linkcode ./alloc.ts}), `tier` (the body's tier after the region),
- * `tierBefore`, `driverTier`, `calls` (`N`), `instructionsPerCall` and,
- * when any, `warning`. The no-op reference's instructions per call go to
+ * its `profile` (`bytesPerOp` from a native profile process, see
+ * {@linkcode ./alloc.ts}; `tier`, the body's tier after the region;
+ * `tierBefore`, `driverTier`), its `count` (`calls`: `N`, `warmupCalls`,
+ * `instructionsPerCall`) and, when any, `warning`. The no-op reference's instructions per call go to
  * `flags.noopInstructionsPerCall`. A case whose process fails is kept with
  * `failed` set.
  *
@@ -502,9 +507,11 @@ export async function runInstructionCounts(
       `Cannot count instructions as '${cwd}' has no bench/*_bench.ts files`,
     );
   }
-  const cases = (await listCases(cwd, files, options.filter)).filter((c) =>
-    options.select?.(c) ?? true
-  );
+  const cases = (await loadCases(cwd, files, {
+    filter: options.filter,
+    opsPerCall: options.opsPerCall,
+  }))
+    .filter((c) => options.select?.(c) ?? true);
   if (cases.length === 0) {
     throw new RangeError(
       options.filter === undefined
@@ -619,19 +626,20 @@ async function measureOne(
       }
       : {}),
   });
-  const extra: Record<string, string | number | boolean> = {
-    bytesPerOp: roundPerOp(profile.bytesPerOp),
-    tier: last.tierAfter,
-    tierBefore: last.tierBefore,
-    driverTier: last.driverTier,
-    calls: last.calls,
-    warmupCalls: last.warmup,
-    instructionsPerCall: roundPerOp(last.instructionsPerCall),
-  };
-  if (warnings.length > 0) extra.warning = warnings.join("; ");
   return {
     ...base,
     replicates: counts.map((x) => roundPerOp(x.instructionsPerOp)),
-    extra,
+    profile: {
+      bytesPerOp: roundPerOp(profile.bytesPerOp),
+      tier: last.tierAfter,
+      tierBefore: last.tierBefore,
+      driverTier: last.driverTier,
+    },
+    count: {
+      calls: last.calls,
+      warmupCalls: last.warmup,
+      instructionsPerCall: roundPerOp(last.instructionsPerCall),
+    },
+    ...(warnings.length > 0 ? { warning: warnings.join("; ") } : {}),
   };
 }

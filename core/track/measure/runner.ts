@@ -1,32 +1,62 @@
 /**
- * Run bench suites as separate `deno bench --json` processes and gather
- * one replicate per process.
+ * Measure the cases of one or more trees, one fresh process per case and
+ * replicate, and gather the replicates into one result per tree.
  *
  * | export | meaning |
  * | --- | --- |
- * | {@linkcode runBenches} | R processes of one tree, merged into one {@linkcode ResultFile} |
- * | {@linkcode runTargets} | several trees (e.g. base and head), processes interleaved A B A B |
- * | {@linkcode runBenchProcess} | one process, one replicate |
+ * | {@linkcode runBenches} | R replicates of every case of one tree, as one {@linkcode ResultFile} |
+ * | {@linkcode runTargets} | several trees (e.g. base and head), processes interleaved A B A B per case |
+ * | {@linkcode ENGINES}, {@linkcode Engine} | `harness` (the timing engine, default) or `deno-bench` (`deno bench --json` processes, for comparison) |
+ * | {@linkcode readSelection} | the selection a result records (filter, `PMUBENCH_CASES`, `PMUBENCH_STRATEGY`) |
+ * | {@linkcode runBenchProcess} | `deno-bench` engine: one `deno bench --json` process, one replicate |
  * | {@linkcode mergeReplicates} | per-process results into one result |
- * | {@linkcode enrichFromCases} | `opsPerCall` and axes from `bench/X_cases.ts` |
- * | {@linkcode discoverBenchFiles} | the default suite set, `bench/*_bench.ts` |
+ * | {@linkcode enrichFromCases} | `opsPerCall` and axes from the suite loader |
+ * | {@linkcode discoverBenchFiles} | the default suite set, as `deno bench` finds it |
  * | {@linkcode defaultResultPath} | `.pmubench/results/<date>-<shortsha>.json` |
  * | {@linkcode BenchProcessError} | a bench process crashed or printed no JSON |
+ *
+ * The `harness` engine ({@linkcode ./measure_case.ts}) runs each case in
+ * its own process, in which only that case is built, warmed and timed;
+ * a replicate is that process's estimate (the fastest of its samples, by
+ * default: see {@linkcode ./measure_case.ts}). Replicates are taken round by round (every case once, then
+ * every case again), and with several trees each case is measured in
+ * every tree before the next, so drift of the machine hits every tree alike.
  *
  * The library never prints: progress goes to an `onProgress` callback.
  *
  * @module
  */
 
-import type { BenchCase, BenchSuite } from "../suite/bench_case.ts";
 import { readEnvironment } from "./environment.ts";
 import {
+  benchKey,
   type BenchResult,
   RESULT_SCHEMA,
   type ResultEnv,
   type ResultFile,
   resultFromDenoBench,
 } from "../result/result.ts";
+import {
+  type CaseRef,
+  discoverBenchFiles,
+  loadCases,
+} from "../suite/load_suite.ts";
+import {
+  type CaseMeasurement,
+  DEFAULT_SAMPLES,
+  DEFAULT_STATISTIC,
+  measureCase,
+  type Statistic,
+} from "./measure_case.ts";
+import { HarnessProcessError } from "./harness/harness_process.ts";
+import { HARNESS_V8_FLAGS } from "./harness/case_harness.ts";
+
+export { discoverBenchFiles };
+
+/** The measuring engines of {@linkcode runTargets}. */
+export const ENGINES = ["harness", "deno-bench"] as const;
+/** One of {@linkcode ENGINES}. */
+export type Engine = typeof ENGINES[number];
 
 /** Processes (replicates) per tree when none are given. */
 export const DEFAULT_REPEAT = 5;
@@ -53,16 +83,30 @@ export interface RunProgress {
   label: string;
   /** Wall-clock seconds the process took. */
   seconds: number;
+  /** `harness` engine: the case, `group/name`. */
+  case?: string;
+  /** Wall-clock seconds since the call started. */
+  elapsed?: number;
+  /** Estimated seconds left (mean process time so far times processes left). */
+  remaining?: number;
 }
 
 /** Options of {@linkcode runBenches} and {@linkcode runTargets}. */
 export interface RunOptions {
   /** Processes per target. @default {DEFAULT_REPEAT} */
   repeat?: number;
-  /** Passed to `deno bench --filter`. @default {undefined} (every bench) */
+  /** Only cases whose name passes this `deno bench --filter` pattern. @default {undefined} (every case) */
   filter?: string;
-  /** Run each case only a few iterations (`PMUBENCH_SMOKE=1`): checks that benches run, measures nothing. @default {false} */
+  /** Run each case only a few calls: checks that benches run, measures nothing. @default {false} */
   smoke?: boolean;
+  /** The measuring engine. @default {"harness"} */
+  engine?: Engine;
+  /** `harness` engine: samples per process. @default {DEFAULT_SAMPLES} */
+  samples?: number;
+  /** `harness` engine: the per-process estimate. @default {DEFAULT_STATISTIC} */
+  statistic?: Statistic;
+  /** Operations per call of cases from plain bench files. @default {1} */
+  opsPerCall?: number;
   /** The `deno` binary to spawn. @default {Deno.execPath()} */
   denoPath?: string;
   /** Aborting kills the running process and rejects. @default {undefined} */
@@ -99,38 +143,6 @@ export class BenchProcessError extends Error {
 }
 
 /**
- * The default suite set: every `bench/*_bench.ts` under `cwd`, sorted,
- * relative to `cwd`. (Listing them keeps fixtures elsewhere in the tree,
- * e.g. `tests/testdata/`, out of a run.)
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { discoverBenchFiles } from "./runner.ts";
- *
- * const dir = await Deno.makeTempDir();
- * await Deno.mkdir(`${dir}/bench`);
- * await Deno.writeTextFile(`${dir}/bench/a_bench.ts`, "");
- * await Deno.writeTextFile(`${dir}/bench/a_cases.ts`, "");
- * assert((await discoverBenchFiles(dir)).join() === "bench/a_bench.ts");
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export async function discoverBenchFiles(cwd: string): Promise<string[]> {
-  const files: string[] = [];
-  try {
-    for await (const e of Deno.readDir(`${cwd}/bench`)) {
-      if (e.isFile && e.name.endsWith("_bench.ts")) {
-        files.push(`bench/${e.name}`);
-      }
-    }
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  return files.sort();
-}
-
-/**
  * Run one `deno bench --allow-all --json` process and read its output as
  * a one-replicate result (benches that failed carry `failed`).
  *
@@ -146,7 +158,7 @@ export async function discoverBenchFiles(cwd: string): Promise<string[]> {
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/t_bench.ts`, 'Deno.bench("noop x2", () => {});');
  * const r = await runBenchProcess({ label: "demo", cwd: dir, files: ["t_bench.ts"] }, { smoke: true });
- * assert(r.benches[0].key === "t_bench.ts::::noop x2" && r.benches[0].opsPerCall === 2);
+ * assert(r.benches[0].key === "t_bench.ts::::noop x2");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -258,11 +270,9 @@ export function mergeReplicates(
 }
 
 /**
- * Take `opsPerCall` and `axes` from the cases module beside each bench
- * file (`X_bench.ts` <-> `X_cases.ts` exporting `suite: BenchSuite`),
- * matching cases by group and name, and recompute the per-op replicates
- * from the raw figures. Benches without a cases module keep the batch
- * their name declares (` x<ops>`). Returns a new result.
+ * Take `opsPerCall` and `axes` from the suite loader's cases (the
+ * `X_cases.ts` beside each `X_bench.ts`), joined by {@linkcode benchKey}.
+ * Returns a new result; benches without a case keep their figures.
  *
  * @throws {TypeError} when a cases module exists but exports no suite.
  *
@@ -282,69 +292,88 @@ export async function enrichFromCases(
   cwd: string,
   files: readonly string[],
 ): Promise<ResultFile> {
-  const byFile = new Map<string, Map<string, BenchCase>>();
+  // Only companion cases modules: a plain bench file has nothing to add
+  // (and importing it here would run its top level for nothing).
+  const withCases: string[] = [];
   for (const f of files) {
     if (!f.endsWith("_bench.ts")) continue;
-    const casesPath = absolute(cwd, f.replace(/_bench\.ts$/, "_cases.ts"));
+    const rel = f.replace(/_bench\.ts$/, "_cases.ts");
+    const path = rel.startsWith("/") ? rel : `${cwd.replace(/\/$/, "")}/${rel}`;
     try {
-      await Deno.stat(casesPath);
+      await Deno.stat(path);
+      withCases.push(f);
     } catch {
-      continue;
+      // No companion: nothing to take.
     }
-    const mod = await import(pathToFileUrl(casesPath));
-    const suite = findSuite(mod);
-    if (suite === undefined) {
-      throw new TypeError(
-        `Cannot read cases module '${casesPath}' as it exports no BenchSuite (expected 'export const suite: BenchSuite')`,
-      );
-    }
-    const cases = new Map<string, BenchCase>();
-    for (const c of suite.cases) cases.set(`${c.group}\u0000${c.name}`, c);
-    byFile.set(f.split("/").pop()!, cases);
   }
+  const byKey = new Map(
+    (await loadCases(cwd, withCases)).map((
+      c,
+    ) => [benchKey(c.file, c.case.group, c.case.name), c.case]),
+  );
   const benches = result.benches.map((b): BenchResult => {
-    const c = byFile.get(b.file)?.get(`${b.group}\u0000${b.name}`);
+    const c = byKey.get(b.key);
     if (c === undefined) return b;
-    const out: BenchResult = {
-      ...b,
-      opsPerCall: c.opsPerCall,
-      axes: { ...c.axes },
-    };
-    if (b.processes !== undefined && b.metric === "time") {
-      out.replicates = b.processes.map((p) => p.avg / c.opsPerCall);
-    }
-    return out;
+    // registerSuite guarantees the name's ` x<ops>` equals opsPerCall, so the
+    // replicates need no recomputing.
+    return { ...b, opsPerCall: c.opsPerCall, axes: { ...c.axes } };
   });
   return { ...result, benches };
 }
 
-function findSuite(mod: Record<string, unknown>): BenchSuite | undefined {
-  const isSuite = (v: unknown): v is BenchSuite =>
-    typeof v === "object" && v !== null &&
-    Array.isArray((v as BenchSuite).cases) &&
-    typeof (v as BenchSuite).file === "string";
-  if (isSuite(mod.suite)) return mod.suite;
-  return Object.values(mod).find(isSuite);
+/**
+ * The selection a result records: the filter, and the environment
+ * variables the suites build their cases by (`PMUBENCH_CASES`,
+ * `PMUBENCH_STRATEGY`), `null` when unset.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readSelection } from "./runner.ts";
+ *
+ * assert.deepEqual(readSelection("u64", { PMUBENCH_CASES: "^weight" }),
+ *   { filter: "u64", cases: "^weight", strategy: null });
+ * ```
+ */
+export function readSelection(
+  filter: string | undefined,
+  env: Record<string, string | undefined> = readSelectionEnv(),
+): { filter: string | null; cases: string | null; strategy: string | null } {
+  return {
+    filter: filter ?? null,
+    cases: env.PMUBENCH_CASES || null,
+    strategy: env.PMUBENCH_STRATEGY || null,
+  };
 }
 
-function absolute(cwd: string, path: string): string {
-  return path.startsWith("/") ? path : `${cwd.replace(/\/$/, "")}/${path}`;
-}
-
-function pathToFileUrl(path: string): string {
-  return new URL(`file://${path.split("/").map(encodeURIComponent).join("/")}`)
-    .href;
+function readSelectionEnv(): Record<string, string | undefined> {
+  try {
+    return {
+      PMUBENCH_CASES: Deno.env.get("PMUBENCH_CASES"),
+      PMUBENCH_STRATEGY: Deno.env.get("PMUBENCH_STRATEGY"),
+    };
+  } catch {
+    return {};
+  }
 }
 
 /**
- * Measure several trees in one call, interleaving their processes
- * (`A B A B ...`, `repeat` rounds) so that drift of the machine hits every
- * tree alike. Returns one merged, enriched result per target, in target
- * order, each with its own git state.
+ * Measure several trees in one call. Returns one merged result per
+ * target, in target order, each with its own git state and the selection
+ * that produced it (`flags.filter`, `flags.cases`, `flags.strategy`), the
+ * engine and, for the `harness` engine, the per-process statistic and per
+ * bench the calibrated batch, the tier reached and the samples of every
+ * process ({@linkcode BenchResult.timing}).
+ *
+ * `harness` engine: `repeat` rounds; in each, every case (in file order)
+ * is measured in a fresh process in every target that has it (`A B A B`
+ * per case). A case whose process fails is kept with `failed` set.
+ * `deno-bench` engine: `repeat` rounds of one `deno bench --json` process
+ * per target.
  *
  * @throws {RangeError} when `repeat` is not a positive integer or a target
  * has no bench files.
- * @throws {BenchProcessError} as {@linkcode runBenchProcess}.
+ * @throws {BenchProcessError} as {@linkcode runBenchProcess} (`deno-bench` engine).
  *
  * @example
  * ```ts
@@ -379,31 +408,61 @@ export async function runTargets(
     if (files.length === 0) {
       const of = t.label === "" ? "" : ` of '${t.label}'`;
       throw new RangeError(
-        `Cannot run benches${of} as '${t.cwd}' has no bench/*_bench.ts files`,
+        `Cannot run benches${of} as '${t.cwd}' has no bench files (*_bench.ts, *.bench.ts, bench.ts)`,
       );
     }
     resolved.push({ ...t, files });
   }
   const envs: ResultEnv[] = [];
   for (const t of resolved) envs.push(await readEnvironment(t.cwd));
+  const engine = options.engine ?? "harness";
+  const selection = readSelection(options.filter);
+  const flagsOf = (t: Required<BenchTarget>) => ({
+    repeat,
+    filter: selection.filter,
+    cases: selection.cases,
+    strategy: selection.strategy,
+    smoke: options.smoke ?? false,
+    metric: "time",
+    engine,
+    files: t.files.join(","),
+    ...(engine === "harness"
+      ? {
+        statistic: options.statistic ?? DEFAULT_STATISTIC,
+        samples: options.smoke
+          ? SMOKE_SAMPLES
+          : options.samples ?? DEFAULT_SAMPLES,
+        v8Flags: HARNESS_V8_FLAGS.join(" "),
+      }
+      : {}),
+    ...options.flags,
+  });
+  if (engine === "harness") {
+    const benches = await runHarnessEngine(resolved, repeat, options);
+    return resolved.map((t, i) => ({
+      schema: RESULT_SCHEMA,
+      date,
+      env: envs[i],
+      flags: flagsOf(t),
+      benches: benches[i],
+    }));
+  }
   const runs: ResultFile[][] = resolved.map(() => []);
   const total = repeat * resolved.length;
+  const started = performance.now();
   let index = 0;
   for (let round = 0; round < repeat; round++) {
     for (let i = 0; i < resolved.length; i++) {
       const t = resolved[i];
       index++;
-      const started = performance.now();
+      const t0 = performance.now();
       const processName = `process ${index}/${total}${
         t.label === "" ? "" : ` (${t.label})`
       }`;
       runs[i].push(await runBenchProcess(t, { ...options, processName }));
-      options.onProgress?.({
-        index,
-        total,
-        label: t.label,
-        seconds: (performance.now() - started) / 1000,
-      });
+      options.onProgress?.(
+        progressAt(index, total, t.label, t0, started),
+      );
     }
   }
   const out: ResultFile[] = [];
@@ -411,23 +470,142 @@ export async function runTargets(
     const t = resolved[i];
     const env = envs[i];
     if (env.cpu === "") env.cpu = runs[i][0]?.env.cpu ?? "";
-    const flags: ResultFile["flags"] = {
-      repeat,
-      filter: options.filter ?? null,
-      smoke: options.smoke ?? false,
-      metric: "time",
-      files: t.files.join(","),
-      ...options.flags,
-    };
-    const merged = mergeReplicates(runs[i], { date, env, flags });
+    const merged = mergeReplicates(runs[i], { date, env, flags: flagsOf(t) });
     out.push(await enrichFromCases(merged, t.cwd, t.files));
   }
   return out;
 }
 
+/** `harness` engine, smoke runs: samples per process (one call each). */
+export const SMOKE_SAMPLES = 3;
+
+function progressAt(
+  index: number,
+  total: number,
+  label: string,
+  t0: number,
+  started: number,
+  name?: string,
+): RunProgress {
+  const now = performance.now();
+  const elapsed = (now - started) / 1000;
+  return {
+    index,
+    total,
+    label,
+    seconds: (now - t0) / 1000,
+    ...(name === undefined ? {} : { case: name }),
+    elapsed,
+    remaining: elapsed / index * (total - index),
+  };
+}
+
+async function runHarnessEngine(
+  targets: readonly Required<BenchTarget>[],
+  repeat: number,
+  options: RunOptions,
+): Promise<BenchResult[][]> {
+  const load = { filter: options.filter, opsPerCall: options.opsPerCall };
+  const perTarget: Map<string, CaseRef>[] = [];
+  const order: string[] = [];
+  for (const t of targets) {
+    const m = new Map<string, CaseRef>();
+    for (const ref of await loadCases(t.cwd, t.files, load)) {
+      const key = benchKey(ref.file, ref.case.group, ref.case.name);
+      m.set(key, ref);
+      if (!order.includes(key)) order.push(key);
+    }
+    perTarget.push(m);
+  }
+  const results: Map<string, BenchResult>[] = targets.map(() => new Map());
+  const total = repeat *
+    perTarget.reduce((n, m) => n + m.size, 0);
+  const started = performance.now();
+  let index = 0;
+  for (let round = 0; round < repeat; round++) {
+    for (const key of order) {
+      for (let i = 0; i < targets.length; i++) {
+        const ref = perTarget[i].get(key);
+        if (ref === undefined) continue;
+        const t0 = performance.now();
+        let m: CaseMeasurement | Error;
+        try {
+          m = await measureCase(ref, {
+            cwd: targets[i].cwd,
+            signal: options.signal,
+            denoPath: options.denoPath,
+            statistic: options.statistic,
+            ...(options.smoke
+              ? { samples: SMOKE_SAMPLES, batch: 1, warmup: 0 }
+              : { samples: options.samples }),
+          });
+        } catch (e) {
+          if (options.signal?.aborted || !(e instanceof HarnessProcessError)) {
+            throw e;
+          }
+          m = e;
+        }
+        addReplicate(results[i], key, ref, m);
+        options.onProgress?.(
+          progressAt(
+            ++index,
+            total,
+            targets[i].label,
+            t0,
+            started,
+            `${ref.case.group}/${ref.case.name}`,
+          ),
+        );
+      }
+    }
+  }
+  return results.map((m) => [...m.values()]);
+}
+
+function addReplicate(
+  into: Map<string, BenchResult>,
+  key: string,
+  ref: CaseRef,
+  m: CaseMeasurement | Error,
+): void {
+  let b = into.get(key);
+  if (b === undefined) {
+    const c = ref.case;
+    b = {
+      key,
+      file: ref.file,
+      group: c.group,
+      name: c.name,
+      baseline: c.baseline ?? false,
+      metric: "time",
+      unit: "ns/op",
+      opsPerCall: c.opsPerCall,
+      ...(Object.keys(c.axes).length === 0 ? {} : { axes: { ...c.axes } }),
+      replicates: [],
+      timing: [],
+    };
+    into.set(key, b);
+  }
+  if (m instanceof Error) {
+    b.failed ??= m.message;
+    return;
+  }
+  b.replicates.push(m.estimate);
+  b.timing!.push({
+    estimate: m.estimate,
+    batch: m.batch,
+    sampleCount: m.sampleCount,
+    tierBefore: m.tierBefore,
+    tierAfter: m.tierAfter,
+    warmup: m.warmup,
+    explicitTiming: m.explicitTiming,
+    samples: m.samples.map((x) => Number(x.toPrecision(6))),
+  });
+}
+
 /**
- * Run the suites of `cwd` as `repeat` fresh `deno bench --json` processes,
- * one replicate each.
+ * Run every case of the suites of `cwd`, `repeat` fresh processes each
+ * (one replicate per process), as {@linkcode runTargets} does.
  *
  * @throws {RangeError} / {BenchProcessError} as {@linkcode runTargets}.
  *
@@ -474,4 +652,41 @@ export function defaultResultPath(
   const stamp = r.date.replace(/\.\d+Z$/, "Z").replaceAll(":", "-");
   const sha = r.env.commit === null ? "nogit" : r.env.commit.slice(0, 7);
   return `.pmubench/results/${stamp}-${sha}${r.env.dirty ? "-dirty" : ""}.json`;
+}
+
+/**
+ * Claim a fresh result path: create `path` exclusively (empty), or, when
+ * it exists (another run started in the same second), `<stem>-2.json`,
+ * `-3`, ... Returns the path claimed; write the result over it
+ * atomically ({@linkcode writeResultFile} does). Missing parent
+ * directories are created.
+ *
+ * @throws {Deno.errors.PermissionDenied} and other file-system errors than "already exists".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { claimResultPath } from "./runner.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const a = await claimResultPath(`${dir}/r/x.json`);
+ * const b = await claimResultPath(`${dir}/r/x.json`);
+ * assert.deepEqual([a, b], [`${dir}/r/x.json`, `${dir}/r/x-2.json`]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function claimResultPath(path: string): Promise<string> {
+  const slash = path.lastIndexOf("/");
+  if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
+  const stem = path.replace(/\.json$/, "");
+  for (let i = 1;; i++) {
+    const candidate = i === 1 ? path : `${stem}-${i}.json`;
+    try {
+      const f = await Deno.open(candidate, { write: true, createNew: true });
+      f.close();
+      return candidate;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    }
+  }
 }

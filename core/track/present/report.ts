@@ -26,7 +26,12 @@ import {
 import { describeCrossover, winnerText } from "./matrix_format.ts";
 import { formatFigure, formatPercent } from "./figure.ts";
 import { buildMatrix, type Matrix } from "../judge/matrix.ts";
-import type { BenchResult, ResultFile } from "../result/result.ts";
+import {
+  type BenchResult,
+  profileOf,
+  type ResultFile,
+  warningOf,
+} from "../result/result.ts";
 import {
   barChart,
   type BarRow,
@@ -938,15 +943,16 @@ function benchTable(benches: readonly BenchResult[]): string {
     const axes = b.axes === undefined
       ? ""
       : Object.entries(b.axes).map(([k, v]) => `${k}=${v}`).join(" ");
-    const bytes = b.extra?.bytesPerOp === undefined
+    const profile = profileOf(b);
+    const bytes = profile === undefined || !Number.isFinite(profile.bytesPerOp)
       ? ""
-      : String(b.extra.bytesPerOp);
+      : String(profile.bytesPerOp);
     return `<tr><td><code>${escapeXml(b.key)}</code></td><td>${
       escapeXml(b.metric)
     }</td><td>${escapeXml(b.unit)}</td>${cells}<td class="num">${
       escapeXml(bytes)
-    }</td><td>${escapeXml(String(b.extra?.tier ?? ""))}</td><td>${
-      escapeXml(String(b.extra?.warning ?? ""))
+    }</td><td>${escapeXml(profile?.tier ?? "")}</td><td>${
+      escapeXml(warningOf(b) ?? "")
     }</td><td>${escapeXml(axes)}</td></tr>`;
   });
   return `<table><thead><tr><th>bench</th><th>metric</th><th>unit</th><th>median</th><th>interval</th><th>n</th><th>B/op</th><th>tier</th><th>warning</th><th>axes</th></tr></thead><tbody>${

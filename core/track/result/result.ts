@@ -22,6 +22,8 @@
  * | {@linkcode serializeResult}, {@linkcode writeResultFile} | stable pretty JSON, to a string or a file |
  * | {@linkcode resultFromDenoBench} | convert one parsed `deno bench --json` report |
  * | {@linkcode benchKey} | `file::group::name`, the key history is tracked by |
+ * | {@linkcode profileOf}, {@linkcode countOf}, {@linkcode hwCountersOf}, {@linkcode warningOf} | a bench's typed figures (also from older files' `extra`) |
+ * | {@linkcode isFailed} | narrows a bench to a failed one |
  *
  * @module
  */
@@ -79,6 +81,61 @@ export interface ProcessFigures {
   p99: number;
 }
 
+/**
+ * One process of the timing engine (`pmubench run`, engine `harness`):
+ * what it measured and how.
+ */
+export interface TimedProcess {
+  /** The process's estimate, the result's unit (the replicate). */
+  estimate: number;
+  /** Calls per sample, as calibrated against the timer. */
+  batch: number;
+  /** Samples taken. */
+  sampleCount: number;
+  /** The body's V8 tier before the first sample (after warm-up). */
+  tierBefore: string;
+  /** Its tier after the last sample. */
+  tierAfter: string;
+  /** Warm-up calls made before sampling. */
+  warmup: number;
+  /** Whether `b.start()`/`b.end()` bounded the timed part. */
+  explicitTiming: boolean;
+  /** Per-sample figures in the result's unit, time order (downsampled evenly when many). */
+  samples: number[];
+}
+
+/** Allocation and JIT tier of a case (`run`'s profile process, or the counting processes). */
+export interface BenchProfile {
+  /** Bytes allocated per operation. */
+  bytesPerOp: number;
+  /** The body's V8 tier after the measured region. */
+  tier: string;
+  /** The body's tier before it, where known. */
+  tierBefore?: string;
+  /** The driver loop's tier, where known. */
+  driverTier?: string;
+}
+
+/** How the instruction counter measured a case (`metric: "instructions"`). */
+export interface InstructionCount {
+  /** `N`, body calls of the smaller region. */
+  calls: number;
+  /** Warm-up calls before the region. */
+  warmupCalls: number;
+  /** Instructions per body call. */
+  instructionsPerCall: number;
+}
+
+/** Hardware counter figures per operation (`perf stat`). */
+export interface HwCounterFigures {
+  /** Cycles per operation. */
+  cyclesPerOp: number;
+  /** Retired instructions per operation, the CPU's own count. */
+  hwInstructionsPerOp: number;
+  /** Branch misses per operation. */
+  branchMissesPerOp: number;
+}
+
 /** One bench's figures across the processes of one run. */
 export interface BenchResult {
   /** `${file}::${group}::${name}`, see {@linkcode benchKey}. */
@@ -101,11 +158,28 @@ export interface BenchResult {
   axes?: Record<string, string | number | boolean>;
   /** One figure per process (per operation), in process order. */
   replicates: number[];
-  /** Raw per-call figures per process, as `deno bench` reported them. */
+  /** Raw per-call figures per process, as `deno bench` reported them (engine `deno-bench`). */
   processes?: ProcessFigures[];
+  /** Per process, what the timing engine measured (engine `harness`). */
+  timing?: TimedProcess[];
   /** Set when the bench failed in any process (then `replicates` may be empty). */
   failed?: string;
-  /** Additional figures other tools attach (e.g. bytes per op, tier). */
+  /** Allocation and tier, where profiled. */
+  profile?: BenchProfile;
+  /** How the instruction counter measured it (`metric: "instructions"`). */
+  count?: InstructionCount;
+  /** Hardware counters, where `perf` could read them. */
+  hw?: HwCounterFigures;
+  /** What the figure deserves a warning for (sentences joined by `"; "`). */
+  warning?: string;
+  /**
+   * Untyped figures of older result files (and other tools). Read them
+   * through {@linkcode profileOf}, {@linkcode countOf},
+   * {@linkcode hwCountersOf} and {@linkcode warningOf}; this version writes
+   * the typed fields instead.
+   *
+   * @deprecated Use the typed fields.
+   */
   extra?: Record<string, number | string | boolean>;
 }
 
@@ -149,6 +223,133 @@ export interface ParseResultOptions {
  */
 export function benchKey(file: string, group: string, name: string): string {
   return `${file}::${group}::${name}`;
+}
+
+/**
+ * A bench's allocation and tier: its `profile`, else what an older file
+ * kept in `extra` (`bytesPerOp` and `tier`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { profileOf } from "./result.ts";
+ *
+ * assert.deepEqual(profileOf({ profile: { bytesPerOp: 0, tier: "turbofan" } }), { bytesPerOp: 0, tier: "turbofan" });
+ * assert.deepEqual(profileOf({ extra: { bytesPerOp: 8, tier: "maglev" } }), { bytesPerOp: 8, tier: "maglev" });
+ * assert.equal(profileOf({}), undefined);
+ * ```
+ */
+export function profileOf(
+  b: Pick<BenchResult, "profile" | "extra">,
+): BenchProfile | undefined {
+  if (b.profile !== undefined) return b.profile;
+  const e = b.extra;
+  if (typeof e?.bytesPerOp !== "number" && typeof e?.tier !== "string") {
+    return undefined;
+  }
+  const out: BenchProfile = {
+    bytesPerOp: typeof e.bytesPerOp === "number" ? e.bytesPerOp : NaN,
+    tier: typeof e.tier === "string" ? e.tier : "",
+  };
+  if (typeof e.tierBefore === "string") out.tierBefore = e.tierBefore;
+  if (typeof e.driverTier === "string") out.driverTier = e.driverTier;
+  return out;
+}
+
+/**
+ * How the instruction counter measured a bench: its `count`, else an
+ * older file's `extra` (`calls`, `warmupCalls`, `instructionsPerCall`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { countOf } from "./result.ts";
+ *
+ * assert.equal(countOf({ extra: { calls: 64, warmupCalls: 2000, instructionsPerCall: 80 } })?.calls, 64);
+ * assert.equal(countOf({}), undefined);
+ * ```
+ */
+export function countOf(
+  b: Pick<BenchResult, "count" | "extra">,
+): InstructionCount | undefined {
+  if (b.count !== undefined) return b.count;
+  const e = b.extra;
+  if (typeof e?.calls !== "number") return undefined;
+  return {
+    calls: e.calls,
+    warmupCalls: typeof e.warmupCalls === "number" ? e.warmupCalls : 0,
+    instructionsPerCall: typeof e.instructionsPerCall === "number"
+      ? e.instructionsPerCall
+      : NaN,
+  };
+}
+
+/**
+ * A bench's hardware counter figures: its `hw`, else an older file's
+ * `extra`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hwCountersOf } from "./result.ts";
+ *
+ * assert.equal(hwCountersOf({ extra: { cyclesPerOp: 3, hwInstructionsPerOp: 9, branchMissesPerOp: 0 } })?.cyclesPerOp, 3);
+ * assert.equal(hwCountersOf({}), undefined);
+ * ```
+ */
+export function hwCountersOf(
+  b: Pick<BenchResult, "hw" | "extra">,
+): HwCounterFigures | undefined {
+  if (b.hw !== undefined) return b.hw;
+  const e = b.extra;
+  if (
+    typeof e?.cyclesPerOp !== "number" ||
+    typeof e.hwInstructionsPerOp !== "number" ||
+    typeof e.branchMissesPerOp !== "number"
+  ) return undefined;
+  return {
+    cyclesPerOp: e.cyclesPerOp,
+    hwInstructionsPerOp: e.hwInstructionsPerOp,
+    branchMissesPerOp: e.branchMissesPerOp,
+  };
+}
+
+/**
+ * A bench's warning: its `warning`, else an older file's `extra.warning`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { warningOf } from "./result.ts";
+ *
+ * assert.equal(warningOf({ warning: "w" }), "w");
+ * assert.equal(warningOf({ extra: { warning: "old" } }), "old");
+ * assert.equal(warningOf({}), undefined);
+ * ```
+ */
+export function warningOf(
+  b: Pick<BenchResult, "warning" | "extra">,
+): string | undefined {
+  if (b.warning !== undefined) return b.warning;
+  return typeof b.extra?.warning === "string" ? b.extra.warning : undefined;
+}
+
+/**
+ * Whether a bench failed; narrows it so `failed` is a string.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isFailed } from "./result.ts";
+ *
+ * const benches = [{ failed: "boom" }, {}] as { failed?: string }[];
+ * assert.deepEqual(benches.filter(isFailed).map((b) => b.failed.length), [4]);
+ * ```
+ */
+export function isFailed<T extends { failed?: string }>(
+  b: T,
+): b is T & { failed: string } {
+  return b.failed !== undefined;
 }
 
 /**
@@ -352,8 +553,13 @@ function orderBench(b: BenchResult): BenchResult {
   };
   if (b.axes !== undefined) out.axes = b.axes;
   if (b.failed !== undefined) out.failed = b.failed;
+  if (b.warning !== undefined) out.warning = b.warning;
+  if (b.profile !== undefined) out.profile = b.profile;
+  if (b.count !== undefined) out.count = b.count;
+  if (b.hw !== undefined) out.hw = b.hw;
   if (b.extra !== undefined) out.extra = b.extra;
   if (b.processes !== undefined) out.processes = b.processes;
+  if (b.timing !== undefined) out.timing = b.timing;
   // Fields added by later versions survive a rewrite.
   for (const [k, v] of Object.entries(b)) {
     if (!(k in out)) (out as unknown as Record<string, unknown>)[k] = v;
@@ -748,6 +954,55 @@ function validateResult(data: Obj, source: string): ResultFile {
     if (b.failed !== undefined) {
       out.failed = requireString(b.failed, `${w}.failed`, at);
     }
+    if (b.warning !== undefined) {
+      out.warning = requireString(b.warning, `${w}.warning`, at);
+    }
+    // The typed figures: objects of finite numbers and strings, as written.
+    const typed = (k: "profile" | "count" | "hw" | "timing", v: unknown) => {
+      if (v === undefined) return;
+      const finite = (y: unknown, field: string) => {
+        if (typeof y !== "number" || !Number.isFinite(y)) {
+          throw new TypeError(
+            `${at(field)} must be a finite number: found ${describe(y)}`,
+          );
+        }
+      };
+      const check = (x: unknown, field: string) => {
+        if (!isObject(x)) {
+          throw new TypeError(
+            `${at(field)} must be an object: found ${describe(x)}`,
+          );
+        }
+        for (const [f, y] of Object.entries(x)) {
+          // Tiers are names, explicitTiming a flag, the rest figures.
+          if (/^tier|Tier$/.test(f)) {
+            requireString(y, `${field}.${f}`, at);
+          } else if (f === "explicitTiming") {
+            if (typeof y !== "boolean") {
+              throw new TypeError(
+                `${at(`${field}.${f}`)} must be a boolean: found ${
+                  describe(y)
+                }`,
+              );
+            }
+          } else if (Array.isArray(y)) {
+            y.forEach((z, j) => finite(z, `${field}.${f}[${j}]`));
+          } else finite(y, `${field}.${f}`);
+        }
+      };
+      if (k === "timing") {
+        if (!Array.isArray(v)) {
+          throw new TypeError(
+            `${at(`${w}.timing`)} must be an array: found ${describe(v)}`,
+          );
+        }
+        v.forEach((p, j) => check(p, `${w}.timing[${j}]`));
+      } else check(v, `${w}.${k}`);
+    };
+    typed("profile", b.profile);
+    typed("count", b.count);
+    typed("hw", b.hw);
+    typed("timing", b.timing);
     if (b.extra !== undefined) {
       out.extra = requireScalarRecord(
         b.extra,
@@ -774,7 +1029,9 @@ function validateResult(data: Obj, source: string): ResultFile {
 
 /**
  * Write `r` to `path` with {@linkcode serializeResult}, creating missing
- * parent directories.
+ * parent directories. The write is atomic: the text goes to a temporary
+ * file beside `path`, which is then renamed over it, so a reader (or a run
+ * interrupted mid-write) never sees a partial file.
  *
  * @example
  * ```ts
@@ -797,5 +1054,20 @@ export async function writeResultFile(
 ): Promise<void> {
   const slash = path.lastIndexOf("/");
   if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
-  await Deno.writeTextFile(path, serializeResult(r));
+  const dir = slash > 0 ? path.slice(0, slash) : ".";
+  const base = path.slice(slash + 1);
+  const tmp = await Deno.makeTempFile({
+    dir,
+    prefix: `.${base}.`,
+    suffix: ".tmp",
+  });
+  try {
+    await Deno.writeTextFile(tmp, serializeResult(r));
+    // makeTempFile creates 0600; a result is as readable as any file.
+    if (Deno.build.os !== "windows") await Deno.chmod(tmp, 0o644);
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
 }

@@ -167,7 +167,7 @@ export const SMOKE_ITERATIONS = 3;
  *
  * @example
  * ```ts ignore
- * import { registerSuite } from "../core/track/bench_case.ts";
+ * import { registerSuite } from "../core/track/suite/bench_case.ts";
  * import { bitmapSuite } from "./bitmap_cases.ts";
  *
  * registerSuite(bitmapSuite);

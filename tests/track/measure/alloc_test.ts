@@ -7,7 +7,7 @@ import {
   profileFromReport,
 } from "../../../core/track/measure/alloc.ts";
 import type { HarnessReport } from "../../../core/track/measure/harness/case_harness.ts";
-import { listCases } from "../../../core/track/measure/harness/harness_process.ts";
+import { loadCases } from "../../../core/track/suite/load_suite.ts";
 import { resultOf } from "../_result_helpers.ts";
 
 const testdata = new URL("../../testdata/track/", import.meta.url).pathname;
@@ -124,7 +124,7 @@ export const suite = { file: "a_bench.ts", cases: [
   { group: "g", name: "none x4", opsPerCall: 4, axes: {}, body: () => { for (let i = 0; i < 4; i++) keep[i] = i; } },
 ] };`,
     );
-    const [pair, none] = await listCases(dir, ["a_bench.ts"]);
+    const [pair, none] = await loadCases(dir, ["a_bench.ts"]);
     const p = await profileCase(pair, { cwd: dir });
     const q = await profileCase(none, { cwd: dir });
     assert(p.bytesExact && q.bytesExact);
@@ -166,12 +166,14 @@ Deno.test("attachProfiles() puts bytes, tier and warnings beside each figure", a
       bench("sum x8"),
       bench("not in the cases module"),
     ]);
-    const r = await attachProfiles(result, dir, ["bench/tiny_bench.ts"], {
-      cwd: dir,
-    });
-    assert.equal(r.benches[0].extra?.bytesPerOp, 0);
-    assert.equal(typeof r.benches[0].extra?.tier, "string");
-    assert.equal(r.benches[1].extra, undefined);
+    const r = await attachProfiles(
+      result,
+      await loadCases(dir, ["bench/tiny_bench.ts"]),
+      { cwd: dir },
+    );
+    assert.equal(r.benches[0].profile?.bytesPerOp, 0);
+    assert.equal(typeof r.benches[0].profile?.tier, "string");
+    assert.equal(r.benches[1].profile, undefined);
     assert.match(String(r.flags.allocation), /V8 used heap bytes/);
 
     // A case that throws: the figure stays, a warning says why there is no profile.
@@ -192,11 +194,13 @@ Deno.test("attachProfiles() puts bytes, tier and warnings beside each figure", a
         file: "boom_bench.ts",
       }],
     };
-    const b = await attachProfiles(boom, dir, ["bench/boom_bench.ts"], {
-      cwd: dir,
-    });
+    const b = await attachProfiles(
+      boom,
+      await loadCases(dir, ["bench/boom_bench.ts"]),
+      { cwd: dir },
+    );
     assert.match(
-      String(b.benches[0].extra?.warning),
+      String(b.benches[0].warning),
       /the profile process failed .*boom/,
     );
     assert.deepEqual(b.benches[0].replicates, [1, 2]);

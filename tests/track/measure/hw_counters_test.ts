@@ -6,7 +6,7 @@ import {
   detectHwCounters,
   parsePerfStat,
 } from "../../../core/track/measure/hw_counters.ts";
-import { listCases } from "../../../core/track/measure/harness/harness_process.ts";
+import { loadCases } from "../../../core/track/suite/load_suite.ts";
 import { resultOf } from "../_result_helpers.ts";
 
 const testdata = new URL("../../testdata/track/", import.meta.url).pathname;
@@ -89,7 +89,7 @@ Deno.test("countCaseHw() and attachHwCounters() never invent figures", async (t)
   try {
     await Deno.copyFile(`${testdata}tiny_cases.ts`, `${dir}/tiny_cases.ts`);
     await Deno.writeTextFile(`${dir}/tiny_bench.ts`, "");
-    const cases = await listCases(dir, ["tiny_bench.ts"]);
+    const cases = await loadCases(dir, ["tiny_bench.ts"]);
     await t.step("calls must be a positive integer", async () => {
       await assert.rejects(
         countCaseHw(cases[0], 0),
@@ -121,18 +121,18 @@ Deno.test("countCaseHw() and attachHwCounters() never invent figures", async (t)
           unit: "instr/op",
           opsPerCall: 8,
           replicates: [9.25],
-          extra: { calls: 16, warning: "earlier" },
+          count: { calls: 16, warmupCalls: 2000, instructionsPerCall: 74 },
+          warning: "earlier",
         }]);
         const r = await attachHwCounters(result, cases, {
           cwd: dir,
           perf: "/nonexistent/perf",
         });
-        const extra = r.benches[0].extra!;
         assert.match(
-          String(extra.warning),
+          String(r.benches[0].warning),
           /^earlier; no hardware counters \(/,
         );
-        assert.equal(extra.cyclesPerOp, undefined);
+        assert.equal(r.benches[0].hw, undefined);
         assert.deepEqual(r.benches[0].replicates, [9.25]);
       },
     );

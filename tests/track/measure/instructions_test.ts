@@ -11,7 +11,7 @@ import {
   TARGET_OPS,
   ValgrindUnavailableError,
 } from "../../../core/track/measure/instructions.ts";
-import { listCases } from "../../../core/track/measure/harness/harness_process.ts";
+import { loadCases } from "../../../core/track/suite/load_suite.ts";
 
 const testdata = new URL("../../testdata/track/", import.meta.url).pathname;
 const valgrind = await detectValgrind();
@@ -229,7 +229,9 @@ Deno.test({
   async fn() {
     const dir = await tinyProject();
     try {
-      const [ref] = await listCases(dir, ["bench/tiny_bench.ts"], "sum");
+      const [ref] = await loadCases(dir, ["bench/tiny_bench.ts"], {
+        filter: "sum",
+      });
       const calls = chooseCalls(ref.case.opsPerCall, 0);
       // Both runs at once: counts do not depend on load.
       const [a, b] = await Promise.all([

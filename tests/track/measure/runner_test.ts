@@ -43,10 +43,10 @@ async function fakeDeno(
   return path;
 }
 
-Deno.test("discoverBenchFiles() lists bench/*_bench.ts, sorted", async (t) => {
+Deno.test("discoverBenchFiles() lists the bench files, sorted", async (t) => {
   const dir = await Deno.makeTempDir();
   try {
-    await t.step("no bench/ folder: none", async () => {
+    await t.step("no bench file: none", async () => {
       assert.deepEqual(await discoverBenchFiles(dir), []);
     });
     await t.step("only *_bench.ts files, sorted", async () => {
@@ -64,41 +64,118 @@ Deno.test("discoverBenchFiles() lists bench/*_bench.ts, sorted", async (t) => {
   }
 });
 
-Deno.test("runBenches() measures a real suite as separate processes", async () => {
+Deno.test("runBenches() measures every case in its own processes (harness engine)", async () => {
+  const dir = await tinyProject();
+  try {
+    const seen: string[] = [];
+    const r = await runBenches(dir, {
+      repeat: 2,
+      samples: 7,
+      onProgress: (p) => seen.push(`${p.index}/${p.total} ${p.case}`),
+    });
+    // Round by round: every case once, then every case again.
+    assert.deepEqual(seen, [
+      "1/4 tiny/sum x8",
+      "2/4 tiny/product",
+      "3/4 tiny/sum x8",
+      "4/4 tiny/product",
+    ]);
+    assert.deepEqual(r.benches.map((b) => b.key), [
+      "tiny_bench.ts::tiny::sum x8",
+      "tiny_bench.ts::tiny::product",
+    ]);
+    const sum = r.benches[0];
+    assert.equal(sum.replicates.length, 2);
+    assert.equal(sum.timing!.length, 2);
+    assert.deepEqual(sum.replicates, sum.timing!.map((p) => p.estimate));
+    for (const p of sum.timing!) {
+      assert.equal(p.samples.length, 7);
+      assert(p.batch >= 64, `a body of a few ns is batched: ${p.batch}`);
+      assert.equal(p.tierBefore, "turbofan");
+    }
+    assert.equal(sum.opsPerCall, 8);
+    assert.deepEqual(sum.axes, { kind: "sum", variant: "one" });
+    assert.equal(r.flags.engine, "harness");
+    assert.equal(r.flags.statistic, "min");
+    assert.equal(r.flags.samples, 7);
+    assert.equal(r.flags.files, "bench/tiny_bench.ts");
+    assert.equal(r.flags.filter, null);
+    assert.ok("cases" in r.flags && "strategy" in r.flags);
+    assert.equal(r.env.commit, null);
+    assert.deepEqual(parseResultText(JSON.stringify(r), "r"), r);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runBenches() measures a plain Deno.bench file with no cases module and no deno.json", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pmubench-plain-" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/plain_bench.ts`,
+      `let s = 0;
+Deno.bench("sum", () => { for (let i = 0; i < 64; i++) s = (s + i) | 0; });
+Deno.bench({ name: "timed part", group: "g", fn(b) { const a = [1, 2, 3]; b.start(); for (const x of a) s = (s + x) | 0; b.end(); } });
+Deno.bench({ name: "ignored", ignore: true, fn() { throw new Error("never run"); } });
+`,
+    );
+    const r = await runBenches(dir, { repeat: 2, samples: 5 });
+    assert.deepEqual(r.benches.map((b) => b.key), [
+      "plain_bench.ts::::sum",
+      "plain_bench.ts::g::timed part",
+    ]);
+    for (const b of r.benches) {
+      assert.equal(b.failed, undefined);
+      assert.equal(b.replicates.length, 2);
+      assert(b.replicates.every((x) => x > 0));
+      assert.equal(b.opsPerCall, 1);
+    }
+    assert.equal(r.benches[0].timing![0].explicitTiming, false);
+    assert.equal(r.benches[1].timing![0].explicitTiming, true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runBenches() keeps a case whose process fails, with failed set", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pmubench-fail-" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/f_bench.ts`,
+      `Deno.bench("ok", () => {});
+Deno.bench("boom", () => { throw new Error("boom"); });
+`,
+    );
+    const r = await runBenches(dir, { repeat: 1, samples: 3 });
+    const boom = r.benches.find((b) => b.name === "boom")!;
+    assert.match(boom.failed!, /boom/);
+    assert.deepEqual(boom.replicates, []);
+    assert.equal(r.benches.find((b) => b.name === "ok")!.failed, undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runBenches() with the deno-bench engine reads one deno bench process per replicate", async () => {
   const dir = await tinyProject();
   try {
     const seen: string[] = [];
     const r = await runBenches(dir, {
       repeat: 2,
       smoke: true,
+      engine: "deno-bench",
       onProgress: (p) => seen.push(`${p.index}/${p.total}`),
     });
     assert.deepEqual(seen, ["1/2", "2/2"]);
-    assert.deepEqual(r.benches.map((b) => b.key).sort(), [
-      "tiny_bench.ts::tiny::product",
-      "tiny_bench.ts::tiny::sum x8",
-    ]);
     const sum = r.benches.find((b) => b.name === "sum x8")!;
     assert.equal(sum.replicates.length, 2);
     assert.equal(sum.processes!.length, 2);
     // PMUBENCH_SMOKE=1 reached the process: a normal run of this case measures ~10^4 calls.
     assert.ok(sum.processes![0].n < 1000, `n = ${sum.processes![0].n}`);
     assert.deepEqual(sum.replicates, sum.processes!.map((p) => p.avg / 8));
-    assert.deepEqual(
-      sum.axes,
-      { kind: "sum", variant: "one" },
-      "axes come from tiny_cases.ts",
-    );
-    assert.deepEqual(r.flags, {
-      repeat: 2,
-      filter: null,
-      smoke: true,
-      metric: "time",
-      files: "bench/tiny_bench.ts",
-    });
-    assert.equal(r.env.commit, null);
-    assert.equal(r.env.deno, Deno.version.deno);
-    assert.deepEqual(parseResultText(JSON.stringify(r), "r"), r);
+    assert.deepEqual(sum.axes, { kind: "sum", variant: "one" });
+    assert.equal(r.flags.engine, "deno-bench");
+    assert.equal(r.flags.smoke, true);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -117,6 +194,7 @@ Deno.test("runTargets() interleaves targets A B A B and keeps their results apar
       { label: "b", cwd: dir, files: ["x_bench.ts"] },
     ], {
       repeat: 3,
+      engine: "deno-bench",
       denoPath: a,
       onProgress: (p) => order.push(`${p.index}${p.label}`),
       flags: { command: "ab" },
@@ -148,7 +226,7 @@ Deno.test("runTargets() rejects a bad repeat and a tree without benches", async 
       await assert.rejects(runTargets([{ label: "base", cwd: dir }]), {
         name: "RangeError",
         message:
-          `Cannot run benches of 'base' as '${dir}' has no bench/*_bench.ts files`,
+          `Cannot run benches of 'base' as '${dir}' has no bench files (*_bench.ts, *.bench.ts, bench.ts)`,
       });
       await assert.rejects(
         runBenches(dir, { label: "" }),
@@ -285,6 +363,7 @@ Deno.test("enrichFromCases() rejects a cases module without a suite", async () =
       await Deno.readTextFile(`${testdata}deno_bench.json`),
       "r",
     );
+    await Deno.writeTextFile(`${dir}/x_bench.ts`, "");
     await assert.rejects(enrichFromCases(r, dir, ["x_bench.ts"]), {
       name: "TypeError",
       message:

@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
 import {
   benchKey,
+  countOf,
+  hwCountersOf,
   parseResultText,
+  profileOf,
   readResultFile,
   RESULT_SCHEMA,
   resultFromDenoBench,
   serializeResult,
   validateResultValue,
+  warningOf,
   writeResultFile,
 } from "../../../core/track/result/result.ts";
 
@@ -427,4 +431,138 @@ Deno.test("validateResultValue() checks an already parsed result like a file", (
     () => validateResultValue({ ...good, benches: [1] }, "h.db (run 1)"),
     /'benches\[0\]' must be an object: found number 1/,
   );
+});
+
+Deno.test("profileOf(), countOf(), hwCountersOf(), warningOf() read typed fields and older files' extra", async (t) => {
+  const typed = {
+    profile: { bytesPerOp: 16, tier: "turbofan", driverTier: "turbofan" },
+    count: { calls: 64, warmupCalls: 2000, instructionsPerCall: 80 },
+    hw: { cyclesPerOp: 3, hwInstructionsPerOp: 9, branchMissesPerOp: 0.5 },
+    warning: "w",
+  };
+  await t.step("typed fields win", () => {
+    const b = { ...typed, extra: { bytesPerOp: 1, tier: "maglev" } };
+    assert.equal(profileOf(b), typed.profile);
+    assert.equal(countOf(b), typed.count);
+    assert.equal(hwCountersOf(b), typed.hw);
+    assert.equal(warningOf(b), "w");
+  });
+  await t.step("an older file's extra", () => {
+    const extra = {
+      bytesPerOp: 8,
+      tier: "maglev",
+      tierBefore: "baseline",
+      calls: 32,
+      warmupCalls: 100,
+      instructionsPerCall: 7,
+      cyclesPerOp: 1,
+      hwInstructionsPerOp: 2,
+      branchMissesPerOp: 0,
+      warning: "old",
+    };
+    assert.deepEqual(profileOf({ extra }), {
+      bytesPerOp: 8,
+      tier: "maglev",
+      tierBefore: "baseline",
+    });
+    assert.deepEqual(countOf({ extra }), {
+      calls: 32,
+      warmupCalls: 100,
+      instructionsPerCall: 7,
+    });
+    assert.deepEqual(hwCountersOf({ extra }), {
+      cyclesPerOp: 1,
+      hwInstructionsPerOp: 2,
+      branchMissesPerOp: 0,
+    });
+    assert.equal(warningOf({ extra }), "old");
+  });
+  await t.step("nothing", () => {
+    assert.equal(profileOf({ extra: { other: 1 } }), undefined);
+    assert.equal(countOf({}), undefined);
+    assert.equal(hwCountersOf({ extra: { cyclesPerOp: 1 } }), undefined);
+    assert.equal(warningOf({ extra: { warning: 3 } }), undefined);
+  });
+});
+
+Deno.test("parseResultText() validates the typed figures", async (t) => {
+  const base = JSON.parse(
+    await Deno.readTextFile(
+      new URL("../../testdata/track/result_base.json", import.meta.url),
+    ),
+  );
+  const withBench = (patch: Record<string, unknown>) =>
+    JSON.stringify({
+      ...base,
+      benches: [{ ...base.benches[0], ...patch }],
+    });
+  await t.step("round trip", () => {
+    const text = withBench({
+      profile: { bytesPerOp: 0, tier: "turbofan" },
+      timing: [{
+        estimate: 1,
+        batch: 64,
+        sampleCount: 3,
+        tierBefore: "turbofan",
+        tierAfter: "turbofan",
+        warmup: 2000,
+        explicitTiming: false,
+        samples: [1, 1, 2],
+      }],
+      warning: "w",
+    });
+    const r = parseResultText(text, "r.json");
+    assert.equal(r.benches[0].profile?.tier, "turbofan");
+    assert.equal(r.benches[0].timing?.[0].batch, 64);
+    assert.equal(r.benches[0].warning, "w");
+    assert.deepEqual(parseResultText(serializeResult(r), "again"), r);
+  });
+  await t.step("a mistyped figure: TypeError naming the field", () => {
+    assert.throws(
+      () => parseResultText(withBench({ profile: { bytesPerOp: "x" } }), "r"),
+      {
+        name: "TypeError",
+        message: /'benches\[0\]\.profile\.bytesPerOp' must be a finite number/,
+      },
+    );
+    assert.throws(
+      () => parseResultText(withBench({ timing: {} }), "r"),
+      /'benches\[0\]\.timing' must be an array/,
+    );
+    assert.throws(
+      () => parseResultText(withBench({ hw: 3 }), "r"),
+      /'benches\[0\]\.hw' must be an object/,
+    );
+    assert.throws(
+      () => parseResultText(withBench({ warning: 3 }), "r"),
+      /'benches\[0\]\.warning' must be a string/,
+    );
+  });
+});
+
+Deno.test("writeResultFile() replaces the file atomically and leaves no temporary file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const base = await readResultFile(
+      new URL("../../testdata/track/result_base.json", import.meta.url)
+        .pathname,
+    );
+    const path = `${dir}/r.json`;
+    await Deno.writeTextFile(path, "old");
+    await writeResultFile(path, base);
+    assert.equal(
+      (await readResultFile(path)).benches.length,
+      base.benches.length,
+    );
+    const names = await Array.fromAsync(Deno.readDir(dir), (e) => e.name);
+    assert.deepEqual(names, ["r.json"]);
+    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o644);
+    // A directory in the way: the write fails and leaves nothing behind.
+    await Deno.mkdir(`${dir}/d.json`);
+    await assert.rejects(writeResultFile(`${dir}/d.json`, base));
+    const after = await Array.fromAsync(Deno.readDir(dir), (e) => e.name);
+    assert.deepEqual(after.sort(), ["d.json", "r.json"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -42,7 +42,12 @@
  * @module
  */
 
-import type { BenchCase, BenchSuite } from "../../suite/bench_case.ts";
+import type { BenchCase } from "../../suite/bench_case.ts";
+import {
+  explicitTimingOf,
+  findCase,
+  loadModuleCases,
+} from "../../suite/load_suite.ts";
 import {
   CALLGRIND_REQUEST,
   openClientRequests,
@@ -95,13 +100,15 @@ export const NOOP_CASE: BenchCase = Object.freeze({
 
 /** What one harness process is asked to do. */
 export interface HarnessArgs {
-  /** Absolute path or file URL of the cases module; `""` for {@linkcode NOOP_CASE}. */
+  /** Absolute path or file URL of the module defining the case; `""` for {@linkcode NOOP_CASE}. */
   module: string;
+  /** `"cases"`: the module exports a suite; `"bench"`: a plain bench file whose `Deno.bench` calls are collected. @default {"cases"} */
+  kind?: "cases" | "bench";
   /** The case's group. */
   group: string;
   /** The case's name. */
   name: string;
-  /** Body calls inside the measured region. */
+  /** Body calls inside the measured region (`time` mode: samples to take). */
   calls: number;
   /** Body calls before it (warm-up), at least; more while the body is not optimized yet. */
   warmup: number;
@@ -110,8 +117,14 @@ export interface HarnessArgs {
    * `"profile"`: regions of `n`, `2n`, `3n` and `4n` calls in this one process,
    * for bytes per call without any outside counter, where `n` starts at
    * `calls` and doubles until a region takes {@linkcode PROFILE_REGION_NS}.
+   * `"time"`: the timing engine: `calls` samples, each a batch of calls
+   * calibrated against the timer ({@linkcode calibrateBatch}).
    */
-  mode: "count" | "profile";
+  mode: "count" | "profile" | "time";
+  /** `time` mode: calls per sample instead of calibrating (smoke runs use 1). @default {undefined} */
+  batch?: number;
+  /** Operations per call of a plain bench file's cases. @default {1} */
+  opsPerCall?: number;
   /**
    * `count` mode under `perf stat --delay=-1 --control=fifo:CTL,ACK`: the
    * two FIFOs, `"CTL,ACK"`; the harness enables the counters right before
@@ -148,8 +161,26 @@ export interface HarnessReport {
   noopNsPerCall?: number;
   /** `count` mode: whether the process ran under Valgrind (the region was counted). */
   onValgrind?: boolean;
+  /** `time` mode: what the timing engine measured. */
+  time?: TimeSamples;
   /** The sink digest, printed so the sunk values are observably used. */
   sink: number;
+}
+
+/** What `time` mode measured in one process. */
+export interface TimeSamples {
+  /** Nanoseconds per call of each sample, in time order (every sample, at most {@linkcode MAX_KEPT_SAMPLES}: evenly downsampled beyond). */
+  samples: number[];
+  /** Samples taken (before downsampling). */
+  sampleCount: number;
+  /** Calls per sample, as calibrated (or as asked). */
+  batch: number;
+  /** The timer's resolution, ns (smallest non-zero step of `performance.now()` seen). */
+  timerResolutionNs: number;
+  /** What one `performance.now()` call costs, ns. */
+  timerCostNs: number;
+  /** Whether `b.start()`/`b.end()` timed the samples (plain bench files) rather than the whole batch. */
+  explicitTiming: boolean;
 }
 
 /**
@@ -172,6 +203,11 @@ export function harnessArgv(args: HarnessArgs): string[] {
     `--calls=${args.calls}`,
     `--warmup=${args.warmup}`,
     `--mode=${args.mode}`,
+    ...(args.kind === undefined ? [] : [`--kind=${args.kind}`]),
+    ...(args.batch === undefined ? [] : [`--batch=${args.batch}`]),
+    ...(args.opsPerCall === undefined
+      ? []
+      : [`--ops-per-call=${args.opsPerCall}`]),
     ...(args.perfControl === undefined
       ? []
       : [`--perf-control=${args.perfControl}`]),
@@ -202,6 +238,9 @@ export function parseHarnessArgv(argv: readonly string[]): HarnessArgs {
     "calls",
     "warmup",
     "mode",
+    "kind",
+    "batch",
+    "ops-per-call",
     "perf-control",
   ];
   for (const a of argv) {
@@ -229,9 +268,15 @@ export function parseHarnessArgv(argv: readonly string[]): HarnessArgs {
   const calls = int("calls", 1);
   const warmup = int("warmup", 0);
   const mode = v.get("mode") ?? "count";
-  if (mode !== "count" && mode !== "profile") {
+  if (mode !== "count" && mode !== "profile" && mode !== "time") {
     throw new RangeError(
-      `Cannot read harness arguments as --mode must be count or profile: current value is ${mode}`,
+      `Cannot read harness arguments as --mode must be count, profile or time: current value is ${mode}`,
+    );
+  }
+  const kind = v.get("kind");
+  if (kind !== undefined && kind !== "cases" && kind !== "bench") {
+    throw new RangeError(
+      `Cannot read harness arguments as --kind must be cases or bench: current value is ${kind}`,
     );
   }
   for (const k of ["module", "group", "name"]) {
@@ -248,6 +293,9 @@ export function parseHarnessArgv(argv: readonly string[]): HarnessArgs {
     calls,
     warmup,
     mode,
+    ...(kind === undefined ? {} : { kind }),
+    ...(v.has("batch") ? { batch: int("batch", 1) } : {}),
+    ...(v.has("ops-per-call") ? { opsPerCall: int("ops-per-call", 1) } : {}),
     ...(v.has("perf-control") ? { perfControl: v.get("perf-control")! } : {}),
   };
 }
@@ -318,49 +366,6 @@ function driveNoop(body: () => void, calls: number): void {
 }
 
 /**
- * Find a case in a cases module: the `suite` export (or any export shaped
- * like a {@linkcode BenchSuite}), then the case by group and name.
- *
- * @throws {TypeError} when the module exports no suite.
- * @throws {RangeError} when the suite has no such case.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { findCase } from "./case_harness.ts";
- *
- * const mod = { suite: { file: "a_bench.ts", cases: [{ group: "g", name: "f", opsPerCall: 1, axes: {}, body: () => {} }] } };
- * assert.equal(findCase(mod, "g", "f", "a_cases.ts").name, "f");
- * assert.throws(() => findCase(mod, "g", "h", "a_cases.ts"), RangeError);
- * ```
- */
-export function findCase(
-  mod: Record<string, unknown>,
-  group: string,
-  name: string,
-  source: string,
-): BenchCase {
-  const isSuite = (x: unknown): x is BenchSuite =>
-    typeof x === "object" && x !== null &&
-    Array.isArray((x as BenchSuite).cases);
-  const suite = isSuite(mod.suite)
-    ? mod.suite
-    : Object.values(mod).find(isSuite);
-  if (suite === undefined) {
-    throw new TypeError(
-      `Cannot find case '${group}/${name}' as '${source}' exports no BenchSuite`,
-    );
-  }
-  const c = suite.cases.find((x) => x.group === group && x.name === name);
-  if (c === undefined) {
-    throw new RangeError(
-      `Cannot find case '${group}/${name}' in '${source}': it has ${suite.cases.length} other case(s)`,
-    );
-  }
-  return c;
-}
-
-/**
  * Measure one case as described in the module documentation and return
  * the report. Needs a process started with {@linkcode HARNESS_V8_FLAGS}
  * (`count` mode also needs `--allow-ffi` for the client requests).
@@ -390,9 +395,14 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
   const bits = probeTierBits(natives);
   const tierOf = (f: unknown) =>
     decodeTier(natives.getOptimizationStatus(f), bits);
-  const c = args.module === ""
-    ? NOOP_CASE
-    : findCase(await import(args.module), args.group, args.name, args.module);
+  const c = args.module === "" ? NOOP_CASE : findCase(
+    await loadModuleCases(args.module, args.kind ?? "cases", {
+      opsPerCall: args.opsPerCall,
+    }),
+    args.group,
+    args.name,
+    args.module,
+  );
   const body = c.body;
   const identity = {
     case: `${c.group}/${c.name}`,
@@ -420,7 +430,20 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
   warmed += 1 + WARMUP_CHUNK;
   const usedBytes = () => readUsedHeapBytes();
   let report: HarnessReport;
-  if (args.mode === "count") {
+  if (args.mode === "time") {
+    const tierBefore = tierOf(body);
+    const time = timeSamples(body, args.calls, args.batch);
+    report = {
+      ...identity,
+      warmup: warmed,
+      tierBefore,
+      tierAfter: tierOf(body),
+      driverTier: tierOf(driveCase),
+      heapGrowth: [],
+      time,
+      sink: sinkDigest(),
+    };
+  } else if (args.mode === "count") {
     const request = openClientRequests();
     // Warm the request path itself (FFI binding, BigInt conversions) so
     // its first-call costs fall outside the region.
@@ -501,6 +524,123 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
     };
   }
   return report;
+}
+
+/** A sample must last at least this many times the timer's resolution (and the cost of reading it), so neither matters. */
+export const SAMPLE_TIMER_FACTOR = 1000;
+/** The most calls one sample may batch. */
+export const MAX_BATCH = 1 << 24;
+/** Samples a result keeps per process; more are downsampled evenly (in time order). */
+export const MAX_KEPT_SAMPLES = 128;
+
+/**
+ * The timer's resolution and the cost of one read, measured now: the
+ * smallest non-zero step between consecutive `performance.now()` reads,
+ * and the mean time of a read over a burst.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { measureTimer } from "./case_harness.ts";
+ *
+ * const t = measureTimer();
+ * assert(t.resolutionNs > 0 && t.costNs > 0);
+ * ```
+ */
+export function measureTimer(): { resolutionNs: number; costNs: number } {
+  let resolution = Infinity;
+  let last = performance.now();
+  const reads = 20_000;
+  const t0 = last;
+  for (let i = 0; i < reads; i++) {
+    const now = performance.now();
+    if (now > last && now - last < resolution) resolution = now - last;
+    last = now;
+  }
+  const costNs = Math.max((last - t0) * 1e6 / reads, 1);
+  // A timer that never moved in the burst is coarser than the burst.
+  const resolutionNs = Number.isFinite(resolution)
+    ? resolution * 1e6
+    : Math.max((last - t0) * 1e6, 1e6);
+  return { resolutionNs, costNs };
+}
+
+/**
+ * The calls per sample: doubled from 1 until a batch lasts `targetNs`
+ * (the least of three timings through `time`, which returns the ns a
+ * batch of `calls` took, so a preempted timing does not stop the doubling
+ * early), or {@linkcode MAX_BATCH}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { calibrateBatch } from "./case_harness.ts";
+ *
+ * // A body of 3 ns per call against a 100 us target: 2^16 calls (196 us).
+ * assert.equal(calibrateBatch((calls) => 3 * calls, 100_000), 65536);
+ * assert.equal(calibrateBatch((calls) => 1e6 * calls, 100_000), 1);
+ * ```
+ */
+export function calibrateBatch(
+  time: (calls: number) => number,
+  targetNs: number,
+): number {
+  let calls = 1;
+  while (calls < MAX_BATCH) {
+    // The least of three: the first batch of a new size may still carry
+    // one-off work, and any of them may be preempted (which only adds).
+    const ns = Math.min(time(calls), time(calls), time(calls));
+    if (ns >= targetNs) break;
+    calls *= 2;
+  }
+  return calls;
+}
+
+// Samples go through the warm-up driver (already optimized, with the body
+// maybe inlined into it), bracketed by two timer reads.
+function driveTimed(body: () => void, calls: number): number {
+  const t0 = performance.now();
+  driveCase(body, calls);
+  return performance.now() - t0;
+}
+
+function timeSamples(
+  body: () => void,
+  samples: number,
+  fixedBatch: number | undefined,
+): TimeSamples {
+  const timer = measureTimer();
+  const explicit = explicitTimingOf(body);
+  const timeBatch = (calls: number) => {
+    const ms = driveTimed(body, calls);
+    const inner = explicit?.() ?? -1;
+    return (inner >= 0 ? inner : ms * 1e6);
+  };
+  const target = SAMPLE_TIMER_FACTOR *
+    Math.max(timer.resolutionNs, timer.costNs);
+  const batch = fixedBatch ?? calibrateBatch(timeBatch, target);
+  const all: number[] = [];
+  let explicitTiming = false;
+  for (let i = 0; i < samples; i++) {
+    const ms = driveTimed(body, batch);
+    const inner = explicit?.() ?? -1;
+    if (inner >= 0) explicitTiming = true;
+    all.push((inner >= 0 ? inner : ms * 1e6) / batch);
+  }
+  const stride = Math.max(1, all.length / MAX_KEPT_SAMPLES);
+  const kept: number[] = [];
+  for (let i = 0; i < all.length && kept.length < MAX_KEPT_SAMPLES; i++) {
+    kept.push(all[Math.floor(i * stride)]);
+    if (Math.floor((i + 1) * stride) >= all.length) break;
+  }
+  return {
+    samples: kept,
+    sampleCount: all.length,
+    batch,
+    timerResolutionNs: timer.resolutionNs,
+    timerCostNs: timer.costNs,
+    explicitTiming,
+  };
 }
 
 // perf stat's control protocol: a command line on the control FIFO, then

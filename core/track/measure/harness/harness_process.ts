@@ -1,19 +1,26 @@
 /**
  * The parent side of the case harness ({@linkcode ./case_harness.ts}):
- * find the cases of a project's suites, and start one fresh harness
- * process per measurement, natively or under a wrapper (Valgrind, perf).
+ * start one fresh harness process per measurement, natively or under a
+ * wrapper (Valgrind, perf).
  *
  * | export | meaning |
  * | --- | --- |
- * | {@linkcode listCases}, {@linkcode CaseRef} | every case of `bench/X_cases.ts` beside each `X_bench.ts`, filtered like `deno bench --filter` |
- * | {@linkcode matchesFilter} | the `deno bench --filter` rule (substring, or `/regexp/`) |
- * | {@linkcode spawnHarness}, {@linkcode HarnessProcessError} | one harness process, its report and raw output |
+ * | {@linkcode spawnHarness}, {@linkcode HarnessProcessError} | one harness process for one case, its report and raw output |
+ * | {@linkcode harnessArgsFor} | the harness arguments that name a {@linkcode CaseRef} |
+ * | {@linkcode runProcessGroup} | a child in its own process group, killed as a group on abort |
+ *
+ * Cases are found with the one suite loader, {@linkcode ../../suite/load_suite.ts}.
+ * Every harness process builds only its own case: it is started with
+ * `PMUBENCH_CASES` set to the exact pattern of that case
+ * ({@linkcode exactCasePattern}), which the suites honour before building
+ * anything, so no other strategy's, mechanism's or case's fixture is built
+ * or primed in it.
  * | {@linkcode HARNESS_PATH} | where the harness script lives |
  *
  * @module
  */
 
-import type { BenchCase, BenchSuite } from "../../suite/bench_case.ts";
+import { type CaseRef, exactCasePattern } from "../../suite/load_suite.ts";
 import {
   HARNESS_V8_FLAGS,
   type HarnessArgs,
@@ -26,122 +33,6 @@ import {
 export const HARNESS_PATH: string =
   new URL("./case_harness.ts", import.meta.url)
     .href;
-
-/** One case and where it is defined. */
-export interface CaseRef {
-  /** The bench file's base name, e.g. `"bitmap_bench.ts"` (the result's `file`). */
-  file: string;
-  /** File URL of the cases module that defines it. */
-  module: string;
-  /** The case (its body is not called by the parent). */
-  case: BenchCase;
-}
-
-/**
- * Whether a case name passes a `deno bench --filter` pattern: a pattern
- * written `/.../` is a regular expression, anything else a substring.
- *
- * @throws {SyntaxError} when a `/.../` pattern is not a valid regular expression.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { matchesFilter } from "./harness_process.ts";
- *
- * assert(matchesFilter("u64 x8", "u64"));
- * assert(matchesFilter("u64 x8", "/^u6\\d/"));
- * assert(!matchesFilter("bool x8", "u64"));
- * assert(matchesFilter("anything", undefined));
- * ```
- */
-export function matchesFilter(
-  name: string,
-  filter: string | undefined,
-): boolean {
-  if (filter === undefined || filter === "") return true;
-  if (filter.length >= 2 && filter.startsWith("/") && filter.endsWith("/")) {
-    let re: RegExp;
-    try {
-      re = new RegExp(filter.slice(1, -1));
-    } catch (e) {
-      throw new SyntaxError(
-        `Cannot filter benches as '${filter}' is not a valid regular expression: ${
-          e instanceof Error ? e.message : String(e)
-        }`,
-      );
-    }
-    return re.test(name);
-  }
-  return name.includes(filter);
-}
-
-/**
- * The cases of the suites behind `files` (`bench/X_bench.ts`, relative to
- * `cwd`): each `X_cases.ts` beside them is imported and its `suite` read.
- * Bench files without a cases module are skipped (the harness needs a
- * case's body, which only the cases module gives).
- *
- * @throws {TypeError} when a cases module exports no {@linkcode BenchSuite}.
- * @throws {SyntaxError} as {@linkcode matchesFilter}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { listCases } from "./harness_process.ts";
- *
- * const dir = await Deno.makeTempDir();
- * await Deno.writeTextFile(`${dir}/a_bench.ts`, "");
- * await Deno.writeTextFile(`${dir}/a_cases.ts`,
- *   'export const suite = { file: "a_bench.ts", cases: [{ group: "g", name: "f", opsPerCall: 1, axes: {}, body: () => {} }] };');
- * const cases = await listCases(dir, ["a_bench.ts"]);
- * assert.equal(cases[0].case.name, "f");
- * assert.equal(cases[0].file, "a_bench.ts");
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export async function listCases(
-  cwd: string,
-  files: readonly string[],
-  filter?: string,
-): Promise<CaseRef[]> {
-  const out: CaseRef[] = [];
-  for (const f of files) {
-    if (!f.endsWith("_bench.ts")) continue;
-    const rel = f.replace(/_bench\.ts$/, "_cases.ts");
-    const path = rel.startsWith("/") ? rel : `${cwd.replace(/\/$/, "")}/${rel}`;
-    try {
-      await Deno.stat(path);
-    } catch {
-      continue;
-    }
-    const module = fileUrl(path);
-    const mod = await import(module);
-    const suite = findSuite(mod);
-    if (suite === undefined) {
-      throw new TypeError(
-        `Cannot read cases module '${path}' as it exports no BenchSuite (expected 'export const suite: BenchSuite')`,
-      );
-    }
-    const file = f.split("/").pop()!;
-    for (const c of suite.cases) {
-      if (matchesFilter(c.name, filter)) out.push({ file, module, case: c });
-    }
-  }
-  return out;
-}
-
-function findSuite(mod: Record<string, unknown>): BenchSuite | undefined {
-  const isSuite = (v: unknown): v is BenchSuite =>
-    typeof v === "object" && v !== null &&
-    Array.isArray((v as BenchSuite).cases);
-  if (isSuite(mod.suite)) return mod.suite;
-  return Object.values(mod).find(isSuite);
-}
-
-function fileUrl(path: string): string {
-  return new URL(`file://${path.split("/").map(encodeURIComponent).join("/")}`)
-    .href;
-}
 
 /**
  * A harness process failed: it exited non-zero, was killed, or printed no
@@ -172,7 +63,7 @@ export interface SpawnHarnessOptions {
   denoPath?: string;
   /** A command the `deno` process runs under, e.g. `["valgrind", "--tool=callgrind"]`. @default {[]} */
   wrapper?: readonly string[];
-  /** Aborting kills the process and rejects. @default {undefined} */
+  /** Aborting kills the process's group and rejects. @default {undefined} */
   signal?: AbortSignal;
 }
 
@@ -184,12 +75,135 @@ export interface HarnessRun {
   stderr: string;
 }
 
+/**
+ * The harness arguments that name `ref` (module, kind, group, name, and
+ * for a plain bench file's case its `opsPerCall`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { harnessArgsFor } from "./harness_process.ts";
+ *
+ * const ref = { file: "a_bench.ts", module: "file:///w/a_cases.ts", kind: "cases" as const,
+ *   case: { group: "g", name: "f", opsPerCall: 1, axes: {}, body: () => {} } };
+ * assert.deepEqual(harnessArgsFor(ref), { module: "file:///w/a_cases.ts", kind: "cases", group: "g", name: "f" });
+ * ```
+ */
+export function harnessArgsFor(
+  ref: CaseRef,
+): {
+  module: string;
+  kind: CaseRef["kind"];
+  group: string;
+  name: string;
+  opsPerCall?: number;
+} {
+  return {
+    module: ref.module,
+    kind: ref.kind,
+    group: ref.case.group,
+    name: ref.case.name,
+    // A plain bench file declares no opsPerCall: the child needs the one given.
+    ...(ref.kind === "bench" ? { opsPerCall: ref.case.opsPerCall } : {}),
+  };
+}
+
+/** The output of {@linkcode runProcessGroup}. */
+export interface GroupOutput {
+  /** Whether it exited with code 0. */
+  success: boolean;
+  /** Its exit code. */
+  code: number;
+  /** The signal that ended it, if any. */
+  signal: Deno.Signal | null;
+  /** Standard output. */
+  stdout: Uint8Array;
+  /** Standard error. */
+  stderr: Uint8Array;
+}
+
+/** How long a process group gets between SIGTERM and SIGKILL when aborted. */
+export const KILL_GRACE_MS = 500;
+
+/**
+ * Run a command to completion in its own process group (so that whatever
+ * it starts, e.g. Valgrind's or perf's own children, belongs to the group)
+ * and collect its output. Aborting `signal` sends SIGTERM to the whole
+ * group, then SIGKILL after {@linkcode KILL_GRACE_MS}, waits for the
+ * process, and rejects with the abort reason.
+ *
+ * @throws {Deno.errors.NotFound} when `cmd` does not exist.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runProcessGroup } from "./harness_process.ts";
+ *
+ * const out = await runProcessGroup("sh", ["-c", "echo hi"]);
+ * assert.equal(new TextDecoder().decode(out.stdout), "hi\n");
+ * const abort = new AbortController();
+ * const slow = runProcessGroup("sh", ["-c", "sleep 30 & sleep 30"], { signal: abort.signal });
+ * abort.abort();
+ * await assert.rejects(slow);
+ * ```
+ */
+export async function runProcessGroup(
+  cmd: string,
+  args: readonly string[],
+  options: {
+    cwd?: string;
+    env?: Record<string, string>;
+    signal?: AbortSignal;
+  } = {},
+): Promise<GroupOutput> {
+  options.signal?.throwIfAborted();
+  const child = new Deno.Command(cmd, {
+    args: [...args],
+    cwd: options.cwd,
+    env: options.env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    // Its own process group (setpgid), so the whole group can be ended.
+    detached: true,
+  }).spawn();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const killGroup = () => {
+    const send = (sig: Deno.Signal) => {
+      try {
+        Deno.kill(-child.pid, sig);
+      } catch {
+        // The group is gone already.
+      }
+    };
+    send("SIGTERM");
+    timer = setTimeout(() => send("SIGKILL"), KILL_GRACE_MS);
+  };
+  options.signal?.addEventListener("abort", killGroup, { once: true });
+  try {
+    const out = await child.output();
+    options.signal?.throwIfAborted();
+    return {
+      success: out.success,
+      code: out.code,
+      signal: out.signal,
+      stdout: out.stdout,
+      stderr: out.stderr,
+    };
+  } finally {
+    options.signal?.removeEventListener("abort", killGroup);
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
 /** How much of a failed harness's standard error an error message quotes. */
 export const HARNESS_STDERR_TAIL = 400;
 
 /**
  * Start one harness process for `args` (under `wrapper` if given) and read
- * its report.
+ * its report. The process runs in its own process group
+ * ({@linkcode runProcessGroup}) with `PMUBENCH_CASES` set to the exact
+ * pattern of the case, so it builds nothing else.
  *
  * @throws {HarnessProcessError} when it exits non-zero or prints no report.
  * @throws {Deno.errors.NotFound} when the wrapper's or deno's binary does not exist.
@@ -219,16 +233,16 @@ export async function spawnHarness(
   ];
   const wrapper = options.wrapper ?? [];
   const [cmd, ...rest] = wrapper.length > 0 ? [...wrapper, ...argv] : argv;
-  const out = await new Deno.Command(cmd, {
-    args: rest,
+  const env: Record<string, string> = { NO_COLOR: "1" };
+  // Build only this case in the child (the suites honour PMUBENCH_CASES).
+  if (args.module !== "") {
+    env.PMUBENCH_CASES = exactCasePattern(args.group, args.name);
+  }
+  const out = await runProcessGroup(cmd, rest, {
     cwd: options.cwd,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
+    env,
     signal: options.signal,
-  }).output();
-  options.signal?.throwIfAborted();
+  });
   const dec = new TextDecoder();
   const stdout = dec.decode(out.stdout);
   const stderr = dec.decode(out.stderr);

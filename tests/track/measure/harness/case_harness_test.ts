@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import {
-  findCase,
+  calibrateBatch,
   HARNESS_MARKER,
   harnessArgv,
   NOOP_CASE,
@@ -15,12 +15,10 @@ import {
 } from "../../../../core/track/measure/harness/callgrind_request.ts";
 import {
   HarnessProcessError,
-  listCases,
-  matchesFilter,
+  runProcessGroup,
   spawnHarness,
 } from "../../../../core/track/measure/harness/harness_process.ts";
 
-const testdata = new URL("../../../testdata/track/", import.meta.url).pathname;
 const tinyCases =
   new URL("../../../testdata/track/tiny_cases.ts", import.meta.url)
     .href;
@@ -61,7 +59,7 @@ Deno.test("parseHarnessArgv() reads back harnessArgv() and rejects bad arguments
   await t.step("unknown mode: RangeError", () => {
     assert.throws(
       () => parseHarnessArgv([...harnessArgv(args), "--mode=fast"]),
-      /--mode must be count or profile/,
+      /--mode must be count, profile or time/,
     );
   });
   await t.step("missing module: TypeError", () => {
@@ -90,32 +88,6 @@ Deno.test("readHarnessReport() finds the marked line and rejects anything else",
     assert.throws(
       () => readHarnessReport(`${HARNESS_MARKER}{"case":`),
       /JSON is malformed/,
-    );
-  });
-});
-
-Deno.test("findCase() finds a case by group and name", async (t) => {
-  const c = { group: "g", name: "f", opsPerCall: 1, axes: {}, body: () => {} };
-  await t.step("from the suite export or any suite-shaped export", () => {
-    assert.equal(
-      findCase({ suite: { file: "a", cases: [c] } }, "g", "f", "m"),
-      c,
-    );
-    assert.equal(
-      findCase({ other: { file: "a", cases: [c] } }, "g", "f", "m"),
-      c,
-    );
-  });
-  await t.step("no suite: TypeError naming the module", () => {
-    assert.throws(
-      () => findCase({ x: 1 }, "g", "f", "m.ts"),
-      /'m.ts' exports no BenchSuite/,
-    );
-  });
-  await t.step("no such case: RangeError", () => {
-    assert.throws(
-      () => findCase({ suite: { file: "a", cases: [c] } }, "g", "nope", "m.ts"),
-      /Cannot find case 'g\/nope' in 'm.ts'/,
     );
   });
 });
@@ -153,54 +125,6 @@ Deno.test("openClientRequests() answers 0 outside Valgrind and refuses other pla
       /written for x86-64 Linux: this is aarch64 darwin/,
     );
   });
-});
-
-Deno.test("matchesFilter() follows deno bench --filter", async (t) => {
-  await t.step("substring and /regexp/", () => {
-    assert(matchesFilter("u64view x1024", "view"));
-    assert(!matchesFilter("u64 x1024", "view"));
-    assert(matchesFilter("u64 x1024", "/^u64 /"));
-    assert(matchesFilter("x", ""));
-  });
-  await t.step("invalid regexp: SyntaxError", () => {
-    assert.throws(
-      () => matchesFilter("x", "/(/"),
-      /not a valid regular expression/,
-    );
-  });
-});
-
-Deno.test("listCases() reads X_cases.ts beside X_bench.ts", async (t) => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.copyFile(`${testdata}tiny_cases.ts`, `${dir}/tiny_cases.ts`);
-    await Deno.writeTextFile(`${dir}/tiny_bench.ts`, "");
-    await Deno.writeTextFile(`${dir}/lone_bench.ts`, "");
-    await t.step(
-      "cases, filtered; bench files without cases are skipped",
-      async () => {
-        const all = await listCases(dir, [
-          "tiny_bench.ts",
-          "lone_bench.ts",
-          "notes.md",
-        ]);
-        assert.deepEqual(all.map((c) => c.case.name), ["sum x8", "product"]);
-        assert.equal(all[0].file, "tiny_bench.ts");
-        const some = await listCases(dir, ["tiny_bench.ts"], "prod");
-        assert.deepEqual(some.map((c) => c.case.name), ["product"]);
-      },
-    );
-    await t.step("a cases module without a suite: TypeError", async () => {
-      await Deno.writeTextFile(`${dir}/bad_bench.ts`, "");
-      await Deno.writeTextFile(`${dir}/bad_cases.ts`, "export const x = 1;");
-      await assert.rejects(
-        listCases(dir, ["bad_bench.ts"]),
-        /exports no BenchSuite/,
-      );
-    });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 });
 
 Deno.test("spawnHarness() runs a case in a fresh process and reports failures", async (t) => {
@@ -280,4 +204,73 @@ Deno.test("spawnHarness() runs a case in a fresh process and reports failures", 
       );
     },
   );
+});
+
+Deno.test("spawnHarness() time mode calibrates a batch and returns the samples", async () => {
+  const { report } = await spawnHarness({
+    module: tinyCases,
+    group: "tiny",
+    name: "sum x8",
+    calls: 9,
+    warmup: 200,
+    mode: "time",
+  });
+  const t = report.time!;
+  assert.equal(t.samples.length, 9);
+  assert.equal(t.sampleCount, 9);
+  assert(t.samples.every((x) => x > 0));
+  // A body of a few ns must be batched far beyond one call per sample.
+  assert(t.batch >= 64, `batch ${t.batch}`);
+  assert(t.timerResolutionNs > 0);
+  assert.equal(t.explicitTiming, false);
+  assert.equal(report.driverTier, "turbofan");
+});
+
+Deno.test("calibrateBatch() doubles until a batch lasts the target", async (t) => {
+  await t.step("fast body: many calls", () => {
+    const seen: number[] = [];
+    const n = calibrateBatch((calls) => {
+      seen.push(calls);
+      return calls * 10;
+    }, 1000);
+    assert.equal(n, 128);
+    assert.equal(seen[0], 1);
+  });
+  await t.step("slow body: one call", () => {
+    assert.equal(calibrateBatch(() => 5000, 1000), 1);
+  });
+});
+
+Deno.test("runProcessGroup() ends the whole group on abort", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const abort = new AbortController();
+    const run = runProcessGroup("sh", [
+      "-c",
+      `sleep 60 & echo $! > ${dir}/pid; wait`,
+    ], { signal: abort.signal });
+    let pid = "";
+    for (let i = 0; i < 100 && pid === ""; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      pid = await Deno.readTextFile(`${dir}/pid`).catch(() => "");
+    }
+    assert.notEqual(pid, "", "the grandchild started");
+    abort.abort();
+    await assert.rejects(run);
+    // The grandchild (not the direct child) is gone too: kill -0 fails.
+    let alive = true;
+    for (let i = 0; i < 40 && alive; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const st = await new Deno.Command("sh", {
+        args: [
+          "-c",
+          `kill -0 ${pid.trim()} 2>/dev/null && ! grep -q '^State:.*Z' /proc/${pid.trim()}/status`,
+        ],
+      }).output();
+      alive = st.success;
+    }
+    assert.equal(alive, false, "the grandchild was killed with its group");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -22,12 +22,13 @@
  *
  * @example In-process, as the tests call it
  * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "./cli.ts";
  * import { bufferIo } from "./cli/command.ts";
  *
  * const io = bufferIo();
  * const code = await main(["--help"], io);
- * console.assert(code === 0 && io.out().includes("Usage"));
+ * assert.ok(code === 0 && io.out().includes("Usage"));
  * ```
  *
  * @module
@@ -87,11 +88,12 @@ function usage(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "./cli.ts";
  * import { bufferIo } from "./cli/command.ts";
  *
  * const io = bufferIo();
- * console.assert((await main(["no-such-command"], io)) === 2);
+ * assert.ok((await main(["no-such-command"], io)) === 2);
  * ```
  */
 export async function main(args: string[], io: Io = denoIo()): Promise<number> {

@@ -32,9 +32,10 @@ import { u64viewStrategy } from "./u64view.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { strategies } from "./registry.ts";
  *
- * for (const s of strategies) console.assert(s.create().isEmpty(), s.name);
+ * for (const s of strategies) assert.ok(s.create().isEmpty(), s.name);
  * ```
  */
 export const strategies: readonly BitmapStrategy[] = Object.freeze([
@@ -50,9 +51,10 @@ export const strategies: readonly BitmapStrategy[] = Object.freeze([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { strategyNames } from "./registry.ts";
  *
- * console.assert(strategyNames[0] === "u32pair");
+ * assert.ok(strategyNames[0] === "u32pair");
  * ```
  */
 export const strategyNames: readonly string[] = Object.freeze(

@@ -22,11 +22,12 @@ export const EXIT_USAGE = 2;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bufferIo } from "./command.ts";
  *
  * const io = bufferIo();
  * io.stdout("hello\n");
- * console.assert(io.out() === "hello\n");
+ * assert.ok(io.out() === "hello\n");
  * ```
  */
 export interface Io {
@@ -61,10 +62,11 @@ export interface Command {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UsageError } from "./command.ts";
  *
  * const e = new UsageError("--repeat must be a positive integer: current value is 0");
- * console.assert(e.name === "UsageError");
+ * assert.ok(e.name === "UsageError");
  * ```
  */
 export class UsageError extends Error {
@@ -81,12 +83,13 @@ export class UsageError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFlags } from "./command.ts";
  *
  * const { values, positionals } = parseFlags(["--repeat", "3", "a.json"], {
  *   repeat: { type: "string" },
  * });
- * console.assert(values.repeat === "3" && positionals[0] === "a.json");
+ * assert.ok(values.repeat === "3" && positionals[0] === "a.json");
  * ```
  */
 export function parseFlags<O extends NonNullable<ParseArgsConfig["options"]>>(
@@ -124,10 +127,11 @@ export function parseFlags<O extends NonNullable<ParseArgsConfig["options"]>>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bufferIo } from "./command.ts";
  *
  * const io = bufferIo('{"op":"entry"}\n');
- * console.assert((await io.readStdin()).startsWith("{"));
+ * assert.ok((await io.readStdin()).startsWith("{"));
  * ```
  */
 export function bufferIo(stdin = ""): Io & { out(): string; err(): string } {

@@ -58,13 +58,14 @@ export type PmuModelName =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { VcpuConfig } from "./config.ts";
  *
  * const c: VcpuConfig = {
  *   vendor: "amd", model: "perfmonv2", mediated: true, guestSvm: true,
  *   semantics: "upstream", mechanism: "tracked", bitmap: "u32pair",
  * };
- * console.assert(c.model === "perfmonv2");
+ * assert.ok(c.model === "perfmonv2");
  * ```
  */
 export interface VcpuConfig {
@@ -415,10 +416,11 @@ export function overrideVcpuConfig(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isVcpuConfigValid } from "./config.ts";
  *
- * console.assert(isVcpuConfigValid({ vendor: "intel", model: "gp8" }));
- * console.assert(!isVcpuConfigValid({ vendor: "intel", model: "legacy" }));
+ * assert.ok(isVcpuConfigValid({ vendor: "intel", model: "gp8" }));
+ * assert.ok(!isVcpuConfigValid({ vendor: "intel", model: "legacy" }));
  * ```
  */
 export function isVcpuConfigValid(config: unknown): boolean {

@@ -43,9 +43,10 @@ export const HG_BOTH = 3;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { u64Lo } from "./eventsel.ts";
  *
- * console.assert(u64Lo(0x1_0000_0002n) === 2);
+ * assert.ok(u64Lo(0x1_0000_0002n) === 2);
  * ```
  */
 export function u64Lo(v: bigint): number {
@@ -57,9 +58,10 @@ export function u64Lo(v: bigint): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { u64Hi } from "./eventsel.ts";
  *
- * console.assert(u64Hi(0x1_0000_0002n) === 1);
+ * assert.ok(u64Hi(0x1_0000_0002n) === 1);
  * ```
  */
 export function u64Hi(v: bigint): number {
@@ -71,9 +73,10 @@ export function u64Hi(v: bigint): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { joinU64 } from "./eventsel.ts";
  *
- * console.assert(joinU64(2, 1) === 0x1_0000_0002n);
+ * assert.ok(joinU64(2, 1) === 0x1_0000_0002n);
  * ```
  */
 export function joinU64(lo: number, hi: number): bigint {
@@ -87,9 +90,10 @@ export function joinU64(lo: number, hi: number): bigint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HG_BOTH, hostGuestBits } from "./eventsel.ts";
  *
- * console.assert(hostGuestBits(0x300) === HG_BOTH);
+ * assert.ok(hostGuestBits(0x300) === HG_BOTH);
  * ```
  */
 export function hostGuestBits(hi: number): number {
@@ -104,9 +108,10 @@ export function hostGuestBits(hi: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { eventKey } from "./eventsel.ts";
  *
- * console.assert(eventKey(0x0043_01c0, 0x1_0000_0002) === 0x2_01c0);
+ * assert.ok(eventKey(0x0043_01c0, 0x1_0000_0002) === 0x2_01c0);
  * ```
  */
 export function eventKey(lo: number, hi: number): number {
@@ -118,9 +123,10 @@ export function eventKey(lo: number, hi: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { eventKeyOf } from "./eventsel.ts";
  *
- * console.assert(eventKeyOf(0x1_0043_0076n) === 0x1_0076);
+ * assert.ok(eventKeyOf(0x1_0043_0076n) === 0x1_0076);
  * ```
  */
 export function eventKeyOf(v: bigint): number {
@@ -136,9 +142,10 @@ export function eventKeyOf(v: bigint): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { amdEventselHwHi } from "./eventsel.ts";
  *
- * console.assert(amdEventselHwHi(0x200) === 0x100); // HO becomes GO
+ * assert.ok(amdEventselHwHi(0x200) === 0x100); // HO becomes GO
  * ```
  */
 export function amdEventselHwHi(hi: number): number {

@@ -72,10 +72,11 @@ const TWO_32 = 0x1_0000_0000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isKnownMsr } from "./msr.ts";
  *
- * console.assert(isKnownMsr(0xc0010200) && isKnownMsr(0x38f));
- * console.assert(!isKnownMsr(0x10));
+ * assert.ok(isKnownMsr(0xc0010200) && isKnownMsr(0x38f));
+ * assert.ok(!isKnownMsr(0x10));
  * ```
  */
 export function isKnownMsr(msr: number): boolean {

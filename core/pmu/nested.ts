@@ -59,12 +59,13 @@ export function handleNestedTransition(vcpu: Vcpu): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createVcpu } from "./vcpu.ts";
  * import { enterGuestMode } from "./nested.ts";
  *
  * const vcpu = createVcpu();
  * enterGuestMode(vcpu);
- * console.assert(vcpu.isGuestMode);
+ * assert.ok(vcpu.isGuestMode);
  * ```
  */
 export function enterGuestMode(vcpu: Vcpu): void {
@@ -77,13 +78,14 @@ export function enterGuestMode(vcpu: Vcpu): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createVcpu } from "./vcpu.ts";
  * import { enterGuestMode, leaveGuestMode } from "./nested.ts";
  *
  * const vcpu = createVcpu();
  * enterGuestMode(vcpu);
  * leaveGuestMode(vcpu);
- * console.assert(!vcpu.isGuestMode);
+ * assert.ok(!vcpu.isGuestMode);
  * ```
  */
 export function leaveGuestMode(vcpu: Vcpu): void {
@@ -97,12 +99,13 @@ export function leaveGuestMode(vcpu: Vcpu): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createVcpu } from "./vcpu.ts";
  * import { svmLeaveNested } from "./nested.ts";
  *
  * const vcpu = createVcpu();
  * svmLeaveNested(vcpu);
- * console.assert(!vcpu.isGuestMode);
+ * assert.ok(!vcpu.isGuestMode);
  * ```
  */
 export function svmLeaveNested(vcpu: Vcpu): void {

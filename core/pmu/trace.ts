@@ -70,10 +70,11 @@ import { quoteValue } from "../common/text.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { TraceOp } from "./trace.ts";
  *
  * const op: TraceOp = { op: "wrmsr", msr: 0xc0010200, value: 0x430076n };
- * console.assert(op.op === "wrmsr");
+ * assert.ok(op.op === "wrmsr");
  * ```
  */
 export type TraceOp =
@@ -712,9 +713,10 @@ class LineReplay {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatRecord } from "./trace.ts";
  *
- * console.assert(formatRecord({ step: 2, fault: "#GP" }) === '{"step":2,"fault":"#GP"}');
+ * assert.ok(formatRecord({ step: 2, fault: "#GP" }) === '{"step":2,"fault":"#GP"}');
  * ```
  */
 export function formatRecord(record: OutputRecord): string {

@@ -28,9 +28,10 @@ export type { Mechanism } from "./mechanism.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mechanisms } from "./registry.ts";
  *
- * console.assert(mechanisms[0].name === "tracked");
+ * assert.ok(mechanisms[0].name === "tracked");
  * ```
  */
 export const mechanisms: readonly Mechanism[] = Object.freeze([
@@ -45,9 +46,10 @@ export const mechanisms: readonly Mechanism[] = Object.freeze([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mechanismNames } from "./registry.ts";
  *
- * console.assert(mechanismNames.join() === "tracked,all-bits,immediate,none");
+ * assert.ok(mechanismNames.join() === "tracked,all-bits,immediate,none");
  * ```
  */
 export const mechanismNames: readonly string[] = Object.freeze(

@@ -89,10 +89,11 @@ export type HistoryErrorKind =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HistoryError } from "./history.ts";
  *
  * const e = new HistoryError("locked", "h.db", "Cannot write history 'h.db' as another process holds its lock");
- * console.assert(e.kind === "locked" && e.path === "h.db");
+ * assert.ok(e.kind === "locked" && e.path === "h.db");
  * ```
  */
 export class HistoryError extends Error {
@@ -214,6 +215,7 @@ export interface LastRunsOptions {
  *
  * @example Record a result, list it, load it back
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openHistory } from "./history.ts";
  * import type { ResultFile } from "../result/result.ts";
  *
@@ -229,8 +231,8 @@ export interface LastRunsOptions {
  * {
  *   using history = openHistory(`${dir}/history.db`);
  *   const run = history.record(result, { source: "a.json" });
- *   console.assert(history.listRuns({ branch: "main" })[0].id === run.id);
- *   console.assert(history.loadRun(run.id).result.benches[0].replicates[1] === 11);
+ *   assert.ok(history.listRuns({ branch: "main" })[0].id === run.id);
+ *   assert.ok(history.loadRun(run.id).result.benches[0].replicates[1] === 11);
  * }
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -391,6 +393,7 @@ export class History {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openHistory } from "./history.ts";
    * import type { ResultFile } from "../result/result.ts";
    *
@@ -405,7 +408,7 @@ export class History {
    * };
    * using h = openHistory(`${dir}/h.db`);
    * const run = h.record(r, { branch: "main", commit: "abc1234" });
-   * console.assert(run.branch === "main" && run.benches === 1);
+   * assert.ok(run.branch === "main" && run.benches === 1);
    * ```
    */
   record(result: ResultFile, options: RecordOptions = {}): RunSummary {
@@ -478,11 +481,12 @@ export class History {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openHistory } from "./history.ts";
    *
    * const dir = await Deno.makeTempDir();
    * using h = openHistory(`${dir}/h.db`);
-   * console.assert(h.listRuns({ branch: "main", limit: 5 }).length === 0);
+   * assert.ok(h.listRuns({ branch: "main", limit: 5 }).length === 0);
    * ```
    */
   listRuns(options: ListRunsOptions = {}): RunSummary[] {
@@ -514,11 +518,12 @@ export class History {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openHistory } from "./history.ts";
    *
    * const dir = await Deno.makeTempDir();
    * using h = openHistory(`${dir}/h.db`);
-   * console.assert(h.branches().length === 0);
+   * assert.ok(h.branches().length === 0);
    * ```
    */
   branches(): string[] {
@@ -536,6 +541,7 @@ export class History {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openHistory } from "./history.ts";
    *
    * const dir = await Deno.makeTempDir();
@@ -543,7 +549,7 @@ export class History {
    * try {
    *   h.loadRun(1);
    * } catch (e) {
-   *   console.assert(e instanceof RangeError);
+   *   assert.ok(e instanceof RangeError);
    * }
    * ```
    */
@@ -612,11 +618,12 @@ export class History {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { openHistory } from "./history.ts";
    *
    * const dir = await Deno.makeTempDir();
    * using h = openHistory(`${dir}/h.db`);
-   * console.assert(h.lastRuns("main", 5).length === 0);
+   * assert.ok(h.lastRuns("main", 5).length === 0);
    * ```
    */
   lastRuns(

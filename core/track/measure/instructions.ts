@@ -100,10 +100,11 @@ export const NEAR_NOOP_INSTRUCTIONS_PER_OP = 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ValgrindUnavailableError } from "./instructions.ts";
  *
  * const e = new ValgrindUnavailableError("valgrind", "not found on PATH");
- * console.assert(e.message.startsWith("Cannot count instructions as 'valgrind' is not available"));
+ * assert.ok(e.message.startsWith("Cannot count instructions as 'valgrind' is not available"));
  * ```
  */
 export class ValgrindUnavailableError extends Error {

@@ -252,6 +252,7 @@ export interface StrategyPanel {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { strategyPanels } from "./report.ts";
  * import type { BenchResult, ResultFile } from "../result/result.ts";
  *
@@ -266,7 +267,7 @@ export interface StrategyPanel {
  *   flags: {}, benches: [bench("u64", [2, 2.1]), bench("u32pair", [1.2, 1.3])],
  * };
  * const [panel] = strategyPanels(r);
- * console.assert(panel.op === "weight" && panel.rows.find((x) => x.best)?.strategy === "u32pair");
+ * assert.ok(panel.op === "weight" && panel.rows.find((x) => x.best)?.strategy === "u32pair");
  * ```
  */
 export function strategyPanels(result: ResultFile): StrategyPanel[] {
@@ -328,6 +329,7 @@ export interface HistoryPanel {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { historyPanels } from "./report.ts";
  * import type { RecordedRun } from "../history/history.ts";
 import { buildMatrix, describeCrossover, type Matrix } from "../judge/matrix.ts";
@@ -341,7 +343,7 @@ import { buildMatrix, describeCrossover, type Matrix } from "../judge/matrix.ts"
  *       metric: "time", unit: "ns/op", opsPerCall: 1, replicates }] },
  * });
  * const [panel] = historyPanels([run(1, [10, 11]), run(2, [12, 13])]);
- * console.assert(panel.points.length === 2 && panel.points[1].index === 1);
+ * assert.ok(panel.points.length === 2 && panel.points[1].index === 1);
  * ```
  */
 export function historyPanels(runs: readonly RecordedRun[]): HistoryPanel[] {
@@ -396,10 +398,11 @@ export interface ReportOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderReport } from "./report.ts";
  *
  * const html = renderReport({ results: [] }, { generatedAt: new Date(0) });
- * console.assert(html.startsWith("<!doctype html>") && !html.includes("<script"));
+ * assert.ok(html.startsWith("<!doctype html>") && !html.includes("<script"));
  * ```
  */
 export function renderReport(

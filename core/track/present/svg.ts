@@ -167,9 +167,10 @@ export interface BarChartSpec {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { escapeXml } from "./svg.ts";
  *
- * console.assert(escapeXml("a<b & 'c'") === "a&lt;b &amp; &#39;c&#39;");
+ * assert.ok(escapeXml("a<b & 'c'") === "a&lt;b &amp; &#39;c&#39;");
  * ```
  */
 export function escapeXml(text: string): string {
@@ -202,10 +203,11 @@ export interface NiceTicksOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { niceTicks } from "./svg.ts";
  *
- * console.assert(niceTicks(0, 97).join() === "0,20,40,60,80,100");
- * console.assert(niceTicks(3, 3, { count: 4 }).length >= 2);
+ * assert.ok(niceTicks(0, 97).join() === "0,20,40,60,80,100");
+ * assert.ok(niceTicks(3, 3, { count: 4 }).length >= 2);
  * ```
  */
 export function niceTicks(
@@ -609,13 +611,16 @@ function wrapText(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { barChart } from "./svg.ts";
  *
  * const svg = barChart({
  *   title: "weight", xLabel: "ns/op",
  *   rows: [{ label: "u64", value: 1.9, lo: 1.8, hi: 2.0, color: "#0072B2" }, { label: "u32pair", value: 1.2, color: "#D55E00" }],
  * });
- * console.assert(svg.includes("<rect") && svg.includes("1.90"));
+ * assert.ok(svg.includes("<rect"));
+ * // The value is printed after its bar, as formatFigure() writes it.
+ * assert.match(svg, />1\.9</);
  * ```
  */
 export function barChart(spec: BarChartSpec): string {

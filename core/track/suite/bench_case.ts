@@ -55,10 +55,11 @@ export interface BenchCase {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { BenchSuite } from "./bench_case.ts";
  *
  * const suite: BenchSuite = { file: "noop_bench.ts", cases: [] };
- * console.assert(suite.cases.length === 0);
+ * assert.ok(suite.cases.length === 0);
  * ```
  */
 export interface BenchSuite {
@@ -80,11 +81,12 @@ let sinkObject: unknown = undefined;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { blackhole, sinkDigest } from "./bench_case.ts";
  *
  * blackhole(41);
  * blackhole(true);
- * console.assert(typeof sinkDigest() === "number");
+ * assert.ok(typeof sinkDigest() === "number");
  * ```
  */
 export function blackhole(value: unknown): void {
@@ -100,9 +102,10 @@ export function blackhole(value: unknown): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sinkDigest } from "./bench_case.ts";
  *
- * console.assert(Number.isInteger(sinkDigest()));
+ * assert.ok(Number.isInteger(sinkDigest()));
  * ```
  */
 export function sinkDigest(): number {
@@ -117,10 +120,11 @@ export function sinkDigest(): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { opsPerCallFromName } from "./bench_case.ts";
  *
- * console.assert(opsPerCallFromName("u64view x1024") === 1024);
- * console.assert(opsPerCallFromName("early return, N=6") === 1);
+ * assert.ok(opsPerCallFromName("u64view x1024") === 1024);
+ * assert.ok(opsPerCallFromName("early return, N=6") === 1);
  * ```
  */
 export function opsPerCallFromName(name: string): number {

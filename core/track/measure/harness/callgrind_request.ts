@@ -107,11 +107,12 @@ const PAGE = 4096;
  *
  * @example Natively every request answers 0
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openClientRequests, RUNNING_ON_VALGRIND } from "./callgrind_request.ts";
  *
  * if (Deno.build.os === "linux" && Deno.build.arch === "x86_64") {
  *   const request = openClientRequests();
- *   console.assert(request(RUNNING_ON_VALGRIND) === 0n);
+ *   assert.ok(request(RUNNING_ON_VALGRIND) === 0n);
  * }
  * ```
  */

@@ -41,10 +41,11 @@ export const HARNESS_PATH: string =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HarnessProcessError } from "./harness_process.ts";
  *
  * const e = new HarnessProcessError("harness for 'g/f' exited with code 1");
- * console.assert(e.name === "HarnessProcessError");
+ * assert.ok(e.name === "HarnessProcessError");
  * ```
  */
 export class HarnessProcessError extends Error {

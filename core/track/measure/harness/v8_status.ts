@@ -75,10 +75,11 @@ export interface V8Natives {
  *
  * @example Without the flag (as under `deno test`) there are no natives
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadV8Natives } from "./v8_status.ts";
  *
  * const natives = loadV8Natives();
- * console.assert(natives === undefined || typeof natives.getOptimizationStatus === "function");
+ * assert.ok(natives === undefined || typeof natives.getOptimizationStatus === "function");
  * ```
  */
 export function loadV8Natives(): V8Natives | undefined {
@@ -190,13 +191,14 @@ export function readProbeStatuses(natives: V8Natives): ProbeStatuses {
  *
  * @example The bit layout of V8 15 (Deno 2.9)
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tierBitsFromStatuses } from "./v8_status.ts";
  *
  * const bits = tierBitsFromStatuses({
  *   interpreted: 0b1000001, baseline: 0x4001, maglev: 0b11001, turbofan: 0b101001,
  * });
- * console.assert(bits.turbofan === 1 << 5 && bits.maglev === 1 << 4);
- * console.assert(bits.interpreted === 1 << 6 && bits.baseline === 1 << 14);
+ * assert.ok(bits.turbofan === 1 << 5 && bits.maglev === 1 << 4);
+ * assert.ok(bits.interpreted === 1 << 6 && bits.baseline === 1 << 14);
  * ```
  */
 export function tierBitsFromStatuses(s: ProbeStatuses): TierBits {
@@ -252,11 +254,12 @@ export function probeTierBits(natives: V8Natives): TierBits {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeTier, type TierBits } from "./v8_status.ts";
  *
  * const bits: TierBits = { interpreted: 1 << 6, baseline: 1 << 14, maglev: 1 << 4, turbofan: 1 << 5 };
- * console.assert(decodeTier(0b101001, bits) === "turbofan");
- * console.assert(decodeTier(1, bits) === "none");
+ * assert.ok(decodeTier(0b101001, bits) === "turbofan");
+ * assert.ok(decodeTier(1, bits) === "none");
  * ```
  */
 export function decodeTier(status: number, bits: TierBits): Tier {
@@ -276,12 +279,13 @@ export function decodeTier(status: number, bits: TierBits): Tier {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tierWarning } from "./v8_status.ts";
  *
- * console.assert(tierWarning("turbofan", "turbofan") === undefined);
- * console.assert(tierWarning("turbofan", "none")!.includes("deoptimized"));
- * console.assert(tierWarning("interpreted", "interpreted")!.includes("interpreted"));
- * console.assert(tierWarning("maglev", "turbofan")!.includes("tiered up"));
+ * assert.ok(tierWarning("turbofan", "turbofan") === undefined);
+ * assert.ok(tierWarning("turbofan", "none")!.includes("deoptimized"));
+ * assert.ok(tierWarning("interpreted", "interpreted")!.includes("interpreted"));
+ * assert.ok(tierWarning("maglev", "turbofan")!.includes("tiered up"));
  * ```
  */
 export function tierWarning(before: Tier, after: Tier): string | undefined {

@@ -183,7 +183,7 @@ Deno.test("pmubench compare rejects bad input with one sentence and exit 2", asy
     [
       "a malformed field",
       [base, `${testdata}result_bad_field.json`],
-      /'benches\[0\].replicates\[1\]' must be a finite number >= 0: found number -1$/,
+      /'benches\[0\].replicates\[1\]' must be a finite number >= 0: current value is -1$/,
     ],
     [
       "one file",
@@ -233,7 +233,7 @@ Deno.test("pmubench compare rejects bad input with one sentence and exit 2", asy
     [
       "a subnormal replicate",
       [base, `${testdata}result_subnormal.json`],
-      /'benches\[0\].replicates\[0\]' must be 0 or within \[1e-9, 1000000000000000\]: found number 5e-324$/,
+      /'benches\[0\].replicates\[0\]' must be 0 or within \[1e-9, 1000000000000000\]: current value is 5e-324$/,
     ],
     ["an unknown flag", [base, head, "--colour"], /Unknown option '--colour'/],
     [

@@ -251,22 +251,22 @@ Deno.test("pmubench log, check and report refuse a tampered history row with one
     [
       "replicates that are not JSON",
       "UPDATE bench_values SET replicates_json = '[1,' WHERE run_id = 1 AND ord = 0",
-      /Cannot read result '.*h\.db \(run 1\)' as 'benches\[0\]\.replicates' must hold JSON: found "\[1,"$/,
+      /Cannot read result '.*h\.db \(run 1\)' as 'benches\[0\]\.replicates' must hold JSON: current value is "\[1,"$/,
     ],
     [
       "a replicate that is a string",
       `UPDATE bench_values SET replicates_json = '[1,"toString"]' WHERE run_id = 1 AND ord = 0`,
-      /Cannot read result '.*h\.db \(run 1\)' as 'benches\[0\]\.replicates\[1\]' must be a finite number >= 0: found the string "toString"$/,
+      /Cannot read result '.*h\.db \(run 1\)' as 'benches\[0\]\.replicates\[1\]' must be a finite number >= 0: current value is "toString"$/,
     ],
     [
       "a subnormal replicate",
       "UPDATE bench_values SET replicates_json = '[5e-324]' WHERE run_id = 1 AND ord = 0",
-      /'benches\[0\]\.replicates\[0\]' must be 0 or within \[1e-9, 1000000000000000\]: found number 5e-324$/,
+      /'benches\[0\]\.replicates\[0\]' must be 0 or within \[1e-9, 1000000000000000\]: current value is 5e-324$/,
     ],
     [
       "an env that is not an object",
       "UPDATE runs SET env_json = '[]' WHERE id = 1",
-      /Cannot read result '.*h\.db \(run 1\)' as 'env' must be an object: found an array of 0$/,
+      /Cannot read result '.*h\.db \(run 1\)' as 'env' must be an object: current value is an array of 0$/,
     ],
     [
       "a key that does not match its parts",
@@ -308,7 +308,7 @@ Deno.test("pmubench log, check and report refuse a tampered history row with one
       assertBadInput(
         await cli(["log", "--db", db]),
         "log",
-        /Cannot read result '.*h\.db \(run 1\)' as 'env' must hold JSON: found "nope"$/,
+        /Cannot read result '.*h\.db \(run 1\)' as 'env' must hold JSON: current value is "nope"$/,
       );
     },
   );

@@ -920,7 +920,7 @@ function parseColumn(v: unknown, source: string, field: string): unknown {
     return JSON.parse(v);
   } catch {
     throw new TypeError(
-      `Cannot read result '${source}' as '${field}' must hold JSON: found ${
+      `Cannot read result '${source}' as '${field}' must hold JSON: current value is ${
         quoteValue(typeof v === "string" ? v : String(v))
       }`,
     );

@@ -28,6 +28,7 @@
  * @module
  */
 
+import { describeValue } from "../../common/describe.ts";
 import { opsPerCallFromName } from "../suite/bench_case.ts";
 import { oneLine, quoteValue } from "../../common/text.ts";
 
@@ -413,8 +414,8 @@ export function parseResultText(
   }
   if (!isObject(data)) {
     throw new TypeError(
-      `Cannot read result '${source}' as it is neither a pmubench result nor 'deno bench --json' output: found ${
-        describe(data)
+      `Cannot read result '${source}' as it is neither a pmubench result nor 'deno bench --json' output: current value is ${
+        describeValue(data)
       }`,
     );
   }
@@ -436,7 +437,7 @@ export function parseResultText(
     quoted(k, 30).replace(/^'(.*)'/, "$1")
   ).join(", ");
   throw new TypeError(
-    `Cannot read result '${source}' as it is neither a pmubench result (schema '${RESULT_SCHEMA}') nor 'deno bench --json' output: found an object with keys ${
+    `Cannot read result '${source}' as it is neither a pmubench result (schema '${RESULT_SCHEMA}') nor 'deno bench --json' output: current value is an object with keys ${
       keys === "" ? "(none)" : keys
     }`,
   );
@@ -465,8 +466,8 @@ export function parseResultText(
 export function validateResultValue(data: unknown, source: string): ResultFile {
   if (!isObject(data)) {
     throw new TypeError(
-      `Cannot read result '${source}' as it must be an object: found ${
-        describe(data)
+      `Cannot read result '${source}' as it must be an object: current value is ${
+        describeValue(data)
       }`,
     );
   }
@@ -597,12 +598,16 @@ export function resultFromDenoBench(
     `Cannot read 'deno bench --json' output '${source}' as '${field}'`;
   if (!isObject(report)) {
     throw new TypeError(
-      `${at("(top level)")} must be an object: found ${describe(report)}`,
+      `${at("(top level)")} must be an object: current value is ${
+        describeValue(report)
+      }`,
     );
   }
   if (!Array.isArray(report.benches)) {
     throw new TypeError(
-      `${at("benches")} must be an array: found ${describe(report.benches)}`,
+      `${at("benches")} must be an array: current value is ${
+        describeValue(report.benches)
+      }`,
     );
   }
   const runtime = typeof report.runtime === "string" ? report.runtime : "";
@@ -612,7 +617,7 @@ export function resultFromDenoBench(
     const where = `benches[${i}]`;
     if (!isObject(b)) {
       throw new TypeError(
-        `${at(where)} must be an object: found ${describe(b)}`,
+        `${at(where)} must be an object: current value is ${describeValue(b)}`,
       );
     }
     const origin = requireString(b.origin, `${where}.origin`, at);
@@ -635,8 +640,10 @@ export function resultFromDenoBench(
     };
     if (!Array.isArray(b.results) || b.results.length === 0) {
       throw new TypeError(
-        `${at(`${where}.results`)} must be a non-empty array: found ${
-          describe(b.results)
+        `${
+          at(`${where}.results`)
+        } must be a non-empty array: current value is ${
+          describeValue(b.results)
         }`,
       );
     }
@@ -652,9 +659,9 @@ export function resultFromDenoBench(
     }
     if (!isObject(first) || !isObject(first.ok)) {
       throw new TypeError(
-        `${at(`${where}.results[0]`)} must hold 'ok' or 'failed': found ${
-          describe(first)
-        }`,
+        `${
+          at(`${where}.results[0]`)
+        } must hold 'ok' or 'failed': current value is ${describeValue(first)}`,
       );
     }
     const ok = first.ok;
@@ -728,14 +735,6 @@ function isObject(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (typeof v === "string") return `the string ${quoteValue(v, 40)}`;
-  if (typeof v === "object") return "an object";
-  return `${typeof v} ${String(v)}`;
-}
-
 function baseName(pathOrUrl: string): string {
   const parts = pathOrUrl.split(/[\\/]/);
   return parts[parts.length - 1];
@@ -743,7 +742,9 @@ function baseName(pathOrUrl: string): string {
 
 function requireString(v: unknown, field: string, at: At): string {
   if (typeof v !== "string") {
-    throw new TypeError(`${at(field)} must be a string: found ${describe(v)}`);
+    throw new TypeError(
+      `${at(field)} must be a string: current value is ${describeValue(v)}`,
+    );
   }
   return v;
 }
@@ -751,7 +752,9 @@ function requireString(v: unknown, field: string, at: At): string {
 function requirePositive(v: unknown, field: string, at: At): number {
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
     throw new TypeError(
-      `${at(field)} must be a finite number >= 0: found ${describe(v)}`,
+      `${at(field)} must be a finite number >= 0: current value is ${
+        describeValue(v)
+      }`,
     );
   }
   return v;
@@ -763,8 +766,8 @@ function requireReplicate(v: unknown, field: string, at: At): number {
     throw new RangeError(
       `${
         at(field)
-      } must be 0 or within [${MIN_REPLICATE}, ${MAX_REPLICATE}]: found ${
-        describe(x)
+      } must be 0 or within [${MIN_REPLICATE}, ${MAX_REPLICATE}]: current value is ${
+        describeValue(x)
       }`,
     );
   }
@@ -775,7 +778,9 @@ function requireCount(v: unknown, field: string, at: At): number {
   const x = requirePositive(v, field, at);
   if (!Number.isSafeInteger(x)) {
     throw new TypeError(
-      `${at(field)} must be a non-negative integer: found ${describe(x)}`,
+      `${at(field)} must be a non-negative integer: current value is ${
+        describeValue(x)
+      }`,
     );
   }
   return x;
@@ -791,7 +796,9 @@ function requireNullable<T>(
   const ok = kind === "string" ? typeof v === "string" : typeof v === "boolean";
   if (!ok) {
     throw new TypeError(
-      `${at(field)} must be a ${kind} or null: found ${describe(v)}`,
+      `${at(field)} must be a ${kind} or null: current value is ${
+        describeValue(v)
+      }`,
     );
   }
   return v as T;
@@ -804,7 +811,9 @@ function requireScalarRecord(
   allowNull: boolean,
 ): Record<string, string | number | boolean | null> {
   if (!isObject(v)) {
-    throw new TypeError(`${at(field)} must be an object: found ${describe(v)}`);
+    throw new TypeError(
+      `${at(field)} must be an object: current value is ${describeValue(v)}`,
+    );
   }
   for (const [k, x] of Object.entries(v)) {
     const ok = typeof x === "string" || typeof x === "boolean" ||
@@ -814,7 +823,9 @@ function requireScalarRecord(
       throw new TypeError(
         `${
           at(`${field}.${quoted(k, 40).replace(/^'(.*)'/, "$1")}`)
-        } must be a string, number or boolean: found ${describe(x)}`,
+        } must be a string, number or boolean: current value is ${
+          describeValue(x)
+        }`,
       );
     }
   }
@@ -826,12 +837,16 @@ function validateResult(data: Obj, source: string): ResultFile {
   const date = requireString(data.date, "date", at);
   if (Number.isNaN(Date.parse(date))) {
     throw new TypeError(
-      `${at("date")} must be an ISO 8601 date: found ${describe(date)}`,
+      `${at("date")} must be an ISO 8601 date: current value is ${
+        describeValue(date)
+      }`,
     );
   }
   if (!isObject(data.env)) {
     throw new TypeError(
-      `${at("env")} must be an object: found ${describe(data.env)}`,
+      `${at("env")} must be an object: current value is ${
+        describeValue(data.env)
+      }`,
     );
   }
   const e = data.env;
@@ -850,14 +865,18 @@ function validateResult(data: Obj, source: string): ResultFile {
   const flags = requireScalarRecord(data.flags, "flags", at, true);
   if (!Array.isArray(data.benches)) {
     throw new TypeError(
-      `${at("benches")} must be an array: found ${describe(data.benches)}`,
+      `${at("benches")} must be an array: current value is ${
+        describeValue(data.benches)
+      }`,
     );
   }
   const seen = new Set<string>();
   const benches = data.benches.map((b: unknown, i: number): BenchResult => {
     const w = `benches[${i}]`;
     if (!isObject(b)) {
-      throw new TypeError(`${at(w)} must be an object: found ${describe(b)}`);
+      throw new TypeError(
+        `${at(w)} must be an object: current value is ${describeValue(b)}`,
+      );
     }
     const file = requireString(b.file, `${w}.file`, at);
     const group = requireString(b.group, `${w}.group`, at);
@@ -867,13 +886,13 @@ function validateResult(data: Obj, source: string): ResultFile {
       throw new TypeError(
         `${at(`${w}.key`)} must be ${
           quoted(benchKey(file, group, name), 120)
-        } (file::group::name): found ${describe(key)}`,
+        } (file::group::name): current value is ${describeValue(key)}`,
       );
     }
     if (typeof b.baseline !== "boolean") {
       throw new TypeError(
-        `${at(`${w}.baseline`)} must be a boolean: found ${
-          describe(b.baseline)
+        `${at(`${w}.baseline`)} must be a boolean: current value is ${
+          describeValue(b.baseline)
         }`,
       );
     }
@@ -891,15 +910,17 @@ function validateResult(data: Obj, source: string): ResultFile {
     const opsPerCall = requirePositive(b.opsPerCall, `${w}.opsPerCall`, at);
     if (!Number.isSafeInteger(opsPerCall) || opsPerCall < 1) {
       throw new TypeError(
-        `${at(`${w}.opsPerCall`)} must be a positive integer: found ${
-          describe(opsPerCall)
+        `${
+          at(`${w}.opsPerCall`)
+        } must be a positive integer: current value is ${
+          describeValue(opsPerCall)
         }`,
       );
     }
     if (!Array.isArray(b.replicates)) {
       throw new TypeError(
-        `${at(`${w}.replicates`)} must be an array: found ${
-          describe(b.replicates)
+        `${at(`${w}.replicates`)} must be an array: current value is ${
+          describeValue(b.replicates)
         }`,
       );
     }
@@ -928,8 +949,8 @@ function validateResult(data: Obj, source: string): ResultFile {
     if (b.processes !== undefined) {
       if (!Array.isArray(b.processes)) {
         throw new TypeError(
-          `${at(`${w}.processes`)} must be an array: found ${
-            describe(b.processes)
+          `${at(`${w}.processes`)} must be an array: current value is ${
+            describeValue(b.processes)
           }`,
         );
       }
@@ -938,7 +959,9 @@ function validateResult(data: Obj, source: string): ResultFile {
           const pw = `${w}.processes[${j}]`;
           if (!isObject(p)) {
             throw new TypeError(
-              `${at(pw)} must be an object: found ${describe(p)}`,
+              `${at(pw)} must be an object: current value is ${
+                describeValue(p)
+              }`,
             );
           }
           return {
@@ -963,14 +986,18 @@ function validateResult(data: Obj, source: string): ResultFile {
       const finite = (y: unknown, field: string) => {
         if (typeof y !== "number" || !Number.isFinite(y)) {
           throw new TypeError(
-            `${at(field)} must be a finite number: found ${describe(y)}`,
+            `${at(field)} must be a finite number: current value is ${
+              describeValue(y)
+            }`,
           );
         }
       };
       const check = (x: unknown, field: string) => {
         if (!isObject(x)) {
           throw new TypeError(
-            `${at(field)} must be an object: found ${describe(x)}`,
+            `${at(field)} must be an object: current value is ${
+              describeValue(x)
+            }`,
           );
         }
         for (const [f, y] of Object.entries(x)) {
@@ -980,8 +1007,8 @@ function validateResult(data: Obj, source: string): ResultFile {
           } else if (f === "explicitTiming") {
             if (typeof y !== "boolean") {
               throw new TypeError(
-                `${at(`${field}.${f}`)} must be a boolean: found ${
-                  describe(y)
+                `${at(`${field}.${f}`)} must be a boolean: current value is ${
+                  describeValue(y)
                 }`,
               );
             }
@@ -993,7 +1020,9 @@ function validateResult(data: Obj, source: string): ResultFile {
       if (k === "timing") {
         if (!Array.isArray(v)) {
           throw new TypeError(
-            `${at(`${w}.timing`)} must be an array: found ${describe(v)}`,
+            `${at(`${w}.timing`)} must be an array: current value is ${
+              describeValue(v)
+            }`,
           );
         }
         v.forEach((p, j) => check(p, `${w}.timing[${j}]`));

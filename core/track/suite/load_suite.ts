@@ -249,9 +249,9 @@ function normalizeRegistration(args: unknown[]): BenchRegistration {
   }
   if (typeof fn !== "function" || name === "") {
     throw new TypeError(
-      `Cannot collect a Deno.bench registration as it needs a name and a function: found name ${
+      `Cannot collect a Deno.bench registration as it needs a name and a function: current value is the name ${
         JSON.stringify(name)
-      } and ${typeof fn}`,
+      } with a ${typeof fn}`,
     );
   }
   return {

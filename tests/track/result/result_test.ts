@@ -174,20 +174,20 @@ Deno.test("parseResultText() rejects JSON of another shape with a TypeError nami
       {
         name: "TypeError",
         message:
-          "Cannot read result 'hyperfine.json' as it is neither a pmubench result (schema 'pmubench-result/1') nor 'deno bench --json' output: found an object with keys results",
+          "Cannot read result 'hyperfine.json' as it is neither a pmubench result (schema 'pmubench-result/1') nor 'deno bench --json' output: current value is an object with keys results",
       },
     );
   });
   await t.step("an object without keys", () => {
     assert.throws(
       () => parseResultText("{}", "o.json"),
-      /found an object with keys \(none\)/,
+      /current value is an object with keys \(none\)/,
     );
   });
   await t.step("not an object", () => {
     assert.throws(
       () => parseResultText("[1, 2]", "a.json"),
-      /neither a pmubench result nor 'deno bench --json' output: found an array of 2/,
+      /neither a pmubench result nor 'deno bench --json' output: current value is an array of 2/,
     );
   });
   await t.step("a newer schema", () => {
@@ -206,7 +206,7 @@ Deno.test("parseResultText() names the bad field of a pmubench result", async (t
     [
       "date not a string",
       (d) => (d.date = 5),
-      /'date' must be a string: found number 5/,
+      /'date' must be a string: current value is 5/,
     ],
     [
       "date not a date",
@@ -216,7 +216,7 @@ Deno.test("parseResultText() names the bad field of a pmubench result", async (t
     [
       "env missing",
       (d) => delete d.env,
-      /'env' must be an object: found undefined/,
+      /'env' must be an object: current value is undefined/,
     ],
     ["env.deno", (d) => (d.env.deno = 2), /'env.deno' must be a string/],
     [
@@ -237,7 +237,7 @@ Deno.test("parseResultText() names the bad field of a pmubench result", async (t
     [
       "flags",
       (d) => (d.flags = []),
-      /'flags' must be an object: found an array of 0/,
+      /'flags' must be an object: current value is an array of 0/,
     ],
     [
       "flag value",
@@ -247,12 +247,12 @@ Deno.test("parseResultText() names the bad field of a pmubench result", async (t
     [
       "benches",
       (d) => (d.benches = {}),
-      /'benches' must be an array: found an object/,
+      /'benches' must be an array: current value is an object \(Object\)/,
     ],
     [
       "bench",
       (d) => (d.benches[1] = null),
-      /'benches\[1\]' must be an object: found null/,
+      /'benches\[1\]' must be an object: current value is null/,
     ],
     [
       "key mismatch",
@@ -272,7 +272,7 @@ Deno.test("parseResultText() names the bad field of a pmubench result", async (t
     [
       "opsPerCall",
       (d) => (d.benches[0].opsPerCall = 0.5),
-      /'benches\[0\].opsPerCall' must be a positive integer: found number 0.5/,
+      /'benches\[0\].opsPerCall' must be a positive integer: current value is 0.5/,
     ],
     [
       "replicates",
@@ -282,27 +282,27 @@ Deno.test("parseResultText() names the bad field of a pmubench result", async (t
     [
       "replicate",
       (d) => (d.benches[0].replicates[1] = -1),
-      /'benches\[0\].replicates\[1\]' must be a finite number >= 0: found number -1/,
+      /'benches\[0\].replicates\[1\]' must be a finite number >= 0: current value is -1/,
     ],
     [
       "a subnormal replicate",
       (d) => (d.benches[0].replicates[1] = 5e-324),
-      /'benches\[0\].replicates\[1\]' must be 0 or within \[1e-9, 1000000000000000\]: found number 5e-324/,
+      /'benches\[0\].replicates\[1\]' must be 0 or within \[1e-9, 1000000000000000\]: current value is 5e-324/,
     ],
     [
       "a replicate too large for a ratio",
       (d) => (d.benches[0].replicates[1] = 1e300),
-      /'benches\[0\].replicates\[1\]' must be 0 or within \[1e-9, 1000000000000000\]: found number 1e\+300/,
+      /'benches\[0\].replicates\[1\]' must be 0 or within \[1e-9, 1000000000000000\]: current value is 1e\+300/,
     ],
     [
       "fractional cores",
       (d) => (d.env.cores = 2.5),
-      /'env.cores' must be a non-negative integer: found number 2.5/,
+      /'env.cores' must be a non-negative integer: current value is 2.5/,
     ],
     [
       "axes",
       (d) => (d.benches[0].axes = { n: null }),
-      /'benches\[0\].axes.n' must be a string, number or boolean: found null/,
+      /'benches\[0\].axes.n' must be a string, number or boolean: current value is null/,
     ],
     [
       "processes",
@@ -366,7 +366,11 @@ Deno.test("resultFromDenoBench() names the bad field of 'deno bench --json' outp
   // deno-lint-ignore no-explicit-any
   type Data = any;
   const cases: [string, (d: Data) => Data, RegExp][] = [
-    ["top level", () => 7, /'\(top level\)' must be an object: found number 7/],
+    [
+      "top level",
+      () => 7,
+      /'\(top level\)' must be an object: current value is 7/,
+    ],
     ["benches", (d) => ({ ...d, benches: "x" }), /'benches' must be an array/],
     [
       "bench",
@@ -401,7 +405,7 @@ Deno.test("resultFromDenoBench() names the bad field of 'deno bench --json' outp
     [
       "figure",
       (d) => ((d.benches[0].results[0].ok.avg = null), d),
-      /'benches\[0\].results\[0\].ok.avg' must be a finite number >= 0: found null/,
+      /'benches\[0\].results\[0\].ok.avg' must be a finite number >= 0: current value is null/,
     ],
   ];
   for (const [label, mutate, message] of cases) {
@@ -425,11 +429,11 @@ Deno.test("validateResultValue() checks an already parsed result like a file", (
   assert.deepEqual(validateResultValue(good, "h.db (run 1)"), good);
   assert.throws(
     () => validateResultValue([], "h.db (run 1)"),
-    /^TypeError: Cannot read result 'h.db \(run 1\)' as it must be an object: found an array of 0$/,
+    /^TypeError: Cannot read result 'h.db \(run 1\)' as it must be an object: current value is an array of 0$/,
   );
   assert.throws(
     () => validateResultValue({ ...good, benches: [1] }, "h.db (run 1)"),
-    /'benches\[0\]' must be an object: found number 1/,
+    /'benches\[0\]' must be an object: current value is 1/,
   );
 });
 

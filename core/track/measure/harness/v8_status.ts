@@ -108,7 +108,7 @@ export function loadV8Natives(): V8Natives | undefined {
       throw new TypeError(
         `Cannot call %${
           name[0].toUpperCase() + name.slice(1)
-        } as its argument must be a function: found ${typeof f}`,
+        } as its argument must be a function: current value is ${typeof f}`,
       );
     }
     return raw[name](f);

@@ -51,7 +51,7 @@ console.log(JSON.stringify({ bits, hot: decodeTier(natives.getOptimizationStatus
   }
   assert.match(
     r.guard,
-    /^TypeError: Cannot call %GetOptimizationStatus as its argument must be a function: found number/,
+    /^TypeError: Cannot call %GetOptimizationStatus as its argument must be a function: current value is number/,
   );
 });
 

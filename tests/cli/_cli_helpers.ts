@@ -22,6 +22,30 @@ export async function cli(args: string[], stdin = ""): Promise<CliRun> {
   return { code, out: io.out(), err: io.err() };
 }
 
+const CLI = new URL("../../core/cli.ts", import.meta.url).pathname;
+
+/**
+ * Run `pmubench args...` as a child process in `cwd`. For tests of the
+ * defaults relative to the current directory: `Deno.chdir` would change
+ * the directory of every test module running in parallel in this process.
+ */
+export async function cliIn(cwd: string, args: string[]): Promise<CliRun> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--quiet", CLI, ...args],
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    out: dec.decode(out.stdout),
+    err: dec.decode(out.stderr),
+  };
+}
+
 /**
  * Assert the bad-input contract: exit 2, nothing on stdout, exactly one
  * line on stderr naming the command and matching `message`, no stack trace.

@@ -11,7 +11,7 @@ import {
   result,
   tempDir,
 } from "../track/history/_history_helpers.ts";
-import { assertBadInput, cli } from "./_cli_helpers.ts";
+import { assertBadInput, cli, cliIn } from "./_cli_helpers.ts";
 
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
@@ -70,20 +70,17 @@ Deno.test("pmubench report works without a history, noting absent sections", asy
 
 Deno.test("pmubench report defaults to .pmubench/ in the current directory", async () => {
   await using dir = await tempDir();
-  const cwd = Deno.cwd();
-  Deno.chdir(dir.path);
-  try {
-    assert.equal((await cli(["record", fixture("run-1.json")])).code, 0);
-    const run = await cli(["report"]);
-    assert.equal(run.code, 0, run.err);
-    assert.match(
-      run.out,
-      /^wrote '\.pmubench\/report\.html' .*0 results, .* 2 history charts \(1 runs of 'main' from '\.pmubench\/history\.db'\)/,
-    );
-    assert.ok((await Deno.stat(`${dir.path}/${DEFAULT_REPORT_PATH}`)).isFile);
-  } finally {
-    Deno.chdir(cwd);
-  }
+  assert.equal(
+    (await cliIn(dir.path, ["record", fixture("run-1.json")])).code,
+    0,
+  );
+  const run = await cliIn(dir.path, ["report"]);
+  assert.equal(run.code, 0, run.err);
+  assert.match(
+    run.out,
+    /^wrote '\.pmubench\/report\.html' .*0 results, .* 2 history charts \(1 runs of 'main' from '\.pmubench\/history\.db'\)/,
+  );
+  assert.ok((await Deno.stat(`${dir.path}/${DEFAULT_REPORT_PATH}`)).isFile);
   assert.equal(DEFAULT_REPORT_HISTORY, 30);
 });
 
@@ -132,33 +129,29 @@ Deno.test("pmubench report rejects bad input with one sentence and exit 2", asyn
       /Cannot read more than one result from standard input/,
     ],
   ];
-  const cwd = Deno.cwd();
-  Deno.chdir(dir.path); // No .pmubench/history.db here.
-  try {
-    for (const [name, args, message] of cases) {
-      await t.step(name, async () => {
-        assertBadInput(
-          await cli([
-            "report",
-            ...args,
-            ...(args.includes("--out") ? [] : ["--out", out]),
-          ]),
-          "report",
-          message,
-        );
-        await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
-      });
-    }
-    await t.step("no inputs at all", async () => {
+  for (const [name, args, message] of cases) {
+    await t.step(name, async () => {
       assertBadInput(
-        await cli(["report", "--out", out]),
+        await cli([
+          "report",
+          ...args,
+          ...(args.includes("--out") ? [] : ["--out", out]),
+        ]),
         "report",
-        /Nothing to report: name result files, or record runs into '\.pmubench\/history\.db' first/,
+        message,
       );
+      await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
     });
-  } finally {
-    Deno.chdir(cwd);
   }
+  await t.step("no inputs at all", async () => {
+    // In a directory without .pmubench/history.db (a child process: a
+    // chdir would move every test module running in parallel).
+    assertBadInput(
+      await cliIn(dir.path, ["report", "--out", out]),
+      "report",
+      /Nothing to report: name result files, or record runs into '\.pmubench\/history\.db' first/,
+    );
+  });
 });
 
 Deno.test("defaultReportBranch() prefers main, else the newest run's branch", async () => {

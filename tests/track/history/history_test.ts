@@ -461,34 +461,47 @@ Deno.test("openHistory() names what is wrong with a file it cannot use", async (
   await t.step(
     "a name that is no file: '', ':memory:', file: URIs",
     async () => {
-      const cwd = Deno.cwd();
-      Deno.chdir(dir.path);
-      try {
-        for (
-          const path of [
-            "",
-            " ",
-            ":memory:",
-            "file:h.db",
-            `file://${dir.path}/u.db`,
-          ]
-        ) {
-          assert.throws(
-            () => openHistory(path),
-            (e: unknown) =>
-              e instanceof HistoryError && e.kind === "cannot-open" &&
-              e.message.startsWith(
-                `Cannot open history '${path}' as it names no file`,
-              ),
-          );
+      // In a child process whose directory is dir: relative names resolve
+      // there, and a chdir here would move every test module running in
+      // parallel in this process.
+      const paths = [
+        "",
+        " ",
+        ":memory:",
+        "file:h.db",
+        `file://${dir.path}/u.db`,
+      ];
+      const code = `
+        import { openHistory, HistoryError } from ${
+        JSON.stringify(HISTORY_MODULE)
+      };
+        const out = [];
+        for (const path of ${JSON.stringify(paths)}) {
+          try { openHistory(path); out.push("opened"); }
+          catch (e) { out.push(e instanceof HistoryError ? e.kind + ": " + e.message : String(e)); }
         }
-        // Nothing was created, not even a 'file:' folder.
-        const left = [];
-        for await (const e of Deno.readDir(dir.path)) left.push(e.name);
-        assert.ok(!left.some((n) => n.startsWith("file")), left.join(" "));
-      } finally {
-        Deno.chdir(cwd);
-      }
+        Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(out)));
+      `;
+      const run = await new Deno.Command(Deno.execPath(), {
+        args: ["eval", "--quiet", code],
+        cwd: dir.path,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+      const seen: string[] = JSON.parse(new TextDecoder().decode(run.stdout));
+      paths.forEach((path, i) => {
+        assert.ok(
+          seen[i].startsWith(
+            `cannot-open: Cannot open history '${path}' as it names no file`,
+          ),
+          seen[i],
+        );
+      });
+      // Nothing was created, not even a 'file:' folder.
+      const left = [];
+      for await (const e of Deno.readDir(dir.path)) left.push(e.name);
+      assert.ok(!left.some((n) => n.startsWith("file")), left.join(" "));
     },
   );
   await t.step("a bad busy timeout", () => {

@@ -28,6 +28,7 @@ import {
   whileInterruptible,
 } from "./run.ts";
 import { writeAtomically } from "./report.ts";
+import { parseNumberFlag } from "./compare.ts";
 import {
   type Command,
   EXIT_OK,
@@ -35,6 +36,9 @@ import {
   parseFlags,
   UsageError,
 } from "./command.ts";
+
+/** Seconds of measuring after which `answer` starts no further round (the default plan). */
+export const ANSWER_BUDGET_SECONDS = 240;
 
 /** Where `answer` writes its HTML report, relative to the project. */
 export const ANSWER_REPORT_PATH = ".pmubench/answer.html";
@@ -75,12 +79,14 @@ command: 'deno task bench' runs it.
 The default plan measures, each case alone in fresh processes of the timing
 engine (as 'pmubench run' does): round trips (a transition plus the next
 VM-entry) at N = 0, 4, 6, 8, 11, 16, 32, 64 for none, the early return
-(tracked, k=0), tracked k=N, all-bits and immediate, the filter at N=6, on
-the default strategy, 3 processes each; every bitmap strategy on the hot
-operations (forEachSetBit at 6 and 64 bits, weight, atomicOr +
-snapshotAndClear), 5 processes each (the fewest with which the rank test can
-separate two strategies at alpha 0.01); and every native (C) reference case
-of those groups when the suites define them. About 4 minutes on 2 cores.
+(tracked, k=0), tracked k=N, all-bits and immediate on the default strategy,
+3 processes each; every bitmap strategy on the hot operations (forEachSetBit
+at 6 and 64 bits, atomicOr + snapshotAndClear), 5 processes each (the fewest
+with which the rank test can separate two strategies at alpha 0.01); and
+every native (C) reference case of those groups when the suites define
+them. Round by round (every case once, then again): no round is started that
+would end past the budget (--budget, default ${ANSWER_BUDGET_SECONDS} s), so on a busy machine
+cases keep fewer processes, and the answer says how many.
 
 It writes the result (.pmubench/results/...) and the HTML report
 (${ANSWER_REPORT_PATH}: cost against N, a line per mechanism; the matrix),
@@ -91,7 +97,10 @@ difference is significant, and the crossovers. Progress goes to standard
 error. The raw 'deno bench' tables are one command away: deno bench -A.
 
 Options:
-  --full        every case of every bench file, 5 processes each (long: ~1 h)
+  --full        every case of every bench file, 5 processes each, no budget
+                (long: about an hour)
+  --budget S    seconds of measuring after which no round starts (default
+                ${ANSWER_BUDGET_SECONDS}; 0: none)
   --smoke       a few calls per case: checks the plan runs, measures nothing
   --cwd DIR     the project directory (default: the current directory)
   --report F    where to write the HTML report (default ${ANSWER_REPORT_PATH})
@@ -106,6 +115,7 @@ load; 130/143/129 interrupted (nothing written).
       smoke: { type: "boolean" },
       cwd: { type: "string" },
       report: { type: "string" },
+      budget: { type: "string" },
     });
     if (positionals.length > 0) {
       throw new UsageError(
@@ -114,12 +124,16 @@ load; 130/143/129 interrupted (nothing written).
         }'`,
       );
     }
+    const budget =
+      parseNumberFlag("budget", values.budget, { min: 0, max: 86400 }) ??
+        (values.full === true ? 0 : ANSWER_BUDGET_SECONDS);
     const cwd = await projectDir(values.cwd);
     const plan = answerPlan({ full: values.full === true });
     const started = performance.now();
     const outcome = await whileInterruptible((signal) =>
       runPlan(cwd, plan, {
         smoke: values.smoke === true,
+        ...(budget > 0 ? { budgetSeconds: budget } : {}),
         signal,
         onProgress: (p) => io.stderr(formatProgress(p)),
       })

@@ -40,7 +40,7 @@ Deno.test("answerCommand prints the transition table and the ranking within 100 
     assert.ok(lines.some((l) => l.startsWith("4 amd-legacy ")), run.out);
     // The ranking: the hot operation, not the other one.
     assert.ok(
-      lines.some((l) => l.startsWith("op=weight bits=6 placement=both")),
+      lines.some((l) => l.startsWith("op=forEachSetBit bits=6 placement=both")),
       run.out,
     );
     assert.ok(!run.out.includes("op=or"), run.out);

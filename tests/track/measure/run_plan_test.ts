@@ -31,3 +31,18 @@ Deno.test("runPlan() gathers every part into one result with its plan", async ()
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("runPlan() starts no round past the budget and records the rounds kept", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a_bench.ts`, 'Deno.bench("a", () => {});');
+    const r = await runPlan(dir, {
+      name: "budget",
+      parts: [{ label: "a", files: ["a_bench.ts"], repeat: 3 }],
+    }, { smoke: true, budgetSeconds: 0 });
+    assert.equal(r.benches[0].replicates.length, 1);
+    assert.equal(r.flags.parts, "a x1/3");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -24,8 +24,8 @@ function bitmapCase(op: string, bits: number, strategy: string) {
 export const suite = {
   file: "bitmap_bench.ts",
   cases: [
-    bitmapCase("weight", 6, "u32pair"),
-    bitmapCase("weight", 6, "u64"),
+    bitmapCase("forEachSetBit", 6, "u32pair"),
+    bitmapCase("forEachSetBit", 6, "u64"),
     // Not a hot operation of the default plan.
     bitmapCase("or", 6, "u64"),
   ],

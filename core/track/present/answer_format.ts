@@ -299,7 +299,9 @@ export function formatAnswer(
     ]);
     out.push(...table([header, ...body]));
     out.push(
-      "- : not measured or not possible (N=0 and Intel N=11 have no Host-Only counters, so no k=N; the filter row omits none).",
+      `- : not measured or not possible (N=0 and Intel N=11 have no Host-Only counters, so no k=N${
+        rows.some((r) => r.filter > 0) ? "; the filter rows omit none" : ""
+      }).`,
     );
     if (!hasNative) {
       out.push("native C: no native transition reference in this result.");

@@ -70,3 +70,23 @@ Deno.test("answerCommand rejects positional arguments", async () => {
     /no positional arguments/,
   );
 });
+
+Deno.test("answerCommand fails with exit 2 when the plan finds no case", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pmubench-answer-empty-" });
+  try {
+    await Deno.mkdir(`${dir}/bench`);
+    for (const f of ["nested_transition_bench.ts", "bitmap_bench.ts"]) {
+      await Deno.writeTextFile(
+        `${dir}/bench/${f}`,
+        'Deno.bench("plain", () => {});',
+      );
+    }
+    assertBadInput(
+      await cli(["answer", "--smoke", "--cwd", dir]),
+      "answer",
+      /Cannot answer as the plan 'default' found no case/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

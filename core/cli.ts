@@ -4,6 +4,7 @@
  *
  * | command | what it does |
  * | --- | --- |
+ * | `answer` | measure the default plan and print the answer: the transition table and the strategy ranking |
  * | `run` | run the bench suites (time, or instruction counts under callgrind) and write a result file |
  * | `compare` | compare two result files bench by bench (ratio, 95% CI, p-value, verdict) |
  * | `ab` | measure two git revisions in one call (A B A B) and compare them |
@@ -44,6 +45,7 @@ import {
 import { abCommand } from "./cli/ab.ts";
 import { compareCommand } from "./cli/compare.ts";
 import { runCommand } from "./cli/run.ts";
+import { answerCommand } from "./cli/answer.ts";
 import { recordCommand } from "./cli/record.ts";
 import { logCommand } from "./cli/log.ts";
 import { checkCommand } from "./cli/check.ts";
@@ -56,6 +58,7 @@ export type { Command, Io } from "./cli/command.ts";
 
 /** Every command, in the order `--help` lists them. */
 export const commands: readonly Command[] = [
+  answerCommand,
   runCommand,
   compareCommand,
   abCommand,

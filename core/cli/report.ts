@@ -193,8 +193,26 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-/** Write through a temporary file and rename, so a failed run leaves no half report. */
-async function writeAtomically(path: string, text: string): Promise<void> {
+/**
+ * Write through a temporary file and rename, so a failed run leaves no half report.
+ *
+ * @throws {UsageError} when the file cannot be written.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeAtomically } from "./report.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await writeAtomically(`${dir}/r/a.html`, "<p>");
+ * assert.equal(await Deno.readTextFile(`${dir}/r/a.html`), "<p>");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeAtomically(
+  path: string,
+  text: string,
+): Promise<void> {
   const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   const dir = i <= 0 ? (i === 0 ? "/" : ".") : path.slice(0, i);
   const tmp = `${path}.${Deno.pid}.tmp`;

@@ -97,6 +97,8 @@ export interface RunOptions {
   repeat?: number;
   /** Only cases whose name passes this `deno bench --filter` pattern. @default {undefined} (every case) */
   filter?: string;
+  /** `harness` engine: the cases to measure among those of a tree (after `filter`), e.g. a plan's choice by group and axes. @default {undefined} (every case) */
+  select?: (refs: readonly CaseRef[]) => CaseRef[];
   /** Run each case only a few calls: checks that benches run, measures nothing. @default {false} */
   smoke?: boolean;
   /** The measuring engine. @default {"harness"} */
@@ -510,7 +512,8 @@ async function runHarnessEngine(
   const order: string[] = [];
   for (const t of targets) {
     const m = new Map<string, CaseRef>();
-    for (const ref of await loadCases(t.cwd, t.files, load)) {
+    const loaded = await loadCases(t.cwd, t.files, load);
+    for (const ref of options.select?.(loaded) ?? loaded) {
       const key = benchKey(ref.file, ref.case.group, ref.case.name);
       m.set(key, ref);
       if (!order.includes(key)) order.push(key);

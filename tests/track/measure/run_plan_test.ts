@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { runPlan } from "../../../core/track/measure/run_plan.ts";
+
+Deno.test("runPlan() throws RangeError on a plan without parts", async () => {
+  await assert.rejects(
+    () => runPlan(Deno.cwd(), { name: "empty", parts: [] }),
+    (e) =>
+      e instanceof RangeError &&
+      /Cannot run plan 'empty' .*current value is 0 parts/.test(e.message),
+  );
+});
+
+Deno.test("runPlan() gathers every part into one result with its plan", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a_bench.ts`, 'Deno.bench("a", () => {});');
+    await Deno.writeTextFile(`${dir}/b_bench.ts`, 'Deno.bench("b", () => {});');
+    const r = await runPlan(dir, {
+      name: "two",
+      parts: [
+        { label: "a", files: ["a_bench.ts"], repeat: 1 },
+        { label: "b", files: ["b_bench.ts"], repeat: 2 },
+      ],
+    }, { smoke: true });
+    assert.deepEqual(r.benches.map((b) => [b.name, b.replicates.length]), [[
+      "a",
+      1,
+    ], ["b", 2]]);
+    assert.equal(r.flags.parts, "a x1, b x2");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runPlan() starts no round past the budget and records the rounds kept", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a_bench.ts`, 'Deno.bench("a", () => {});');
+    const r = await runPlan(dir, {
+      name: "budget",
+      parts: [{ label: "a", files: ["a_bench.ts"], repeat: 3 }],
+    }, { smoke: true, budgetSeconds: 0 });
+    assert.equal(r.benches[0].replicates.length, 1);
+    assert.equal(r.flags.parts, "a x1/3");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

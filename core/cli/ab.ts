@@ -65,8 +65,8 @@ gets a worktree too).
 
 Design paired (default), per case: both revisions' modules are imported
 into the same fresh process (distinct instances) and timed alternately in
-short slices, blocks of A B B A or B A A B; a process's figure is the
-median over blocks of ln(head/base). Processes come in pairs, one importing
+short slices, blocks of A B B A or B A A B; a process's figure is
+ln(least head slice / least base slice). Processes come in pairs, one importing
 and warming the base first, the other the head, so code placement bias
 averages out. After every pair from ${PAIRED_DEFAULTS.minProcesses} processes up to ${PAIRED_DEFAULTS.maxProcesses} the t
 interval of the mean figure is looked at, at level 1 - alpha / looks

@@ -202,10 +202,10 @@ export interface PairedSlices {
   logRatios: number[];
   /** Calls per slice (the same for both sides, calibrated on the base). */
   batch: number;
-  /** The least base slice, ns per call. */
-  baseMinNs: number;
-  /** The least head slice, ns per call. */
-  headMinNs: number;
+  /** Every base slice, ns per call, time order. */
+  baseNs: number[];
+  /** Every head slice, ns per call, time order. */
+  headNs: number[];
   /** The head body's tier before the first block and after the last (the base's are the report's `tierBefore`/`tierAfter`). */
   headTierBefore: Tier;
   /** See {@linkcode PairedSlices.headTierBefore}. */
@@ -587,6 +587,14 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
   return report;
 }
 
+/**
+ * Paired mode's slices last this many times the timer's resolution or read
+ * cost (a quarter of a time-mode sample): short, so that on a loaded
+ * machine many slices of each side run undisturbed, and long enough that
+ * the two timer reads stay well under 1% of a slice.
+ */
+export const PAIRED_SLICE_TIMER_FACTOR = 250;
+
 // Paired mode's drivers: one literal per side, so each call site stays
 // monomorphic (one body each) and neither side's feedback shapes the
 // other's code. Identical source, so any difference between them is code
@@ -670,7 +678,7 @@ async function runPaired(
   gc();
   for (const side of order) slice(side, WARMUP_CHUNK);
   const timer = measureTimer();
-  const target = SAMPLE_TIMER_FACTOR *
+  const target = PAIRED_SLICE_TIMER_FACTOR *
     Math.max(timer.resolutionNs, timer.costNs);
   const batch = args.batch ?? calibrateBatch((n) => slice("base", n), target);
   const start = args.start ?? "base";
@@ -679,15 +687,13 @@ async function runPaired(
   const tierBefore = tierOf(base);
   const headTierBefore = tierOf(head);
   const logRatios: number[] = [];
-  let baseMin = Infinity;
-  let headMin = Infinity;
+  const perCall = { base: [] as number[], head: [] as number[] };
   for (let b = 0; b < args.calls; b++) {
     const ns = { base: 0, head: 0 };
     for (const side of pattern) {
       const t = slice(side, batch);
       ns[side] += t;
-      if (side === "base") baseMin = Math.min(baseMin, t / batch);
-      else headMin = Math.min(headMin, t / batch);
+      perCall[side].push(t / batch);
     }
     logRatios.push(Math.log(ns.head / ns.base));
   }
@@ -703,8 +709,8 @@ async function runPaired(
     paired: {
       logRatios,
       batch,
-      baseMinNs: baseMin,
-      headMinNs: headMin,
+      baseNs: perCall.base,
+      headNs: perCall.head,
       headTierBefore,
       headTierAfter: tierOf(head),
       first,

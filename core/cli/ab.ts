@@ -154,6 +154,26 @@ Exit codes: 0 no bench regressed, 1 a bench regressed, 2 bad usage or input
       integer: true,
     }) ?? DEFAULT_REPEAT;
     const { options, format } = readCompareFlags(values);
+    if (design === "paired") {
+      const alternateOnly = [
+        "repeat",
+        "smoke",
+        "engine",
+        "samples",
+        "statistic",
+        "out-base",
+        "out-head",
+      ] as const;
+      for (const k of alternateOnly) {
+        if (values[k] !== undefined) {
+          throw new UsageError(
+            `Cannot use --${k} with --design paired: current value is ${
+              values[k]
+            } (it applies to --design alternate)`,
+          );
+        }
+      }
+    }
     const cwd = await projectDir(values.cwd);
     const files = positionals.length > 0 ? positionals : undefined;
 
@@ -246,6 +266,8 @@ function pct(logRatio: number): string {
   return `${p >= 0 ? "+" : ""}${p.toFixed(2)}%`;
 }
 
+class NoBenchFilesError extends Error {}
+
 /** Instruction counts a revision's case differs by before `ab` calls it changed (JIT noise). */
 export const AB_INSTRUCTION_TOLERANCE = 0.005;
 
@@ -264,14 +286,19 @@ async function runPairedAb(o: {
   headName: string;
 }): Promise<number> {
   const { io } = o;
-  const load = async (dir: string) =>
-    await loadCases(dir, o.files ?? await discoverBenchFiles(dir), {
-      filter: o.filter,
-    });
+  const load = async (label: string, dir: string) => {
+    const files = o.files ?? await discoverBenchFiles(dir);
+    if (files.length === 0) {
+      throw new NoBenchFilesError(
+        `Cannot run benches of '${label}' as '${dir}' has no bench files (*_bench.ts, *.bench.ts, bench.ts)`,
+      );
+    }
+    return await loadCases(dir, files, { filter: o.filter });
+  };
   let regressed = false;
   const outcome = await whileInterruptible(async (signal) => {
-    const baseRefs = await load(o.baseCwd);
-    const headRefs = await load(o.headCwd);
+    const baseRefs = await load("base", o.baseCwd);
+    const headRefs = await load("head", o.headCwd);
     const key = (r: CaseRef) => `${r.file}\u0000${r.case.group}/${r.case.name}`;
     const byKey = new Map(baseRefs.map((r) => [key(r), r]));
     io.stdout(`base: ${o.baseName}\nhead: ${o.headName}\n`);
@@ -349,6 +376,7 @@ async function runPairedAb(o: {
   }).catch((e) => {
     if (
       e instanceof HarnessProcessError || e instanceof SuiteLoadError ||
+      e instanceof NoBenchFilesError ||
       e instanceof BenchProcessError
     ) {
       io.stderr(`pmubench ab: ${e.message}\n`);

@@ -274,3 +274,36 @@ Deno.test("runProcessGroup() ends the whole group on abort", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("parseHarnessArgv() reads and checks paired mode's arguments", async (t) => {
+  const args = {
+    module: "file:///a/w_bench.ts",
+    headModule: "file:///b/w_bench.ts",
+    group: "",
+    name: "mix",
+    calls: 10,
+    warmup: 100,
+    mode: "paired" as const,
+    first: "head" as const,
+    start: "base" as const,
+  };
+  await t.step("round trip", () => {
+    assert.deepEqual(parseHarnessArgv(harnessArgv(args)), args);
+  });
+  await t.step("paired without --head-module", () => {
+    const { headModule: _, ...rest } = args;
+    assert.throws(
+      () => parseHarnessArgv(harnessArgv(rest)),
+      (e) =>
+        e instanceof TypeError && /--head-module= is missing/.test(e.message),
+    );
+  });
+  await t.step("a side that is neither base nor head", () => {
+    assert.throws(
+      () => parseHarnessArgv([...harnessArgv(args), "--first=both"]),
+      (e) =>
+        e instanceof RangeError &&
+        /--first must be base or head/.test(e.message),
+    );
+  });
+});

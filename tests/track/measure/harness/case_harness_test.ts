@@ -59,7 +59,7 @@ Deno.test("parseHarnessArgv() reads back harnessArgv() and rejects bad arguments
   await t.step("unknown mode: RangeError", () => {
     assert.throws(
       () => parseHarnessArgv([...harnessArgv(args), "--mode=fast"]),
-      /--mode must be count, profile or time/,
+      /--mode must be count, profile, time or paired/,
     );
   });
   await t.step("missing module: TypeError", () => {

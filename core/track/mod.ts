@@ -60,6 +60,16 @@ export {
   type Tier,
 } from "./measure/measure_case.ts";
 export {
+  comparePaired,
+  measurePair,
+  PAIRED_DEFAULTS,
+  type PairedComparison,
+  type PairedLook,
+  pairedLook,
+  type PairedOptions,
+  type PairMeasurement,
+} from "./measure/paired.ts";
+export {
   type Engine,
   ENGINES,
   runBenches,

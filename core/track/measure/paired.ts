@@ -41,7 +41,17 @@ import {
 import { TIME_WARMUP_CALLS } from "./measure_case.ts";
 import { mean, standardDeviation, studentTQuantile } from "../judge/stats.ts";
 
-/** The paired design's defaults. */
+/**
+ * The paired design's defaults.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PAIRED_DEFAULTS } from "./paired.ts";
+ *
+ * assert.equal(PAIRED_DEFAULTS.alpha, 0.05);
+ * ```
+ */
 export const PAIRED_DEFAULTS = Object.freeze({
   /** Blocks of four slices per process. */
   blocks: 100,
@@ -182,7 +192,18 @@ export interface PairedLook {
   detectable: number;
 }
 
-/** How many looks the design plans: after every pair from `minProcesses` to `maxProcesses`. */
+/**
+ * How many looks the design plans: after every pair from `minProcesses` to
+ * `maxProcesses` (the Bonferroni divisor of alpha).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { plannedLooks } from "./paired.ts";
+ *
+ * assert.equal(plannedLooks(4, 20), 9); // after 4, 6, ..., 20 processes
+ * ```
+ */
 export function plannedLooks(
   minProcesses: number,
   maxProcesses: number,

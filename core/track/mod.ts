@@ -62,12 +62,15 @@ export {
 export {
   comparePaired,
   measurePair,
+  type MeasurePairOptions,
   PAIRED_DEFAULTS,
   type PairedComparison,
   type PairedLook,
   pairedLook,
   type PairedOptions,
+  type PairedVerdict,
   type PairMeasurement,
+  plannedLooks,
 } from "./measure/paired.ts";
 export {
   type Engine,

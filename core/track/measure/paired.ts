@@ -52,7 +52,14 @@ import { mean, standardDeviation, studentTQuantile } from "../judge/stats.ts";
  * assert.equal(PAIRED_DEFAULTS.alpha, 0.05);
  * ```
  */
-export const PAIRED_DEFAULTS = Object.freeze({
+export const PAIRED_DEFAULTS: Readonly<{
+  blocks: number;
+  minProcesses: number;
+  maxProcesses: number;
+  alpha: number;
+  equivalence: number;
+  seconds: number;
+}> = Object.freeze({
   /** Blocks of four slices per process. */
   blocks: 100,
   /** The first look is after this many processes. */
@@ -266,13 +273,13 @@ export function pairedLook(
 export interface PairedOptions extends MeasurePairOptions {
   /** Time budget, seconds. @default {PAIRED_DEFAULTS.seconds} */
   seconds?: number;
-  /** @default {PAIRED_DEFAULTS.minProcesses} */
+  /** Processes before the first look (even keeps import order balanced). @default {PAIRED_DEFAULTS.minProcesses} */
   minProcesses?: number;
-  /** @default {PAIRED_DEFAULTS.maxProcesses} */
+  /** Processes at most (the last look). @default {PAIRED_DEFAULTS.maxProcesses} */
   maxProcesses?: number;
-  /** @default {PAIRED_DEFAULTS.alpha} */
+  /** Chance of flagging an A/A comparison, over all looks. @default {PAIRED_DEFAULTS.alpha} */
   alpha?: number;
-  /** @default {PAIRED_DEFAULTS.equivalence} */
+  /** Half-width (log-ratio) within which an interval means unchanged. @default {PAIRED_DEFAULTS.equivalence} */
   equivalence?: number;
   /** Seed of the coins that pick import order and slice order. @default {a random seed} */
   seed?: number;

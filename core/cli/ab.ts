@@ -268,6 +268,13 @@ function pct(logRatio: number): string {
 
 class NoBenchFilesError extends Error {}
 
+/**
+ * Calls per counted region in `ab --metric instructions` at most: a body
+ * of 30 us a call at 65536 calls (`chooseCalls`' target) ran over ten
+ * minutes under callgrind; the N / 2N difference is exact at any N.
+ */
+export const AB_INSTRUCTION_CALLS = 1024;
+
 /** Instruction counts a revision's case differs by before `ab` calls it changed (JIT noise). */
 export const AB_INSTRUCTION_TOLERANCE = 0.005;
 
@@ -351,7 +358,10 @@ async function runPairedAb(o: {
         );
       }
       if (o.metrics.includes("instructions")) {
-        const calls = chooseCalls(head.case.opsPerCall, 0);
+        const calls = Math.min(
+          chooseCalls(head.case.opsPerCall, 0),
+          AB_INSTRUCTION_CALLS,
+        );
         const b = await countCase(base, calls, { cwd: o.baseCwd, signal });
         const h = await countCase(head, calls, { cwd: o.headCwd, signal });
         const ratio = h.instructionsPerOp / b.instructionsPerOp;

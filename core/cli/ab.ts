@@ -272,10 +272,29 @@ class NoBenchFilesError extends Error {}
  * Calls per counted region in `ab --metric instructions` at most: a body
  * of 30 us a call at 65536 calls (`chooseCalls`' target) ran over ten
  * minutes under callgrind; the N / 2N difference is exact at any N.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AB_INSTRUCTION_CALLS } from "./ab.ts";
+ *
+ * assert(AB_INSTRUCTION_CALLS >= 16);
+ * ```
  */
 export const AB_INSTRUCTION_CALLS = 1024;
 
-/** Instruction counts a revision's case differs by before `ab` calls it changed (JIT noise). */
+/**
+ * Instruction counts a revision's case differs by before `ab` calls it
+ * changed (JIT noise).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AB_INSTRUCTION_TOLERANCE } from "./ab.ts";
+ *
+ * assert(AB_INSTRUCTION_TOLERANCE < 0.05);
+ * ```
+ */
 export const AB_INSTRUCTION_TOLERANCE = 0.005;
 
 async function runPairedAb(o: {

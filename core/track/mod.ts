@@ -60,6 +60,19 @@ export {
   type Tier,
 } from "./measure/measure_case.ts";
 export {
+  comparePaired,
+  measurePair,
+  type MeasurePairOptions,
+  PAIRED_DEFAULTS,
+  type PairedComparison,
+  type PairedLook,
+  pairedLook,
+  type PairedOptions,
+  type PairedVerdict,
+  type PairMeasurement,
+  plannedLooks,
+} from "./measure/paired.ts";
+export {
   type Engine,
   ENGINES,
   runBenches,

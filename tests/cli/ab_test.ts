@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { main } from "../../core/cli.ts";
 import { bufferIo } from "../../core/cli/command.ts";
 import { readResultFile } from "../../core/track/result/result.ts";
+import { detectValgrind } from "../../core/track/measure/instructions.ts";
+
+const valgrind = await detectValgrind();
 
 const testdata = new URL("../testdata/track/", import.meta.url).pathname;
 
@@ -79,6 +82,8 @@ Deno.test("pmubench ab measures a revision against the working tree, interleaved
       "one",
       "--cwd",
       dir,
+      "--design",
+      "alternate",
       "--repeat",
       "2",
       "--smoke",
@@ -145,6 +150,8 @@ Deno.test("pmubench ab --head REV measures two revisions, both in worktrees", as
       "two",
       "--cwd",
       dir,
+      "--design",
+      "alternate",
       "--repeat",
       "1",
       "--smoke",
@@ -218,8 +225,6 @@ Deno.test("pmubench ab rejects bad revisions and broken trees with exit 2 and re
         "broken",
         "--cwd",
         dir,
-        "--repeat",
-        "1",
         "bench/broken_bench.ts",
       ]);
       assert.equal(r.code, 2);
@@ -254,4 +259,85 @@ Deno.test("pmubench ab --help exits 0", async () => {
   const r = await cli(["ab", "--help"]);
   assert.equal(r.code, 0);
   assert.match(r.out, /^Usage: pmubench ab --base REV/);
+});
+
+Deno.test("pmubench ab (paired) states its rule, reports an interval and removes its worktree", async () => {
+  const dir = await scratchRepo();
+  try {
+    const r = await cli([
+      "ab",
+      "--base",
+      "one",
+      "--cwd",
+      dir,
+      "--filter",
+      "product",
+      "--seconds",
+      "1",
+      "--seed",
+      "3",
+    ]);
+    // A budget of one second ends the run after two processes, before the
+    // first planned look (4): undecided, whatever the timing.
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /regressed if the interval lies above 0/);
+    assert.match(
+      r.out,
+      /^tiny\/product: time undecided [+-][\d.]+% \[[+-][\d.]+%, [+-][\d.]+%\] \(2 processes, [\d.]+s, budget spent, seed 3\); smallest detectable change \+[\d.]+%$/m,
+    );
+    assert.match(
+      r.err,
+      /running [+-][\d.]+% \[/,
+      "progress shows the running interval",
+    );
+    assert.equal(await worktreeCount(dir), 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pmubench ab (paired) rejects flags of the alternate design and a bad metric", async (t) => {
+  for (
+    const [flags, pattern] of [
+      [["--repeat", "3"], /Cannot use --repeat with --design paired/],
+      [["--metric", "cycles"], /Cannot read --metric/],
+      [["--design", "zigzag"], /Cannot read --design/],
+    ] as const
+  ) {
+    await t.step(flags.join(" "), async () => {
+      const r = await cli(["ab", "--base", "HEAD", ...flags]);
+      assert.equal(r.code, 2);
+      assert.match(r.err, pattern);
+    });
+  }
+});
+
+Deno.test({
+  name: "pmubench ab --metric instructions counts both revisions",
+  ignore: !valgrind.available,
+  fn: async () => {
+    const dir = await scratchRepo();
+    try {
+      const r = await cli([
+        "ab",
+        "--base",
+        "one",
+        "--cwd",
+        dir,
+        "--filter",
+        "product",
+        "--metric",
+        "instructions",
+      ]);
+      assert.equal(r.code, 0, r.err);
+      // The same body on both sides: deterministic counts, no change.
+      assert.match(
+        r.out,
+        /^tiny\/product: instructions unchanged [+-]\d+\.\d+% \([\d.]+ -> [\d.]+ per op; deterministic/m,
+      );
+      assert.doesNotMatch(r.out, /time /);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

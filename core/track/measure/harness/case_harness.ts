@@ -59,6 +59,7 @@ import {
   loadV8Natives,
   probeTierBits,
   type Tier,
+  type V8Natives,
 } from "./v8_status.ts";
 
 /** Prefix of the one stdout line that carries the {@linkcode HarnessReport}. */
@@ -120,7 +121,17 @@ export interface HarnessArgs {
    * `"time"`: the timing engine: `calls` samples, each a batch of calls
    * calibrated against the timer ({@linkcode calibrateBatch}).
    */
-  mode: "count" | "profile" | "time";
+  mode: "count" | "profile" | "time" | "paired";
+  /**
+   * `paired` mode: the second module (the head), the same case in another
+   * tree; `module` is the base. Both are imported into this one process as
+   * distinct module instances. @default {undefined}
+   */
+  headModule?: string;
+  /** `paired` mode: which revision is imported and warmed first. @default {"base"} */
+  first?: "base" | "head";
+  /** `paired` mode: the slice every block starts with (`base`: A B B A; `head`: B A A B). @default {"base"} */
+  start?: "base" | "head";
   /** `time` mode: calls per sample instead of calibrating (smoke runs use 1). @default {undefined} */
   batch?: number;
   /** Operations per call of a plain bench file's cases. @default {1} */
@@ -163,6 +174,8 @@ export interface HarnessReport {
   onValgrind?: boolean;
   /** `time` mode: what the timing engine measured. */
   time?: TimeSamples;
+  /** `paired` mode: what the paired slices measured. */
+  paired?: PairedSlices;
   /** The sink digest, printed so the sunk values are observably used. */
   sink: number;
 }
@@ -181,6 +194,26 @@ export interface TimeSamples {
   timerCostNs: number;
   /** Whether `b.start()`/`b.end()` timed the samples (plain bench files) rather than the whole batch. */
   explicitTiming: boolean;
+}
+
+/** What `paired` mode measured in one process. */
+export interface PairedSlices {
+  /** `ln(head / base)` of each block of four slices (A B B A or B A A B): head's two slices over base's two. */
+  logRatios: number[];
+  /** Calls per slice (the same for both sides, calibrated on the base). */
+  batch: number;
+  /** Every base slice, ns per call, time order. */
+  baseNs: number[];
+  /** Every head slice, ns per call, time order. */
+  headNs: number[];
+  /** The head body's tier before the first block and after the last (the base's are the report's `tierBefore`/`tierAfter`). */
+  headTierBefore: Tier;
+  /** See {@linkcode PairedSlices.headTierBefore}. */
+  headTierAfter: Tier;
+  /** Which revision was imported and warmed first. */
+  first: "base" | "head";
+  /** The slice each block started with. */
+  start: "base" | "head";
 }
 
 /**
@@ -211,6 +244,11 @@ export function harnessArgv(args: HarnessArgs): string[] {
     ...(args.perfControl === undefined
       ? []
       : [`--perf-control=${args.perfControl}`]),
+    ...(args.headModule === undefined
+      ? []
+      : [`--head-module=${args.headModule}`]),
+    ...(args.first === undefined ? [] : [`--first=${args.first}`]),
+    ...(args.start === undefined ? [] : [`--start=${args.start}`]),
   ];
 }
 
@@ -242,6 +280,9 @@ export function parseHarnessArgv(argv: readonly string[]): HarnessArgs {
     "batch",
     "ops-per-call",
     "perf-control",
+    "head-module",
+    "first",
+    "start",
   ];
   for (const a of argv) {
     const m = /^--([a-z-]+)=(.*)$/s.exec(a);
@@ -268,9 +309,25 @@ export function parseHarnessArgv(argv: readonly string[]): HarnessArgs {
   const calls = int("calls", 1);
   const warmup = int("warmup", 0);
   const mode = v.get("mode") ?? "count";
-  if (mode !== "count" && mode !== "profile" && mode !== "time") {
+  if (
+    mode !== "count" && mode !== "profile" && mode !== "time" &&
+    mode !== "paired"
+  ) {
     throw new RangeError(
-      `Cannot read harness arguments as --mode must be count, profile or time: current value is ${mode}`,
+      `Cannot read harness arguments as --mode must be count, profile, time or paired: current value is ${mode}`,
+    );
+  }
+  for (const k of ["first", "start"]) {
+    const side = v.get(k);
+    if (side !== undefined && side !== "base" && side !== "head") {
+      throw new RangeError(
+        `Cannot read harness arguments as --${k} must be base or head: current value is ${side}`,
+      );
+    }
+  }
+  if (mode === "paired" && !v.has("head-module")) {
+    throw new TypeError(
+      `Cannot read harness arguments as --head-module= is missing: current value is (missing) (paired mode needs it)`,
     );
   }
   const kind = v.get("kind");
@@ -297,6 +354,9 @@ export function parseHarnessArgv(argv: readonly string[]): HarnessArgs {
     ...(v.has("batch") ? { batch: int("batch", 1) } : {}),
     ...(v.has("ops-per-call") ? { opsPerCall: int("ops-per-call", 1) } : {}),
     ...(v.has("perf-control") ? { perfControl: v.get("perf-control")! } : {}),
+    ...(v.has("head-module") ? { headModule: v.get("head-module")! } : {}),
+    ...(v.has("first") ? { first: v.get("first") as "base" | "head" } : {}),
+    ...(v.has("start") ? { start: v.get("start") as "base" | "head" } : {}),
   };
 }
 
@@ -395,6 +455,7 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
   const bits = probeTierBits(natives);
   const tierOf = (f: unknown) =>
     decodeTier(natives.getOptimizationStatus(f), bits);
+  if (args.mode === "paired") return await runPaired(args, natives, tierOf);
   const c = args.module === "" ? NOOP_CASE : findCase(
     await loadModuleCases(args.module, args.kind ?? "cases", {
       opsPerCall: args.opsPerCall,
@@ -524,6 +585,139 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
     };
   }
   return report;
+}
+
+/**
+ * Paired mode's slices last this many times the timer's resolution or read
+ * cost (a quarter of a time-mode sample): short, so that on a loaded
+ * machine many slices of each side run undisturbed, and long enough that
+ * the two timer reads stay well under 1% of a slice.
+ */
+export const PAIRED_SLICE_TIMER_FACTOR = 250;
+
+// Paired mode's drivers: one literal per side, so each call site stays
+// monomorphic (one body each) and neither side's feedback shapes the
+// other's code. Identical source, so any difference between them is code
+// placement, which alternating the import order between processes averages.
+function driveBase(body: () => void, calls: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < calls; i++) body();
+  return performance.now() - t0;
+}
+
+function driveHead(body: () => void, calls: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < calls; i++) body();
+  return performance.now() - t0;
+}
+
+async function loadPairedCase(
+  args: HarnessArgs,
+  module: string,
+): Promise<BenchCase> {
+  return findCase(
+    await loadModuleCases(module, args.kind ?? "cases", {
+      opsPerCall: args.opsPerCall,
+    }),
+    args.group,
+    args.name,
+    module,
+  );
+}
+
+// Paired mode: base and head in this one process, imported and warmed in
+// the order asked, then `calls` blocks of four slices in A B B A order
+// (or B A A B), every slice `batch` calls through the side's own driver.
+async function runPaired(
+  args: HarnessArgs,
+  natives: V8Natives,
+  tierOf: (f: unknown) => Tier,
+): Promise<HarnessReport> {
+  const first = args.first ?? "base";
+  const order: ("base" | "head")[] = first === "base"
+    ? ["base", "head"]
+    : ["head", "base"];
+  const cases: Partial<Record<"base" | "head", BenchCase>> = {};
+  for (const side of order) {
+    cases[side] = await loadPairedCase(
+      args,
+      side === "base" ? args.module : args.headModule!,
+    );
+  }
+  const base = cases.base!.body;
+  const head = cases.head!.body;
+  const drive = { base: driveBase, head: driveHead };
+  const bodies = { base, head };
+  const explicit = {
+    base: explicitTimingOf(base),
+    head: explicitTimingOf(head),
+  };
+  // ns of one slice of `calls` calls on `side` (the b.start()/b.end() part
+  // when the bench marks one).
+  const slice = (side: "base" | "head", calls: number) => {
+    const ms = drive[side](bodies[side], calls);
+    const inner = explicit[side]?.() ?? -1;
+    return inner >= 0 ? inner : ms * 1e6;
+  };
+  let warmed = 0;
+  for (const side of order) {
+    natives.prepareFunctionForOptimization(drive[side]);
+    let n = 0;
+    const cap = Math.max(args.warmup, 1) * MAX_WARMUP_FACTOR;
+    while (
+      n < args.warmup || (tierOf(bodies[side]) !== "turbofan" && n < cap)
+    ) {
+      slice(side, WARMUP_CHUNK);
+      n += WARMUP_CHUNK;
+    }
+    natives.optimizeFunctionOnNextCall(drive[side]);
+    slice(side, 1);
+    warmed += n + 1;
+  }
+  const gc = (globalThis as unknown as { gc: () => void }).gc;
+  gc();
+  for (const side of order) slice(side, WARMUP_CHUNK);
+  const timer = measureTimer();
+  const target = PAIRED_SLICE_TIMER_FACTOR *
+    Math.max(timer.resolutionNs, timer.costNs);
+  const batch = args.batch ?? calibrateBatch((n) => slice("base", n), target);
+  const start = args.start ?? "base";
+  const other = start === "base" ? "head" : "base";
+  const pattern = [start, other, other, start] as const;
+  const tierBefore = tierOf(base);
+  const headTierBefore = tierOf(head);
+  const logRatios: number[] = [];
+  const perCall = { base: [] as number[], head: [] as number[] };
+  for (let b = 0; b < args.calls; b++) {
+    const ns = { base: 0, head: 0 };
+    for (const side of pattern) {
+      const t = slice(side, batch);
+      ns[side] += t;
+      perCall[side].push(t / batch);
+    }
+    logRatios.push(Math.log(ns.head / ns.base));
+  }
+  return {
+    case: `${cases.base!.group}/${cases.base!.name}`,
+    opsPerCall: cases.base!.opsPerCall,
+    calls: args.calls,
+    warmup: warmed,
+    tierBefore,
+    tierAfter: tierOf(base),
+    driverTier: tierOf(driveBase),
+    heapGrowth: [],
+    paired: {
+      logRatios,
+      batch,
+      baseNs: perCall.base,
+      headNs: perCall.head,
+      headTierBefore,
+      headTierAfter: tierOf(head),
+      first,
+      start,
+    },
+    sink: sinkDigest(),
+  };
 }
 
 /** A sample must last at least this many times the timer's resolution (and the cost of reading it), so neither matters. */

@@ -59,7 +59,7 @@ Deno.test("parseHarnessArgv() reads back harnessArgv() and rejects bad arguments
   await t.step("unknown mode: RangeError", () => {
     assert.throws(
       () => parseHarnessArgv([...harnessArgv(args), "--mode=fast"]),
-      /--mode must be count, profile or time/,
+      /--mode must be count, profile, time or paired/,
     );
   });
   await t.step("missing module: TypeError", () => {
@@ -273,4 +273,37 @@ Deno.test("runProcessGroup() ends the whole group on abort", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("parseHarnessArgv() reads and checks paired mode's arguments", async (t) => {
+  const args = {
+    module: "file:///a/w_bench.ts",
+    headModule: "file:///b/w_bench.ts",
+    group: "",
+    name: "mix",
+    calls: 10,
+    warmup: 100,
+    mode: "paired" as const,
+    first: "head" as const,
+    start: "base" as const,
+  };
+  await t.step("round trip", () => {
+    assert.deepEqual(parseHarnessArgv(harnessArgv(args)), args);
+  });
+  await t.step("paired without --head-module", () => {
+    const { headModule: _, ...rest } = args;
+    assert.throws(
+      () => parseHarnessArgv(harnessArgv(rest)),
+      (e) =>
+        e instanceof TypeError && /--head-module= is missing/.test(e.message),
+    );
+  });
+  await t.step("a side that is neither base nor head", () => {
+    assert.throws(
+      () => parseHarnessArgv([...harnessArgv(args), "--first=both"]),
+      (e) =>
+        e instanceof RangeError &&
+        /--first must be base or head/.test(e.message),
+    );
+  });
 });

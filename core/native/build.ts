@@ -240,8 +240,11 @@ export async function buildNative(
   }
   if (!out.success) {
     await Deno.remove(tmp).catch(() => {});
-    const firstError = new TextDecoder().decode(out.stderr).split("\n")
-      .find((l) => l.trim() !== "") ?? "no message";
+    // The first "error" line says why; "In function ..." context does not.
+    const lines = new TextDecoder().decode(out.stderr).split("\n")
+      .filter((l) => l.trim() !== "");
+    const firstError = lines.find((l) => /\berror\b/i.test(l)) ?? lines[0] ??
+      "no message";
     return {
       ok: false,
       reason: `'${compiler} ${

@@ -471,7 +471,7 @@ Deno.test(
     ignore: native === undefined,
   },
   () => {
-    const vcpu = createVcpu({ model: "perfmonv2" });
+    const vcpu = createVcpu({ model: "perfmonv2", semantics: "upstream" });
     Object.defineProperty(vcpu, "mechanism", {
       value: { name: "eager", description: "", handleNestedTransition() {} },
     });

@@ -56,11 +56,17 @@ export interface BitmapFixture {
   readonly clearBits: Uint8Array;
 }
 
-let visited = 0;
+/**
+ * Where the `forEachSetBit` callback folds the indexes: an `Int32Array`
+ * element, which V8 loads, adds to and stores as a machine word. (A module
+ * `let` costs a hole check and a small-integer re-tag per visited bit,
+ * about 12 instructions that measured the variable, not the iteration.)
+ */
+const visited = new Int32Array(1);
 
 /** The `forEachSetBit` callback: a module-level function, as a kernel loop body would be. */
 function visit(i: number): void {
-  visited = (visited + i + 1) | 0;
+  visited[0] += i + 1;
 }
 
 /**
@@ -96,9 +102,9 @@ export function makeBitmapBody(op: BitmapOp, f: BitmapFixture): () => void {
       };
     case "forEachSetBit":
       return () => {
-        visited = 0;
+        visited[0] = 0;
         for (let i = 0; i < n; i++) maps[i].forEachSetBit(visit);
-        blackhole(visited);
+        blackhole(visited[0]);
       };
     case "findNextBit loop":
       // for_each_set_bit() as kvm_pmu_handle_event() walks it.

@@ -6,7 +6,10 @@
  * in it one case per strategy, named `<strategy> x1024`, with the first
  * strategy as baseline, plus `loop only x1024`, the same loop over the
  * fixture with no bitmap call (the floor every figure stands on: call
- * overhead plus loop). Every call runs the operation on a fixture of
+ * overhead plus loop), and `native x1024`, the same operation over the
+ * same values in C (`core/native/`, one FFI call per batch, the loop in
+ * C), when the native reference could be built. Every call runs the
+ * operation on a fixture of
  * {@linkcode FIXTURE_SIZE} bitmaps, so figures divided by 1024 are per
  * operation.
  *
@@ -27,6 +30,11 @@
 
 import type { Bitmap64, BitmapStrategy } from "../core/bitmap/bitmap.ts";
 import { strategies } from "../core/bitmap/registry.ts";
+import {
+  loadNative,
+  type NativeSymbols,
+  PRINT_LIST_MAX,
+} from "../core/native/mod.ts";
 import {
   type BenchCase,
   type BenchSuite,
@@ -353,6 +361,166 @@ export function loopOnlyCase(g: BitmapGroupSpec): BenchCase {
   };
 }
 
+/** The native reference of this process, or why there is none. */
+const nativeStatus = await loadNative();
+
+/**
+ * Why this process has no `native x1024` cases (no C compiler, the build
+ * failed, no `--allow-ffi`, ...), or `undefined` when it has them. The
+ * bench file prints it in one line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nativeUnavailableReason, suite } from "./bitmap_cases.ts";
+ *
+ * const natives = suite.cases.filter((c) => c.axes.reference === "native");
+ * assert.equal(natives.length > 0, nativeUnavailableReason === undefined);
+ * ```
+ */
+export const nativeUnavailableReason: string | undefined =
+  nativeStatus.available ? undefined : nativeStatus.reason;
+
+/** The fixture of a native case: the same values as the strategies', one u64 per map. */
+export interface NativeBitmapFixture {
+  /** `maps` of the strategies' fixture, as u64s. */
+  readonly maps: BigUint64Array;
+  /** `others`, as u64s (empty when the operation reads no second operand). */
+  readonly others: BigUint64Array;
+  /** Destinations, starting empty. */
+  readonly dst: BigUint64Array;
+  /** Snapshot destinations, starting empty. */
+  readonly out: BigUint64Array;
+  /** `values` again, as the source of `fromBigInt`. */
+  readonly values: BigUint64Array;
+  /** Per map, a bit clear in it. */
+  readonly clearBits: Uint8Array;
+  /** Where `%*pbl` text is written. */
+  readonly text: Uint8Array;
+}
+
+/**
+ * The native fixture of `g`: the very values {@linkcode buildFixture}
+ * loads into every strategy.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildNativeFixture, fixtureValues } from "./bitmap_cases.ts";
+ *
+ * const f = buildNativeFixture({ op: "or", bits: 6, placement: "both" });
+ * assert.deepEqual([...f.maps], fixtureValues(6, "both", 1));
+ * assert.deepEqual([...f.others], fixtureValues(6, "both", 2));
+ * ```
+ */
+export function buildNativeFixture(g: BitmapGroupSpec): NativeBitmapFixture {
+  // The strategies' fixture, for its clear bits and operand layout.
+  const f = buildFixture(strategies[0], g);
+  const u64 = (vs: readonly Bitmap64[]) =>
+    BigUint64Array.from(vs, (m) => m.toBigInt());
+  return {
+    maps: BigUint64Array.from(f.values),
+    others: u64(f.others),
+    dst: new BigUint64Array(f.dst.length),
+    out: new BigUint64Array(f.out.length),
+    values: BigUint64Array.from(f.values),
+    clearBits: f.clearBits,
+    text: new Uint8Array(PRINT_LIST_MAX),
+  };
+}
+
+/**
+ * The body running `op` over `f` in C: one FFI call for the whole batch,
+ * its `u32` result sunk as the JavaScript bodies sink theirs (the same
+ * numbers for the same values).
+ */
+function makeNativeBody(
+  op: BitmapOp,
+  f: NativeBitmapFixture,
+  c: NativeSymbols,
+): () => void {
+  const { maps, others, dst, out, values, clearBits, text } = f;
+  const n = maps.length;
+  switch (op) {
+    case "weight":
+      return () => blackhole(c.pmb_bitmap_weight_batch(maps, n));
+    case "forEachSetBit":
+      return () => blackhole(c.pmb_for_each_set_bit_batch(maps, n));
+    case "findNextBit loop":
+      return () => blackhole(c.pmb_find_next_bit_batch(maps, n));
+    case "isEmpty":
+      return () => blackhole(c.pmb_bitmap_empty_batch(maps, n));
+    case "intersects":
+      return () => blackhole(c.pmb_bitmap_intersects_batch(maps, others, n));
+    case "or":
+      return () => blackhole(c.pmb_bitmap_or_batch(dst, maps, others, n));
+    case "andNot":
+      return () => blackhole(c.pmb_bitmap_andnot_batch(dst, maps, others, n));
+    case "atomicOr":
+      return () => blackhole(c.pmb_atomic64_or_batch(dst, maps, n));
+    case "atomicOr+snapshotAndClear":
+      return () =>
+        blackhole(c.pmb_atomic64_or_snapshot_batch(dst, out, maps, n));
+    case "testAndSetBit+testAndClearBit":
+      return () =>
+        blackhole(c.pmb_test_and_set_clear_batch(maps, clearBits, n));
+    case "toBigInt": {
+      const probe = values[0];
+      const lo = Number(probe & 0xffff_ffffn), hi = Number(probe >> 32n);
+      return () => blackhole(c.pmb_bitmap_to_arr64_batch(maps, n, lo, hi));
+    }
+    case "fromBigInt":
+      return () => blackhole(c.pmb_bitmap_from_arr64_batch(dst, values, n));
+    case "formatBitmapList":
+      return () => blackhole(c.pmb_bitmap_print_list_batch(maps, n, text));
+  }
+}
+
+/** A native case with the fixture it measures. */
+export interface BuiltNativeBitmapCase {
+  /** The case as registered. */
+  readonly benchCase: BenchCase;
+  /** What its body works on. */
+  readonly fixture: NativeBitmapFixture;
+}
+
+/**
+ * The group's native reference: `g` over the same values in C, named
+ * `native x1024` with axis `reference: "native"`; `undefined` when this
+ * process has no native reference ({@linkcode nativeUnavailableReason}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildNativeBitmapCase } from "./bitmap_cases.ts";
+ *
+ * const built = buildNativeBitmapCase({ op: "weight", bits: 6, placement: "both" });
+ * if (built !== undefined) {
+ *   assert.equal(built.benchCase.name, "native x1024");
+ *   assert.equal(built.benchCase.axes.reference, "native");
+ * }
+ * ```
+ */
+export function buildNativeBitmapCase(
+  g: BitmapGroupSpec,
+): BuiltNativeBitmapCase | undefined {
+  if (!nativeStatus.available) return undefined;
+  const fixture = buildNativeFixture(g);
+  const benchCase: BenchCase = {
+    group: groupName(g),
+    name: `native x${FIXTURE_SIZE}`,
+    opsPerCall: FIXTURE_SIZE,
+    axes: {
+      op: g.op,
+      bits: g.bits,
+      placement: g.placement,
+      reference: "native",
+    },
+    body: makeNativeBody(g.op, fixture, nativeStatus.native.symbols),
+  };
+  return { benchCase, fixture };
+}
+
 function buildSuite(): BenchSuite {
   const chosen = selectedStrategies();
   const keep = caseFilter();
@@ -364,6 +532,10 @@ function buildSuite(): BenchSuite {
         cases.push(buildBitmapCase(s, g, i === 0).benchCase);
       }
     });
+    if (keep(group, `native x${FIXTURE_SIZE}`)) {
+      const native = buildNativeBitmapCase(g);
+      if (native !== undefined) cases.push(native.benchCase);
+    }
     const loop = loopOnlyCase(g);
     if (keep(group, loop.name)) cases.push(loop);
   }

@@ -71,6 +71,7 @@ import {
 } from "../core/pmu/constants.ts";
 import { enterGuestMode, leaveGuestMode } from "../core/pmu/nested.ts";
 import { createVcpu, type Vcpu } from "../core/pmu/vcpu.ts";
+import { loadNative, NativeVcpu } from "../core/native/mod.ts";
 import {
   type BenchCase,
   type BenchSuite,
@@ -486,6 +487,100 @@ export function buildNestedCase(spec: NestedCaseSpec): BuiltNestedCase {
   return { benchCase, vcpu };
 }
 
+/** The native reference of this process, or why there is none. */
+const nativeStatus = await loadNative();
+
+/**
+ * Why this process has no `native ...` nested cases (no C compiler, the
+ * build failed, no `--allow-ffi`, ...), or `undefined` when it has them.
+ * The bench file prints it in one line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nativeUnavailableReason, suite } from "./nested_transition_cases.ts";
+ *
+ * const natives = suite.cases.filter((c) => c.axes.reference === "native");
+ * assert.equal(natives.length > 0, nativeUnavailableReason === undefined);
+ * ```
+ */
+export const nativeUnavailableReason: string | undefined =
+  nativeStatus.available ? undefined : nativeStatus.reason;
+
+/**
+ * The name of a case's native reference: `native <what> k=<k> x256`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { counterSetups, nativeNestedCaseName } from "./nested_transition_cases.ts";
+ *
+ * const spec = { scope: "round trip", setup: counterSetups[1], mechanism: "tracked", k: 0, strategy: "u32pair", filter: false, baseline: true } as const;
+ * assert.equal(nativeNestedCaseName(spec), "native early return k=0 x256");
+ * ```
+ */
+export function nativeNestedCaseName(spec: NestedCaseSpec): string {
+  const what = spec.mechanism === "tracked" && spec.k === 0
+    ? "early return"
+    : spec.mechanism;
+  return `native ${what} k=${spec.k} x${TRANSITIONS_PER_CALL}`;
+}
+
+/** A native nested case with the vCPU it runs on. */
+export interface BuiltNativeNestedCase {
+  /** The case as registered. */
+  readonly benchCase: BenchCase;
+  /** The C vCPU its body runs (the model vCPU of `spec`, copied). */
+  readonly native: NativeVcpu;
+}
+
+/**
+ * The native reference of `spec`: the model vCPU {@linkcode setUpVcpu}
+ * builds, copied into C, and the same body (pairs of transitions, with a
+ * VM-entry after each in round trips) as one FFI call per body, the loop
+ * in C. Axis `reference: "native"`, no strategy; `undefined` when this
+ * process has no native reference ({@linkcode nativeUnavailableReason}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildNativeNestedCase, counterSetups } from "./nested_transition_cases.ts";
+ *
+ * const built = buildNativeNestedCase({ scope: "round trip", setup: counterSetups[1], mechanism: "tracked", k: 2, strategy: "u32pair", filter: false, baseline: false });
+ * if (built !== undefined) {
+ *   assert.equal(built.benchCase.name, "native tracked k=2 x256");
+ *   built.benchCase.body();
+ *   assert.equal(built.native.state().reprogramPmi, 0n); // every entry handled it
+ * }
+ * ```
+ */
+export function buildNativeNestedCase(
+  spec: NestedCaseSpec,
+): BuiltNativeNestedCase | undefined {
+  if (!nativeStatus.available) return undefined;
+  const native = NativeVcpu.fromModel(nativeStatus.native, setUpVcpu(spec));
+  const body = spec.scope === "handler"
+    ? () => blackhole(native.nestedTransitionBatch(PAIRS))
+    : () => blackhole(native.nestedRoundTripBatch(PAIRS));
+  const benchCase: BenchCase = {
+    group: nestedGroupName(spec.scope, spec.setup.n, spec.filter),
+    name: nativeNestedCaseName(spec),
+    opsPerCall: TRANSITIONS_PER_CALL,
+    axes: {
+      scope: spec.scope,
+      N: spec.setup.n,
+      k: spec.k,
+      mechanism: spec.mechanism,
+      filter: spec.filter ? FILTER_EVENTS : 0,
+      model: spec.setup.model,
+      synthetic: spec.setup.synthetic,
+      reference: "native",
+    },
+    body,
+  };
+  return { benchCase, native };
+}
+
 function buildSuite(): BenchSuite {
   const names = selectedStrategies().map((s) => s.name);
   const keep = caseFilter();
@@ -506,6 +601,11 @@ function buildSuite(): BenchSuite {
     // Filter before building: a vCPU that is never built never runs the model.
     if (keep(g, nestedCaseName(spec))) {
       cases.push(buildNestedCase(spec).benchCase);
+    }
+    // One native reference per (mechanism, k): with the first strategy.
+    if (spec.strategy === names[0] && keep(g, nativeNestedCaseName(spec))) {
+      const native = buildNativeNestedCase(spec);
+      if (native !== undefined) cases.push(native.benchCase);
     }
   }
   return { file: "nested_transition_bench.ts", cases: primeCases(cases) };

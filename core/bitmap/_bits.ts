@@ -26,9 +26,26 @@ export const LITTLE_ENDIAN: boolean =
  * allocation.
  */
 export function popcount32(x: number): number {
-  x = x - ((x >>> 1) & 0x55555555);
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x - ((x >>> 1) & 0x55555555)) | 0;
+  x = ((x & 0x33333333) + ((x >>> 2) & 0x33333333)) | 0;
   return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/**
+ * `hweight64()` of the two 32-bit halves of a map, as one SWAR sequence:
+ * each half is reduced to per-byte counts (at most 8 each), the two are
+ * added (at most 16 per byte) and a single multiply sums the bytes. The
+ * `| 0` after each step tells V8 the arithmetic wraps, so it needs no
+ * overflow check.
+ */
+export function popcount64(lo: number, hi: number): number {
+  lo = (lo - ((lo >>> 1) & 0x55555555)) | 0;
+  hi = (hi - ((hi >>> 1) & 0x55555555)) | 0;
+  lo = ((lo & 0x33333333) + ((lo >>> 2) & 0x33333333)) | 0;
+  hi = ((hi & 0x33333333) + ((hi >>> 2) & 0x33333333)) | 0;
+  const bytes = (((lo + (lo >>> 4)) & 0x0f0f0f0f) +
+    ((hi + (hi >>> 4)) & 0x0f0f0f0f)) | 0;
+  return Math.imul(bytes, 0x01010101) >>> 24;
 }
 
 /**
@@ -40,37 +57,50 @@ export function ctz32(x: number): number {
 }
 
 /**
- * Throw the `RangeError` for a bad bit index. Kept out of line so the hot
- * methods stay small enough to inline.
+ * The `RangeError` for a bad bit index. Returned rather than thrown, so a
+ * hot method can end in `throw` (V8 then knows the path ends, and the
+ * method's caller keeps what it learnt about memory across the call).
  */
-export function throwBadBitIndex(action: string, i: unknown): never {
-  throw new RangeError(
+export function badBitIndexError(action: string, i: unknown): RangeError {
+  return new RangeError(
     `Cannot ${action} as 'i' must be an integer in [0, 63]: current value is ${
       describeValue(i)
     }`,
   );
 }
 
-/** Throw the `RangeError` for a bad `findNextBit()` offset. */
-export function throwBadOffset(offset: unknown): never {
-  throw new RangeError(
+/** Throw {@linkcode badBitIndexError}. */
+export function throwBadBitIndex(action: string, i: unknown): never {
+  throw badBitIndexError(action, i);
+}
+
+/** The `RangeError` for a bad `findNextBit()` offset (returned, as {@linkcode badBitIndexError}). */
+export function badOffsetError(offset: unknown): RangeError {
+  return new RangeError(
     `Cannot find next bit as 'offset' must be an integer in [0, 64]: current value is ${
       describeValue(offset)
     }`,
   );
 }
 
+/** Throw {@linkcode badOffsetError}. */
+export function throwBadOffset(offset: unknown): never {
+  throw badOffsetError(offset);
+}
+
 /**
- * Throw the `TypeError` for an operand of another strategy (or not a bitmap
- * at all): binary operations only take bitmaps of the receiver's strategy.
+ * The `TypeError` for an operand of another strategy (or not a bitmap at
+ * all): binary operations only take bitmaps of the receiver's strategy.
+ * Returned rather than thrown, so a hot method can end in `throw` and V8
+ * knows the path ends there.
  */
-export function throwForeignBitmap(
+export function foreignBitmapError(
   action: string,
   param: string,
   strategy: string,
   value: unknown,
-): never {
-  throw new TypeError(
+): TypeError {
+  return new TypeError(
     `Cannot ${action} as '${param}' must be a ${strategy} bitmap like the receiver: current value is ${
       describeBitmapArgument(value)
     }`,
@@ -87,11 +117,26 @@ function describeBitmapArgument(value: unknown): string {
     : describeValue(value);
 }
 
-/** Throw the `RangeError` for `snapshotAndClear(out)` with `out === this`. */
-export function throwSnapshotIntoSelf(strategy: string): never {
-  throw new RangeError(
+/** Throw {@linkcode foreignBitmapError}. */
+export function throwForeignBitmap(
+  action: string,
+  param: string,
+  strategy: string,
+  value: unknown,
+): never {
+  throw foreignBitmapError(action, param, strategy, value);
+}
+
+/** The `RangeError` for `snapshotAndClear(out)` with `out === this` (returned, as {@linkcode badBitIndexError}). */
+export function snapshotIntoSelfError(strategy: string): RangeError {
+  return new RangeError(
     `Cannot snapshot and clear as 'out' must be another bitmap than the receiver: current value is the receiver (a ${strategy} bitmap)`,
   );
+}
+
+/** Throw {@linkcode snapshotIntoSelfError}. */
+export function throwSnapshotIntoSelf(strategy: string): never {
+  throw snapshotIntoSelfError(strategy);
 }
 
 /**

@@ -34,6 +34,7 @@
  */
 
 import type { Bitmap64 } from "../bitmap/bitmap.ts";
+import { U32PairBitmap } from "../bitmap/u32pair.ts";
 import {
   EFER_SVME,
   EVENTSEL_ENABLE_LO,
@@ -72,14 +73,22 @@ import type { Vcpu } from "./vcpu.ts";
  */
 export function pmcIsDisabledInCurrentMode(vcpu: Vcpu, idx: number): boolean {
   const pmu = vcpu.pmu;
-  if (!pmu.isAmd || !pmu.mediated) return false;
+  // Intel, or no mediated PMU: hgDisabledTable is 0.
   // The kernel WARNs here when EN is clear; callers check EN first.
   if ((pmu.eventselLo[idx] & EVENTSEL_ENABLE_LO) === 0) return false;
-  return vcpu.semantics.isDisabledInCurrentMode(
-    hostGuestBits(pmu.eventselHi[idx]),
-    (vcpu.efer & EFER_SVME) !== 0,
-    vcpu.isGuestMode,
-  );
+  return isHgDisabledInCurrentMode(vcpu, hostGuestBits(pmu.eventselHi[idx]));
+}
+
+/**
+ * The semantics' `isDisabledInCurrentMode(hg, svme, guestMode)` for the
+ * vCPU's current mode, read from `vcpu.hgDisabledTable` (the semantics is
+ * fixed per vCPU, so its truth table is computed once, at creation): one
+ * shift instead of a call through the semantics object.
+ */
+function isHgDisabledInCurrentMode(vcpu: Vcpu, hg: number): boolean {
+  const mode = ((vcpu.efer & EFER_SVME) !== 0 ? 8 : 0) |
+    (vcpu.isGuestMode ? 4 : 0);
+  return ((vcpu.hgDisabledTable >>> (mode | hg)) & 1) !== 0;
 }
 
 /**
@@ -304,16 +313,23 @@ export function reprogramCounter(vcpu: Vcpu, idx: number): number {
  * ```
  */
 export function handleEvent(vcpu: Vcpu): void {
+  const pmi = vcpu.pmu.reprogramPmi;
+  // An unshared u32pair map with no fault hook (every bench, most vCPUs):
+  // one pass over the words, each counter's work done once.
+  if (vcpu.reprogramFault === null && pmi instanceof U32PairBitmap) {
+    handleEventU32Pair(vcpu, pmi);
+    return;
+  }
   const pmu = vcpu.pmu;
   const snap = pmu.reprogramSnapshot;
-  pmu.reprogramPmi.snapshotAndClear(snap);
+  pmi.snapshotAndClear(snap);
   for (
     let i = snap.findFirstBit();
     i < X86_PMC_IDX_MAX;
     i = snap.findNextBit(i + 1)
   ) {
     if (!pmu.isValidPmcIdx(i)) continue;
-    if (reprogramCounter(vcpu, i) !== 0) pmu.reprogramPmi.setBit(i);
+    if (reprogramCounter(vcpu, i) !== 0) pmi.setBit(i);
   }
   for (
     let i = snap.findFirstBit();
@@ -321,5 +337,93 @@ export function handleEvent(vcpu: Vcpu): void {
     i = snap.findNextBit(i + 1)
   ) {
     if (pmu.isValidPmcIdx(i)) recalcPmcEmulation(vcpu, i);
+  }
+}
+
+/**
+ * {@linkcode handleEvent} on an unshared `u32pair` map without a fault
+ * hook: the same state as the two passes (no reprogram can fail, and
+ * counter `i`'s reprogram reads nothing counter `j`'s recalc writes), in
+ * one walk of the snapshot's words masked by `allValidPmcIdx`, with local
+ * enablement computed once per counter for both steps, and the emulation
+ * bitmaps written once per word. Every map of a vCPU has the same
+ * strategy, so all are `U32PairBitmap`s here.
+ */
+function handleEventU32Pair(vcpu: Vcpu, pmi: U32PairBitmap): void {
+  const pmu = vcpu.pmu;
+  const snap = pmu.reprogramSnapshot as U32PairBitmap;
+  const valid = pmu.allValidPmcIdx as U32PairBitmap;
+  const lo = pmi.lo, hi = pmi.hi;
+  snap.lo = lo;
+  snap.hi = hi;
+  pmi.lo = 0;
+  pmi.hi = 0;
+  const gpLo = lo & valid.lo;
+  if (gpLo !== 0) reprogramWord(vcpu, gpLo, 0);
+  const validHi = hi & valid.hi;
+  if (validHi !== 0) reprogramWord(vcpu, validHi, 32);
+}
+
+/**
+ * `reprogram_counter()` then `kvm_pmu_recalc_pmc_emulation()` for each
+ * counter `base + j` with bit `j` set in `pending` (a word of valid
+ * indexes), as {@linkcode reprogramCounter} and
+ * {@linkcode recalcPmcEmulation} do one counter at a time.
+ */
+function reprogramWord(vcpu: Vcpu, pending: number, base: number): void {
+  const pmu = vcpu.pmu;
+  const filter = vcpu.eventFilter;
+  const mediated = pmu.mediated;
+  const nGp = pmu.nrArchGpCounters;
+  const instructionsKey = pmu.instructionsEventKey;
+  const branchesKey = pmu.branchesEventKey;
+  const trackedMap = pmu.reprogramPmcOnNestedTransition as U32PairBitmap;
+  const tracked = base === 0 ? trackedMap.lo : trackedMap.hi;
+  const eventselLo = pmu.eventselLo, eventselHi = pmu.eventselHi;
+  const eventselHwLo = pmu.eventselHwLo;
+  let countsInstructions = 0, countsBranches = 0;
+  let bits = pending;
+  do {
+    const bit = bits & -bits;
+    bits ^= bit;
+    const idx = base + 31 - Math.clz32(bit);
+    let locallyEnabled: boolean, allowed: boolean, key: number;
+    if (idx < nGp) {
+      const evLo = eventselLo[idx], evHi = eventselHi[idx];
+      locallyEnabled = (evLo & EVENTSEL_ENABLE_LO) !== 0 &&
+        ((tracked & bit) === 0 ||
+          !isHgDisabledInCurrentMode(vcpu, hostGuestBits(evHi)));
+      allowed = locallyEnabled &&
+        (mediated || pmcIsGloballyEnabled(pmu, idx)) &&
+        (filter === null || filter.isGpEventAllowed(evLo, evHi));
+      const hw = eventselHwLo[idx];
+      eventselHwLo[idx] = allowed
+        ? (hw | EVENTSEL_ENABLE_LO) >>> 0
+        : (hw & ~EVENTSEL_ENABLE_LO) >>> 0;
+      key = locallyEnabled ? eventKey(evLo, evHi) : -1;
+    } else {
+      const fixedIdx = idx - KVM_FIXED_PMC_BASE_IDX;
+      const shift = fixedIdx * INTEL_FIXED_BITS_STRIDE;
+      const field = (pmu.fixedCtrCtrl >>> shift) & 0xf;
+      locallyEnabled =
+        (field & (INTEL_FIXED_0_KERNEL | INTEL_FIXED_0_USER)) !== 0;
+      allowed = locallyEnabled &&
+        (mediated || pmcIsGloballyEnabled(pmu, idx)) &&
+        (filter === null || filter.isFixedEventAllowed(fixedIdx));
+      pmu.fixedCtrCtrlHw = ((pmu.fixedCtrCtrlHw & ~(0xf << shift)) |
+        (allowed ? field << shift : 0)) >>> 0;
+      key = locallyEnabled ? INTEL_FIXED_PMC_EVENTS[fixedIdx] : -1;
+    }
+    if (key === instructionsKey) countsInstructions |= bit;
+    if (key === branchesKey) countsBranches |= bit;
+  } while (bits !== 0);
+  const instructions = pmu.pmcCountingInstructions as U32PairBitmap;
+  const branches = pmu.pmcCountingBranches as U32PairBitmap;
+  if (base === 0) {
+    instructions.lo = (instructions.lo & ~pending) | countsInstructions;
+    branches.lo = (branches.lo & ~pending) | countsBranches;
+  } else {
+    instructions.hi = (instructions.hi & ~pending) | countsInstructions;
+    branches.hi = (branches.hi & ~pending) | countsBranches;
   }
 }

@@ -167,6 +167,13 @@ export class Vcpu {
   reprogramFault: ((idx: number) => boolean) | null = null;
   /** EFER bits the guest may set (others #GP, `kvm_valid_efer()`). */
   readonly eferValidBits: number;
+  /**
+   * `pmc_is_disabled_in_current_mode()` as a truth table, computed once
+   * from the semantics: bit `(svme << 3) | (guestMode << 2) | hg` is set
+   * when a counter with HO/GO bits `hg` must not count in that mode. Zero
+   * on Intel and without a mediated PMU, where the op never disables.
+   */
+  readonly hgDisabledTable: number;
 
   /**
    * Validate `config` and build the vCPU (`kvm_pmu_init()` +
@@ -185,6 +192,20 @@ export class Vcpu {
       guestSvm: c.guestSvm,
     });
     // [INFER] a minimal efer_reserved_bits: SVME only with guest SVM.
+    let table = 0;
+    if (this.pmu.isAmd && this.pmu.mediated) {
+      for (let mode = 0; mode < 4; mode++) {
+        for (let hg = 0; hg < 4; hg++) {
+          const disabled = this.semantics.isDisabledInCurrentMode(
+            hg,
+            (mode & 2) !== 0,
+            (mode & 1) !== 0,
+          );
+          if (disabled) table |= 1 << ((mode << 2) | hg);
+        }
+      }
+    }
+    this.hgDisabledTable = table;
     this.eferValidBits = EFER_SCE | EFER_LME | EFER_LMA | EFER_NX |
       (c.guestSvm ? EFER_SVME : 0);
   }

@@ -10,6 +10,7 @@ import {
 import { enterGuestMode, leaveGuestMode } from "../../core/pmu/nested.ts";
 import { replayOps } from "../../core/pmu/trace.ts";
 import { createVcpu } from "../../core/pmu/vcpu.ts";
+import { modelVcpuState } from "../../core/native/vcpu.ts";
 import {
   assertCaseNaming,
   type BenchCase,
@@ -75,8 +76,12 @@ for (const [module, suite] of SUITES) {
           if (c.baseline) {
             baselines.set(c.group, (baselines.get(c.group) ?? 0) + 1);
           }
-          if (isReference(c)) {
+          // The native reference (C, when it could be built) comes on top
+          // of the group's own no-op or loop-only reference.
+          if (isReference(c) && c.axes.reference !== "native") {
             references.set(c.group, (references.get(c.group) ?? 0) + 1);
+          }
+          if (isReference(c)) {
             assert(
               !c.baseline,
               `${c.group}/${c.name}: a reference is no baseline`,
@@ -268,6 +273,18 @@ Deno.test("nested_transition_cases.ts: names and groups parse back to the axes",
     );
     assert.equal(Number(g[2]), c.axes.N);
     assert.equal(g[3] === undefined ? 0 : 300, c.axes.filter);
+    if (c.axes.reference === "native") {
+      const n =
+        /^native (early return|tracked|all-bits|immediate|none) k=(\d+) x256$/
+          .exec(c.name);
+      assert(n !== null, c.name);
+      assert.equal(
+        n[1] === "early return" ? "tracked" : n[1],
+        c.axes.mechanism,
+      );
+      assert.equal(Number(n[2]), c.axes.k);
+      continue;
+    }
     if (isReference(c)) {
       assert.equal(c.name, "no-op x256");
       continue;
@@ -426,6 +443,40 @@ Deno.test("nested cases do the model work their names say", async (t) => {
   }
 });
 
+Deno.test("native nested cases end in the state of the model case they mirror", async (t) => {
+  if (nested.nativeUnavailableReason !== undefined) {
+    // No C compiler here: the suite must then have no native case.
+    assert(!nested.suite.cases.some((c) => c.axes.reference === "native"));
+    return;
+  }
+  for (const spec of nested.nestedCaseSpecs(["u32pair"])) {
+    const name = `${
+      nested.nestedGroupName(spec.scope, spec.setup.n, spec.filter)
+    } / ${nested.nativeNestedCaseName(spec)}`;
+    await t.step(name, () => {
+      const model = nested.buildNestedCase(spec);
+      const native = nested.buildNativeNestedCase(spec)!;
+      assert.deepEqual(native.native.state(), modelVcpuState(model.vcpu));
+      for (let call = 0; call < 2; call++) {
+        model.benchCase.body();
+        native.benchCase.body();
+        assert.deepEqual(native.native.state(), modelVcpuState(model.vcpu));
+      }
+    });
+  }
+  await t.step("every group of the suite has its native cases", () => {
+    const groups = new Set(nested.suite.cases.map((c) => c.group));
+    for (const g of groups) {
+      assert(
+        nested.suite.cases.some((c) =>
+          c.group === g && c.axes.reference === "native"
+        ),
+        g,
+      );
+    }
+  });
+});
+
 Deno.test("nested round trip with tracked Host-Only counters really switches them per mode", () => {
   const setup = nested.counterSetups.find((s) => s.n === 6)!;
   const { vcpu } = nested.buildNestedCase({
@@ -548,7 +599,11 @@ console.log(JSON.stringify(suite.cases.map((c) => [c.group, c.name, c.baseline =
   assert(cases.length > 0);
   for (const [group, name] of cases) {
     assert.match(group, /^nested transition N=(6|64)$/);
-    assert(name === "no-op x256" || / (u64|bool) x256$/.test(name), name);
+    assert(
+      name === "no-op x256" || name.startsWith("native ") ||
+        / (u64|bool) x256$/.test(name),
+      name,
+    );
   }
   // The first selected strategy (registry order: u64) becomes the default:
   // it sweeps N = 64 and is the baseline.

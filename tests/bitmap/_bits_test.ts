@@ -5,6 +5,7 @@ import {
   ctz32,
   LITTLE_ENDIAN,
   popcount32,
+  popcount64,
   wantsShared,
 } from "../../core/bitmap/_bits.ts";
 
@@ -44,4 +45,21 @@ Deno.test("wantsShared() is true only for shared: true", () => {
   assert.equal(wantsShared({}), false);
   assert.equal(wantsShared({ shared: false }), false);
   assert.equal(wantsShared({ shared: true }), true);
+});
+
+Deno.test("popcount64() counts the set bits of both halves", () => {
+  assert.equal(popcount64(0, 0), 0);
+  assert.equal(popcount64(-1, -1), 64);
+  assert.equal(popcount64(0xffffffff, 0xffffffff), 64);
+  assert.equal(popcount64(0x80000000 | 0, 1), 2);
+  let seed = 7;
+  for (let k = 0; k < 2000; k++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) | 0;
+    const lo = seed;
+    seed = (Math.imul(seed, 1103515245) + 12345) | 0;
+    const hi = seed;
+    const bits = (x: number) =>
+      (x >>> 0).toString(2).replaceAll("0", "").length;
+    assert.equal(popcount64(lo, hi), bits(lo) + bits(hi));
+  }
 });

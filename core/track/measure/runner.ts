@@ -48,7 +48,7 @@ import {
   measureCase,
   type Statistic,
 } from "./measure_case.ts";
-import { HarnessProcessError } from "./harness/harness_process.ts";
+import { HarnessProcessError, stderrTail } from "./harness/harness_process.ts";
 import { HARNESS_V8_FLAGS } from "./harness/case_harness.ts";
 
 export { discoverBenchFiles };
@@ -202,7 +202,7 @@ export async function runBenchProcess(
       : "printed something other than JSON";
     throw new BenchProcessError(
       `${name} in '${target.cwd}' ${how} and ${what}; its standard error ends: ${
-        stderrTail(dec.decode(out.stderr))
+        stderrTail(dec.decode(out.stderr), STDERR_TAIL_CHARS)
       }`,
     );
   }
@@ -211,16 +211,6 @@ export async function runBenchProcess(
   } catch (e) {
     throw new BenchProcessError(e instanceof Error ? e.message : String(e));
   }
-}
-
-function stderrTail(stderr: string): string {
-  // RUST_BACKTRACE adds a useless native backtrace after the real message.
-  const text = stderr.split("Stack backtrace:")[0].trim();
-  if (text === "") return "(nothing)";
-  const tail = text.length > STDERR_TAIL_CHARS
-    ? "..." + text.slice(-STDERR_TAIL_CHARS)
-    : text;
-  return tail.replace(/\s*\n\s*/g, " | ");
 }
 
 /**

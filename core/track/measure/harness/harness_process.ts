@@ -255,7 +255,7 @@ export async function spawnHarness(
       ? `was killed by ${out.signal}`
       : `exited with code ${out.code}`;
     throw new HarnessProcessError(
-      `${what} ${how}; its standard error ends: ${tail(stderr)}`,
+      `${what} ${how}; its standard error ends: ${stderrTail(stderr)}`,
     );
   }
   try {
@@ -267,16 +267,31 @@ export async function spawnHarness(
   }
 }
 
-function tail(stderr: string): string {
-  // Valgrind prefixes its own lines with ==pid==, and stack frames
-  // ("    at f (file:...)") grow with the path's depth: the case's error is
-  // what matters.
+/**
+ * The end of a failed child's standard error, on one line, as an error
+ * message quotes it: valgrind's `==pid==` lines, JavaScript stack frames and
+ * Deno's native backtrace left out (the error itself is what matters, and
+ * frames grow with the path's depth), at most `maxChars` characters.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stderrTail } from "./harness_process.ts";
+ *
+ * const err = "==1== Callgrind\nerror: boom\n    at f (file:///x.ts:1:1)\nStack backtrace:\n 0: <unknown>";
+ * assert.equal(stderrTail(err), "error: boom");
+ * assert.equal(stderrTail(""), "(nothing)");
+ * assert.equal(stderrTail("a\nb".repeat(10), 5), "... | ba | b");
+ * ```
+ */
+export function stderrTail(
+  stderr: string,
+  maxChars: number = HARNESS_STDERR_TAIL,
+): string {
   const text = stderr.split("\n").filter((l) =>
     !/^==\d+==/.test(l) && !/^\s+at /.test(l)
   ).join("\n").split("Stack backtrace:")[0].trim();
   if (text === "") return "(nothing)";
-  const t = text.length > HARNESS_STDERR_TAIL
-    ? "..." + text.slice(-HARNESS_STDERR_TAIL)
-    : text;
+  const t = text.length > maxChars ? "..." + text.slice(-maxChars) : text;
   return t.replace(/\s*\n\s*/g, " | ");
 }

@@ -141,8 +141,12 @@ export function selectTransitionCases(refs: readonly CaseRef[]): CaseRef[] {
     const n = Number(a.N);
     const filtered = Number(a.filter ?? 0) > 0;
     if (filtered && !FILTER_N.includes(n)) return false;
-    if (isNativeCase(r.case)) return true;
-    if (a.strategy !== strategy) return false;
+    // A native reference has no strategy: one that names its mechanism
+    // mirrors a model cell and is kept with it; one that does not stands
+    // for its whole group.
+    if (isNativeCase(r.case)) {
+      if (a.mechanism === undefined) return true;
+    } else if (a.strategy !== strategy) return false;
     const k = Number(a.k);
     switch (a.mechanism) {
       case "none":

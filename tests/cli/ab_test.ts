@@ -277,13 +277,19 @@ Deno.test("pmubench ab (paired) states its rule, reports an interval and removes
       "--seed",
       "3",
     ]);
-    // A budget of one second ends the run after two processes, before the
-    // first planned look (4): undecided, whatever the timing.
-    assert.equal(r.code, 0, r.err);
+    // How many processes fit in one second depends on the machine (2 on a
+    // loaded one, ending undecided before the first look; 4 on a quiet one,
+    // deciding at it), so the verdict and the count are not asserted: the
+    // rule, the interval and the cleanup are (exit 1 only for a verdict of
+    // regressed, which alpha bounds but does not exclude).
+    assert.ok(
+      r.code === 0 || (r.code === 1 && /time regressed/.test(r.out)),
+      r.err,
+    );
     assert.match(r.out, /regressed if the interval lies above 0/);
     assert.match(
       r.out,
-      /^tiny\/product: time undecided [+-][\d.]+% \[[+-][\d.]+%, [+-][\d.]+%\] \(2 processes, [\d.]+s, budget spent, seed 3\); smallest detectable change \+[\d.]+%$/m,
+      /^tiny\/product: time (undecided|unchanged|regressed|improved) [+-][\d.]+% \[[+-][\d.]+%, [+-][\d.]+%\] \(\d+ processes, [\d.]+s(, budget spent)?, seed 3\); smallest detectable change \+[\d.]+%$/m,
     );
     assert.match(
       r.err,

@@ -471,6 +471,7 @@ export class SharedU32PairBitmap extends U32PairBase {
     this.words[1] = v;
   }
 
+  /** `atomic64_or()` on shared memory: one `Atomics.or` per non-zero word. */
   override atomicOr(src: Bitmap64): void {
     let lo: number, hi: number;
     try {
@@ -489,6 +490,7 @@ export class SharedU32PairBitmap extends U32PairBase {
     if (hi !== 0) Atomics.or(w, 1, hi);
   }
 
+  /** `atomic64_andnot()` on shared memory: one `Atomics.and` per non-zero word. */
   override atomicAndNot(src: Bitmap64): void {
     let lo: number, hi: number;
     try {
@@ -506,6 +508,11 @@ export class SharedU32PairBitmap extends U32PairBase {
     if (hi !== 0) Atomics.and(w, 1, ~hi);
   }
 
+  /**
+   * `kvm_pmu_handle_event()` steps 1-2 on shared memory: load both words
+   * atomically, copy them into `out`, then clear exactly those bits with
+   * `Atomics.and`, so bits other agents set meanwhile survive.
+   */
   override snapshotAndClear(out: Bitmap64): void {
     if (!(out instanceof U32PairBase)) {
       throw foreignBitmapError("snapshot and clear", "out", NAME, out);

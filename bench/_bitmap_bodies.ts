@@ -29,6 +29,8 @@ export const bitmapOps = [
   "intersects",
   "or",
   "andNot",
+  "or in place",
+  "andNot in place",
   "atomicOr",
   "atomicOr+snapshotAndClear",
   "testAndSetBit+testAndClearBit",
@@ -48,7 +50,7 @@ export interface BitmapFixture {
   readonly values: readonly bigint[];
   /** A second operand with the same axes, other bits (binary operations). */
   readonly others: readonly Bitmap64[];
-  /** Destinations (start empty). */
+  /** Destinations (start empty; copies of `maps` for the in-place operations). */
   readonly dst: readonly Bitmap64[];
   /** Snapshot destinations (start empty). */
   readonly out: readonly Bitmap64[];
@@ -142,6 +144,24 @@ export function makeBitmapBody(op: BitmapOp, f: BitmapFixture): () => void {
           if (dst[i].andNot(maps[i], others[i])) acc++;
         }
         blackhole(acc);
+      };
+    case "or in place":
+      // bitmap_or(dst, dst, src): dst reaches maps | others on the first call.
+      return () => {
+        for (let i = 0; i < n; i++) {
+          const d = dst[i];
+          d.or(d, others[i]);
+        }
+        blackhole(dst[last].findFirstBit());
+      };
+    case "andNot in place":
+      // bitmap_andnot(dst, dst, src): a fixed point after the first call.
+      return () => {
+        for (let i = 0; i < n; i++) {
+          const d = dst[i];
+          d.andNot(d, others[i]);
+        }
+        blackhole(dst[last].findFirstBit());
       };
     case "atomicOr":
       // dst reaches dst == maps on the first call; OR-ing bits already

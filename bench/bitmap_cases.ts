@@ -6,19 +6,29 @@
  * in it one case per strategy, named `<strategy> x1024`, with the first
  * strategy as baseline, plus `loop only x1024`, the same loop over the
  * fixture with no bitmap call (the floor every figure stands on: call
- * overhead plus loop), and `native x1024`, the same operation over the
- * same values in C (`core/native/`, one FFI call per batch, the loop in
- * C), when the native reference could be built. Every call runs the
- * operation on a fixture of
- * {@linkcode FIXTURE_SIZE} bitmaps, so figures divided by 1024 are per
- * operation.
+ * overhead plus loop), and two kinds of reference beside the strategies:
+ *
+ * - `native x1024`: the same operation over the same values in C
+ *   (`core/native/`, one FFI call per batch, the loop in C), when the
+ *   native reference could be built;
+ * - the peers, `typedfastbitset x1024` and `fastbitset x1024`: the npm bit
+ *   sets TypedFastBitSet 0.8.0 and FastBitSet 0.5.2 (bench-only
+ *   dependencies) holding the same 64 bits, in the groups of the
+ *   operations they also offer ({@linkcode peerOps}: `size()`,
+ *   `isEmpty()`, `forEach()`, `intersects()`, and the in-place
+ *   `union()` / `difference()` against `or in place` / `andNot in place`).
+ *
+ * Every call runs the operation on a fixture of {@linkcode FIXTURE_SIZE}
+ * bitmaps, so figures divided by 1024 are per operation.
  *
  * Axes: set bits 0, 1, 6, 32, 64, and where they sit: `low` (bits 31:0,
  * KVM's GP counters), `high` (63:32, the fixed counters) or `both` (half
  * in each word; with one bit, a random word per bitmap). `weight` and
  * `forEachSetBit` sweep every density (iteration also every placement at 6
  * bits), `isEmpty` runs empty (the early-return check) and at 6 bits,
- * the other operations at 6 bits in both words, the realistic case.
+ * the other operations at 6 bits in both words, the realistic case. `or`
+ * and `andNot` write a third map (`bitmap_or(dst, a, b)`); `or in place`
+ * and `andNot in place` are the kernel's `bitmap_or(dst, dst, src)` form.
  *
  * Every strategy gets the very same bitmaps (seeded), and its own copy of
  * the loops (see `_bitmap_bodies.ts`), so no strategy pays for another's
@@ -35,6 +45,8 @@ import {
   type NativeSymbols,
   PRINT_LIST_MAX,
 } from "../core/native/mod.ts";
+import { TypedFastBitSet } from "typedfastbitset";
+import FastBitSet from "fastbitset";
 import {
   type BenchCase,
   type BenchSuite,
@@ -43,7 +55,17 @@ import {
 import { createRng } from "../core/common/prng.ts";
 import type * as Bodies from "./_bitmap_bodies.ts";
 import type { BitmapFixture, BitmapOp } from "./_bitmap_bodies.ts";
-import { caseFilter, primeCases, selectedStrategies } from "./_shared.ts";
+import type * as PeerBodies from "./_peer_bodies.ts";
+import {
+  type PeerBitSet,
+  type PeerFixture,
+  peerOps,
+} from "./_peer_bodies.ts?peer=list";
+import {
+  caseFilter,
+  primeCases,
+  selectedStrategies,
+} from "./_shared.ts";
 
 /** Bitmaps per fixture, i.e. operations per body call. */
 export const FIXTURE_SIZE = 1024;
@@ -78,6 +100,8 @@ const PLAN: readonly [BitmapOp, readonly [number, Placement][]][] = [
   ["intersects", REALISTIC],
   ["or", REALISTIC],
   ["andNot", REALISTIC],
+  ["or in place", REALISTIC],
+  ["andNot in place", REALISTIC],
   ["atomicOr", REALISTIC],
   ["atomicOr+snapshotAndClear", REALISTIC],
   ["testAndSetBit+testAndClearBit", REALISTIC],
@@ -197,10 +221,19 @@ const NEEDS_OTHERS: ReadonlySet<BitmapOp> = new Set([
   "intersects",
   "or",
   "andNot",
+  "or in place",
+  "andNot in place",
+]);
+/** In-place operations: `dst` starts as a copy of `maps` and is both operand and result. */
+const IN_PLACE: ReadonlySet<BitmapOp> = new Set([
+  "or in place",
+  "andNot in place",
 ]);
 const NEEDS_DST: ReadonlySet<BitmapOp> = new Set([
   "or",
   "andNot",
+  "or in place",
+  "andNot in place",
   "atomicOr",
   "atomicOr+snapshotAndClear",
   "fromBigInt",
@@ -208,8 +241,9 @@ const NEEDS_DST: ReadonlySet<BitmapOp> = new Set([
 
 /**
  * The fixture of one case: the group's values (seed 1) in `maps`, a second
- * operand (seed 2) in `others` when the operation reads one, empty
- * destinations when it writes some, and for every map a clear bit index.
+ * operand (seed 2) in `others` when the operation reads one, destinations
+ * when it writes some (empty, or copies of `maps` for the in-place
+ * operations), and for every map a clear bit index.
  *
  * @throws {RangeError} as {@linkcode fixtureValues}.
  *
@@ -251,7 +285,7 @@ export function buildFixture(
     others: NEEDS_OTHERS.has(g.op)
       ? load(fixtureValues(g.bits, g.placement, 2))
       : [],
-    dst: NEEDS_DST.has(g.op) ? empty() : [],
+    dst: IN_PLACE.has(g.op) ? load(values) : NEEDS_DST.has(g.op) ? empty() : [],
     out: g.op === "atomicOr+snapshotAndClear" ? empty() : [],
     clearBits,
   };
@@ -387,7 +421,7 @@ export interface NativeBitmapFixture {
   readonly maps: BigUint64Array;
   /** `others`, as u64s (empty when the operation reads no second operand). */
   readonly others: BigUint64Array;
-  /** Destinations, starting empty. */
+  /** Destinations, starting empty (copies of `maps` for the in-place operations). */
   readonly dst: BigUint64Array;
   /** Snapshot destinations, starting empty. */
   readonly out: BigUint64Array;
@@ -421,7 +455,7 @@ export function buildNativeFixture(g: BitmapGroupSpec): NativeBitmapFixture {
   return {
     maps: BigUint64Array.from(f.values),
     others: u64(f.others),
-    dst: new BigUint64Array(f.dst.length),
+    dst: u64(f.dst),
     out: new BigUint64Array(f.out.length),
     values: BigUint64Array.from(f.values),
     clearBits: f.clearBits,
@@ -456,6 +490,10 @@ function makeNativeBody(
       return () => blackhole(c.pmb_bitmap_or_batch(dst, maps, others, n));
     case "andNot":
       return () => blackhole(c.pmb_bitmap_andnot_batch(dst, maps, others, n));
+    case "or in place":
+      return () => blackhole(c.pmb_bitmap_or_inplace_batch(dst, others, n));
+    case "andNot in place":
+      return () => blackhole(c.pmb_bitmap_andnot_inplace_batch(dst, others, n));
     case "atomicOr":
       return () => blackhole(c.pmb_atomic64_or_batch(dst, maps, n));
     case "atomicOr+snapshotAndClear":
@@ -521,6 +559,137 @@ export function buildNativeBitmapCase(
   return { benchCase, fixture };
 }
 
+/** An npm bit set the suite compares the strategies with. */
+export interface Peer {
+  /** Case name prefix and `reference` axis, e.g. `"typedfastbitset"`. */
+  readonly name: string;
+  /** The package it comes from, pinned in `deno.json`. */
+  readonly npm: string;
+  /** An empty set with room for exactly 64 bits (two 32-bit words). */
+  create(): PeerBitSet;
+}
+
+/**
+ * The peers: TypedFastBitSet (words in a `Uint32Array`) and FastBitSet
+ * (words in an array), each made with room for exactly two 32-bit words,
+ * as 64-bit maps.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { peers } from "./bitmap_cases.ts";
+ *
+ * for (const p of peers) assert.equal(p.create().words.length, 2);
+ * ```
+ */
+export const peers: readonly Peer[] = Object.freeze([
+  {
+    name: "typedfastbitset",
+    npm: "typedfastbitset@0.8.0",
+    create: () => new TypedFastBitSet(undefined, new Uint32Array(2)),
+  },
+  {
+    name: "fastbitset",
+    npm: "fastbitset@0.5.2",
+    create: (): PeerBitSet => {
+      const s = new FastBitSet();
+      s.resize(63); // two words, as the other maps
+      return s;
+    },
+  },
+]);
+
+// One module instance per peer, as for the strategies.
+const PEER_BODIES: Readonly<Record<string, typeof PeerBodies>> = {
+  typedfastbitset: await import("./_peer_bodies.ts?peer=typedfastbitset"),
+  fastbitset: await import("./_peer_bodies.ts?peer=fastbitset"),
+};
+
+/** A peer set holding the 64-bit value `v`. */
+function peerOf(peer: Peer, v: bigint): PeerBitSet {
+  const s = peer.create();
+  for (let i = 0; i < 64; i++) {
+    if (((v >> BigInt(i)) & 1n) === 1n) {
+      (s as unknown as { add(i: number): void }).add(i);
+    }
+  }
+  return s;
+}
+
+/**
+ * The peer fixture of `g`: the very values {@linkcode buildFixture} loads
+ * into every strategy, as sets of `peer`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildPeerFixture, peers } from "./bitmap_cases.ts";
+ *
+ * const f = buildPeerFixture(peers[0], { op: "weight", bits: 6, placement: "both" });
+ * assert.equal(f.sets[0].size(), 6);
+ * ```
+ */
+export function buildPeerFixture(peer: Peer, g: BitmapGroupSpec): PeerFixture {
+  const values = fixtureValues(g.bits, g.placement, 1);
+  const load = (vs: readonly bigint[]) =>
+    Object.freeze(vs.map((v) => peerOf(peer, v)));
+  return {
+    sets: load(values),
+    others: NEEDS_OTHERS.has(g.op)
+      ? load(fixtureValues(g.bits, g.placement, 2))
+      : [],
+    dst: IN_PLACE.has(g.op) ? load(values) : [],
+  };
+}
+
+/** A peer case with the fixture it measures. */
+export interface BuiltPeerCase {
+  /** The case as registered. */
+  readonly benchCase: BenchCase;
+  /** What its body works on. */
+  readonly fixture: PeerFixture;
+}
+
+/**
+ * The case measuring `g` on `peer`: name `<peer> x1024`, axis
+ * `reference: <peer>`; `undefined` when the peers have no counterpart of
+ * the operation (see {@linkcode peerOps}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildPeerCase, peers } from "./bitmap_cases.ts";
+ *
+ * const c = buildPeerCase(peers[1], { op: "isEmpty", bits: 0, placement: "none" });
+ * assert.equal(c?.benchCase.name, "fastbitset x1024");
+ * assert.equal(buildPeerCase(peers[1], { op: "toBigInt", bits: 6, placement: "both" }), undefined);
+ * ```
+ */
+export function buildPeerCase(
+  peer: Peer,
+  g: BitmapGroupSpec,
+): BuiltPeerCase | undefined {
+  if (!peerOps.includes(g.op)) return undefined;
+  const fixture = buildPeerFixture(peer, g);
+  const body = PEER_BODIES[peer.name].makePeerBody(g.op, fixture);
+  if (body === undefined) return undefined;
+  return {
+    benchCase: {
+      group: groupName(g),
+      name: `${peer.name} x${FIXTURE_SIZE}`,
+      opsPerCall: FIXTURE_SIZE,
+      axes: {
+        op: g.op,
+        bits: g.bits,
+        placement: g.placement,
+        reference: peer.name,
+      },
+      body,
+    },
+    fixture,
+  };
+}
+
 function buildSuite(): BenchSuite {
   const chosen = selectedStrategies();
   const keep = caseFilter();
@@ -535,6 +704,11 @@ function buildSuite(): BenchSuite {
     if (keep(group, `native x${FIXTURE_SIZE}`)) {
       const native = buildNativeBitmapCase(g);
       if (native !== undefined) cases.push(native.benchCase);
+    }
+    for (const peer of peers) {
+      if (!keep(group, `${peer.name} x${FIXTURE_SIZE}`)) continue;
+      const built = buildPeerCase(peer, g);
+      if (built !== undefined) cases.push(built.benchCase);
     }
     const loop = loopOnlyCase(g);
     if (keep(group, loop.name)) cases.push(loop);

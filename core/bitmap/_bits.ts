@@ -22,16 +22,6 @@ export const LITTLE_ENDIAN: boolean =
   new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
- * `hweight32()`: SWAR popcount of the low 32 bits of `x`, no loop, no
- * allocation.
- */
-export function popcount32(x: number): number {
-  x = (x - ((x >>> 1) & 0x55555555)) | 0;
-  x = ((x & 0x33333333) + ((x >>> 2) & 0x33333333)) | 0;
-  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-}
-
-/**
  * `hweight64()` of the two 32-bit halves of a map, as one SWAR sequence:
  * each half is reduced to per-byte counts (at most 8 each), the two are
  * added (at most 16 per byte) and a single multiply sums the bytes. The
@@ -57,9 +47,10 @@ export function ctz32(x: number): number {
 }
 
 /**
- * The `RangeError` for a bad bit index. Returned rather than thrown, so a
- * hot method can end in `throw` (V8 then knows the path ends, and the
- * method's caller keeps what it learnt about memory across the call).
+ * The `RangeError` for a bad bit index. Returned rather than thrown: a hot
+ * method ends in `throw badBitIndexError(...)`, so V8 knows the path ends
+ * there (a call that might return would make every loop around the method
+ * forget what it learnt about memory).
  */
 export function badBitIndexError(action: string, i: unknown): RangeError {
   return new RangeError(
@@ -69,11 +60,6 @@ export function badBitIndexError(action: string, i: unknown): RangeError {
   );
 }
 
-/** Throw {@linkcode badBitIndexError}. */
-export function throwBadBitIndex(action: string, i: unknown): never {
-  throw badBitIndexError(action, i);
-}
-
 /** The `RangeError` for a bad `findNextBit()` offset (returned, as {@linkcode badBitIndexError}). */
 export function badOffsetError(offset: unknown): RangeError {
   return new RangeError(
@@ -81,11 +67,6 @@ export function badOffsetError(offset: unknown): RangeError {
       describeValue(offset)
     }`,
   );
-}
-
-/** Throw {@linkcode badOffsetError}. */
-export function throwBadOffset(offset: unknown): never {
-  throw badOffsetError(offset);
 }
 
 /**
@@ -117,26 +98,11 @@ function describeBitmapArgument(value: unknown): string {
     : describeValue(value);
 }
 
-/** Throw {@linkcode foreignBitmapError}. */
-export function throwForeignBitmap(
-  action: string,
-  param: string,
-  strategy: string,
-  value: unknown,
-): never {
-  throw foreignBitmapError(action, param, strategy, value);
-}
-
 /** The `RangeError` for `snapshotAndClear(out)` with `out === this` (returned, as {@linkcode badBitIndexError}). */
 export function snapshotIntoSelfError(strategy: string): RangeError {
   return new RangeError(
     `Cannot snapshot and clear as 'out' must be another bitmap than the receiver: current value is the receiver (a ${strategy} bitmap)`,
   );
-}
-
-/** Throw {@linkcode snapshotIntoSelfError}. */
-export function throwSnapshotIntoSelf(strategy: string): never {
-  throw snapshotIntoSelfError(strategy);
 }
 
 /**

@@ -17,16 +17,16 @@
 import type { Atomicity, Bitmap64, BitmapStrategy } from "./bitmap.ts";
 import { describeValue } from "../common/describe.ts";
 import {
+  badBitIndexError,
+  badOffsetError,
   BIT64,
   checkBigInt64,
   ctz32,
+  foreignBitmapError,
   MASK64,
-  popcount32,
-  throwBadBitIndex,
-  throwBadOffset,
+  popcount64,
+  snapshotIntoSelfError,
   throwBufferOfForeign,
-  throwForeignBitmap,
-  throwSnapshotIntoSelf,
 } from "./_bits.ts";
 
 const NAME = "bigint";
@@ -35,7 +35,29 @@ const LOW32 = 0xffff_ffffn;
 /** Index of the lowest set bit of a non-zero 64-bit `v`. */
 function ctz64(v: bigint): number {
   const lo = Number(v & LOW32);
-  return lo !== 0 ? ctz32(lo) : 32 + ctz32(Number(v >> 32n));
+  return lo !== 0 ? ffs32(lo) : 32 + ffs32(Number(v >> 32n));
+}
+
+// Hot helpers through module constants: V8 folds a module const, but
+// re-reads an imported binding on every call (see u32pair.ts).
+const ffs32 = ctz32;
+const popcount = popcount64;
+
+/**
+ * A `bigint` operand, or the `TypeError` naming `param`. The value is read
+ * before the class test, so V8 knows the operand's class and folds the
+ * test.
+ */
+function operand(m: Bitmap64, action: string, param: string): BigIntBitmap {
+  try {
+    void (m as BigIntBitmap).value;
+  } catch {
+    throw foreignBitmapError(action, param, NAME, m); // null or undefined
+  }
+  if (!(m instanceof BigIntBitmap)) {
+    throw foreignBitmapError(action, param, NAME, m);
+  }
+  return m;
 }
 
 /**
@@ -67,31 +89,33 @@ export class BigIntBitmap implements Bitmap64 {
 
   weight(): number {
     const v = this.value;
-    return popcount32(Number(v & LOW32)) + popcount32(Number(v >> 32n));
+    return popcount(Number(v & LOW32), Number(v >> 32n));
   }
 
   setBit(i: number): void {
-    if (typeof i !== "number" || (i & 63) !== i) throwBadBitIndex("set bit", i);
+    if (typeof i !== "number" || (i & 63) !== i) {
+      throw badBitIndexError("set bit", i);
+    }
     this.value |= BIT64[i];
   }
 
   clearBit(i: number): void {
     if (typeof i !== "number" || (i & 63) !== i) {
-      throwBadBitIndex("clear bit", i);
+      throw badBitIndexError("clear bit", i);
     }
     this.value &= ~BIT64[i];
   }
 
   testBit(i: number): boolean {
     if (typeof i !== "number" || (i & 63) !== i) {
-      throwBadBitIndex("test bit", i);
+      throw badBitIndexError("test bit", i);
     }
     return (this.value & BIT64[i]) !== 0n;
   }
 
   testAndSetBit(i: number): boolean {
     if (typeof i !== "number" || (i & 63) !== i) {
-      throwBadBitIndex("test and set bit", i);
+      throw badBitIndexError("test and set bit", i);
     }
     const old = this.value, m = BIT64[i];
     this.value = old | m;
@@ -100,7 +124,7 @@ export class BigIntBitmap implements Bitmap64 {
 
   testAndClearBit(i: number): boolean {
     if (typeof i !== "number" || (i & 63) !== i) {
-      throwBadBitIndex("test and clear bit", i);
+      throw badBitIndexError("test and clear bit", i);
     }
     const old = this.value, m = BIT64[i];
     this.value = old & ~m;
@@ -108,56 +132,46 @@ export class BigIntBitmap implements Bitmap64 {
   }
 
   or(a: Bitmap64, b: Bitmap64): void {
-    if (!(a instanceof BigIntBitmap)) throwForeignBitmap("or", "a", NAME, a);
-    if (!(b instanceof BigIntBitmap)) throwForeignBitmap("or", "b", NAME, b);
-    this.value = a.value | b.value;
+    const x = operand(a, "or", "a");
+    const y = operand(b, "or", "b");
+    this.value = x.value | y.value;
   }
 
   and(a: Bitmap64, b: Bitmap64): boolean {
-    if (!(a instanceof BigIntBitmap)) throwForeignBitmap("and", "a", NAME, a);
-    if (!(b instanceof BigIntBitmap)) throwForeignBitmap("and", "b", NAME, b);
-    const v = a.value & b.value;
+    const x = operand(a, "and", "a");
+    const y = operand(b, "and", "b");
+    const v = x.value & y.value;
     this.value = v;
     return v !== 0n;
   }
 
   andNot(a: Bitmap64, b: Bitmap64): boolean {
-    if (!(a instanceof BigIntBitmap)) {
-      throwForeignBitmap("andNot", "a", NAME, a);
-    }
-    if (!(b instanceof BigIntBitmap)) {
-      throwForeignBitmap("andNot", "b", NAME, b);
-    }
-    const v = a.value & ~b.value;
+    const x = operand(a, "andNot", "a");
+    const y = operand(b, "andNot", "b");
+    const v = x.value & ~y.value;
     this.value = v;
     return v !== 0n;
   }
 
   xor(a: Bitmap64, b: Bitmap64): void {
-    if (!(a instanceof BigIntBitmap)) throwForeignBitmap("xor", "a", NAME, a);
-    if (!(b instanceof BigIntBitmap)) throwForeignBitmap("xor", "b", NAME, b);
-    this.value = a.value ^ b.value;
+    const x = operand(a, "xor", "a");
+    const y = operand(b, "xor", "b");
+    this.value = x.value ^ y.value;
   }
 
   intersects(other: Bitmap64): boolean {
-    if (!(other instanceof BigIntBitmap)) {
-      throwForeignBitmap("intersect", "other", NAME, other);
-    }
-    return (this.value & other.value) !== 0n;
+    const o = operand(other, "intersect", "other");
+    return (this.value & o.value) !== 0n;
   }
 
   equals(other: Bitmap64): boolean {
-    if (!(other instanceof BigIntBitmap)) {
-      throwForeignBitmap("compare", "other", NAME, other);
-    }
-    return this.value === other.value;
+    const o = operand(other, "compare", "other");
+    return this.value === o.value;
   }
 
   isSubsetOf(other: Bitmap64): boolean {
-    if (!(other instanceof BigIntBitmap)) {
-      throwForeignBitmap("check subset", "other", NAME, other);
-    }
-    return (this.value & ~other.value) === 0n;
+    const o = operand(other, "check subset", "other");
+    return (this.value & ~o.value) === 0n;
   }
 
   findFirstBit(): number {
@@ -168,7 +182,7 @@ export class BigIntBitmap implements Bitmap64 {
   findNextBit(offset: number): number {
     if (
       typeof offset !== "number" || (offset >>> 0) !== offset || offset > 64
-    ) throwBadOffset(offset);
+    ) throw badOffsetError(offset);
     const v = this.value >> BigInt(offset);
     return v === 0n ? 64 : offset + ctz64(v);
   }
@@ -191,34 +205,26 @@ export class BigIntBitmap implements Bitmap64 {
   }
 
   copy(src: Bitmap64): void {
-    if (!(src instanceof BigIntBitmap)) {
-      throwForeignBitmap("copy", "src", NAME, src);
-    }
-    this.value = src.value;
+    const o = operand(src, "copy", "src");
+    this.value = o.value;
   }
 
   atomicOr(src: Bitmap64): void {
-    if (!(src instanceof BigIntBitmap)) {
-      throwForeignBitmap("atomicOr", "src", NAME, src);
-    }
+    const o = operand(src, "atomicOr", "src");
     // Not atomic: a bigint map is never shared, so one agent owns it.
-    this.value |= src.value;
+    this.value |= o.value;
   }
 
   atomicAndNot(src: Bitmap64): void {
-    if (!(src instanceof BigIntBitmap)) {
-      throwForeignBitmap("atomicAndNot", "src", NAME, src);
-    }
-    this.value &= ~src.value;
+    const o = operand(src, "atomicAndNot", "src");
+    this.value &= ~o.value;
   }
 
   snapshotAndClear(out: Bitmap64): void {
-    if (!(out instanceof BigIntBitmap)) {
-      throwForeignBitmap("snapshot and clear", "out", NAME, out);
-    }
-    if (out === this) throwSnapshotIntoSelf(NAME);
+    const o = operand(out, "snapshot and clear", "out");
+    if (out === this) throw snapshotIntoSelfError(NAME);
     const snap = this.value;
-    out.value = snap;
+    o.value = snap;
     this.value &= ~snap;
   }
 

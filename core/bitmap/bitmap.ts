@@ -51,6 +51,10 @@ export const X86_PMC_IDX_MAX = 64;
  *   operation; the same argument applies bit by bit.
  * - `"none"`: the atomic methods are ordinary read-modify-write (the
  *   storage cannot be shared between agents).
+ *
+ * The guarantee is for maps in shared memory (`create({ shared: true })`,
+ * `attach()`). On a map nobody else can reach, every strategy does the
+ * `atomic*` methods as plain read-modify-writes.
  */
 export type Atomicity = "64-bit" | "32-bit word" | "8-bit flag" | "none";
 

@@ -14,18 +14,35 @@
 
 import type { Atomicity, Bitmap64, BitmapStrategy } from "./bitmap.ts";
 import {
+  badBitIndexError,
+  badOffsetError,
   checkBigInt64,
   checkSharedBuffer,
-  throwBadBitIndex,
-  throwBadOffset,
+  foreignBitmapError,
+  snapshotIntoSelfError,
   throwBufferOfForeign,
-  throwForeignBitmap,
-  throwSnapshotIntoSelf,
   wantsShared,
 } from "./_bits.ts";
 
 const NAME = "bool";
 const BYTES = 64;
+
+/**
+ * A `bool` operand, or the `TypeError` naming `param`. The flags are read
+ * before the class test, so V8 knows the operand's class and folds the
+ * test.
+ */
+function operand(m: Bitmap64, action: string, param: string): BoolBitmap {
+  try {
+    void (m as BoolBitmap).flags;
+  } catch {
+    throw foreignBitmapError(action, param, NAME, m); // null or undefined
+  }
+  if (!(m instanceof BoolBitmap)) {
+    throw foreignBitmapError(action, param, NAME, m);
+  }
+  return m;
+}
 
 /**
  * A 64-bit map held as 64 byte-sized flags. Binary operations take only
@@ -43,7 +60,9 @@ const BYTES = 64;
  */
 export class BoolBitmap implements Bitmap64 {
   /** `flags[i]` is 1 when bit i is set, else 0. */
-  readonly flags: Uint8Array;
+  declare readonly flags: Uint8Array;
+  /** Whether `flags` live in a `SharedArrayBuffer`: only then do the `atomic*` methods use `Atomics`. */
+  declare readonly shared: boolean;
 
   /**
    * Wrap 64 flags (a fresh `Uint8Array(64)` or a view of a shared buffer).
@@ -57,6 +76,7 @@ export class BoolBitmap implements Bitmap64 {
       );
     }
     this.flags = flags;
+    this.shared = flags.buffer instanceof SharedArrayBuffer;
   }
 
   /** Always `"bool"`. */
@@ -78,27 +98,29 @@ export class BoolBitmap implements Bitmap64 {
   }
 
   setBit(i: number): void {
-    if (typeof i !== "number" || (i & 63) !== i) throwBadBitIndex("set bit", i);
+    if (typeof i !== "number" || (i & 63) !== i) {
+      throw badBitIndexError("set bit", i);
+    }
     this.flags[i] = 1;
   }
 
   clearBit(i: number): void {
     if (typeof i !== "number" || (i & 63) !== i) {
-      throwBadBitIndex("clear bit", i);
+      throw badBitIndexError("clear bit", i);
     }
     this.flags[i] = 0;
   }
 
   testBit(i: number): boolean {
     if (typeof i !== "number" || (i & 63) !== i) {
-      throwBadBitIndex("test bit", i);
+      throw badBitIndexError("test bit", i);
     }
     return this.flags[i] !== 0;
   }
 
   testAndSetBit(i: number): boolean {
     if (typeof i !== "number" || (i & 63) !== i) {
-      throwBadBitIndex("test and set bit", i);
+      throw badBitIndexError("test and set bit", i);
     }
     const f = this.flags, old = f[i];
     f[i] = 1;
@@ -107,7 +129,7 @@ export class BoolBitmap implements Bitmap64 {
 
   testAndClearBit(i: number): boolean {
     if (typeof i !== "number" || (i & 63) !== i) {
-      throwBadBitIndex("test and clear bit", i);
+      throw badBitIndexError("test and clear bit", i);
     }
     const f = this.flags, old = f[i];
     f[i] = 0;
@@ -115,60 +137,48 @@ export class BoolBitmap implements Bitmap64 {
   }
 
   or(a: Bitmap64, b: Bitmap64): void {
-    if (!(a instanceof BoolBitmap)) throwForeignBitmap("or", "a", NAME, a);
-    if (!(b instanceof BoolBitmap)) throwForeignBitmap("or", "b", NAME, b);
-    const d = this.flags, x = a.flags, y = b.flags;
+    const x = operand(a, "or", "a").flags, y = operand(b, "or", "b").flags;
+    const d = this.flags;
     for (let i = 0; i < 64; i++) d[i] = x[i] | y[i];
   }
 
   and(a: Bitmap64, b: Bitmap64): boolean {
-    if (!(a instanceof BoolBitmap)) throwForeignBitmap("and", "a", NAME, a);
-    if (!(b instanceof BoolBitmap)) throwForeignBitmap("and", "b", NAME, b);
-    const d = this.flags, x = a.flags, y = b.flags;
+    const x = operand(a, "and", "a").flags, y = operand(b, "and", "b").flags;
+    const d = this.flags;
     let any = 0;
     for (let i = 0; i < 64; i++) any |= d[i] = x[i] & y[i];
     return any !== 0;
   }
 
   andNot(a: Bitmap64, b: Bitmap64): boolean {
-    if (!(a instanceof BoolBitmap)) throwForeignBitmap("andNot", "a", NAME, a);
-    if (!(b instanceof BoolBitmap)) throwForeignBitmap("andNot", "b", NAME, b);
-    const d = this.flags, x = a.flags, y = b.flags;
+    const x = operand(a, "andNot", "a").flags,
+      y = operand(b, "andNot", "b").flags;
+    const d = this.flags;
     let any = 0;
     for (let i = 0; i < 64; i++) any |= d[i] = x[i] & (y[i] ^ 1);
     return any !== 0;
   }
 
   xor(a: Bitmap64, b: Bitmap64): void {
-    if (!(a instanceof BoolBitmap)) throwForeignBitmap("xor", "a", NAME, a);
-    if (!(b instanceof BoolBitmap)) throwForeignBitmap("xor", "b", NAME, b);
-    const d = this.flags, x = a.flags, y = b.flags;
+    const x = operand(a, "xor", "a").flags, y = operand(b, "xor", "b").flags;
+    const d = this.flags;
     for (let i = 0; i < 64; i++) d[i] = x[i] ^ y[i];
   }
 
   intersects(other: Bitmap64): boolean {
-    if (!(other instanceof BoolBitmap)) {
-      throwForeignBitmap("intersect", "other", NAME, other);
-    }
-    const x = this.flags, y = other.flags;
+    const x = this.flags, y = operand(other, "intersect", "other").flags;
     for (let i = 0; i < 64; i++) if ((x[i] & y[i]) !== 0) return true;
     return false;
   }
 
   equals(other: Bitmap64): boolean {
-    if (!(other instanceof BoolBitmap)) {
-      throwForeignBitmap("compare", "other", NAME, other);
-    }
-    const x = this.flags, y = other.flags;
+    const x = this.flags, y = operand(other, "compare", "other").flags;
     for (let i = 0; i < 64; i++) if (x[i] !== y[i]) return false;
     return true;
   }
 
   isSubsetOf(other: Bitmap64): boolean {
-    if (!(other instanceof BoolBitmap)) {
-      throwForeignBitmap("check subset", "other", NAME, other);
-    }
-    const x = this.flags, y = other.flags;
+    const x = this.flags, y = operand(other, "check subset", "other").flags;
     for (let i = 0; i < 64; i++) if ((x[i] & ~y[i]) !== 0) return false;
     return true;
   }
@@ -182,7 +192,7 @@ export class BoolBitmap implements Bitmap64 {
   findNextBit(offset: number): number {
     if (
       typeof offset !== "number" || (offset >>> 0) !== offset || offset > 64
-    ) throwBadOffset(offset);
+    ) throw badOffsetError(offset);
     const f = this.flags;
     for (let i = offset; i < 64; i++) if (f[i] !== 0) return i;
     return 64;
@@ -202,34 +212,38 @@ export class BoolBitmap implements Bitmap64 {
   }
 
   copy(src: Bitmap64): void {
-    if (!(src instanceof BoolBitmap)) {
-      throwForeignBitmap("copy", "src", NAME, src);
-    }
-    this.flags.set(src.flags);
+    const o = operand(src, "copy", "src");
+    this.flags.set(o.flags);
   }
 
   atomicOr(src: Bitmap64): void {
-    if (!(src instanceof BoolBitmap)) {
-      throwForeignBitmap("atomicOr", "src", NAME, src);
+    const f = this.flags, s = operand(src, "atomicOr", "src").flags;
+    // Atomics only where another agent can see the map.
+    if (!this.shared) {
+      for (let i = 0; i < 64; i++) f[i] |= s[i];
+      return;
     }
-    const f = this.flags, s = src.flags;
     for (let i = 0; i < 64; i++) if (s[i] !== 0) Atomics.store(f, i, 1);
   }
 
   atomicAndNot(src: Bitmap64): void {
-    if (!(src instanceof BoolBitmap)) {
-      throwForeignBitmap("atomicAndNot", "src", NAME, src);
+    const f = this.flags, s = operand(src, "atomicAndNot", "src").flags;
+    if (!this.shared) {
+      for (let i = 0; i < 64; i++) f[i] &= s[i] ^ 1;
+      return;
     }
-    const f = this.flags, s = src.flags;
     for (let i = 0; i < 64; i++) if (s[i] !== 0) Atomics.store(f, i, 0);
   }
 
   snapshotAndClear(out: Bitmap64): void {
-    if (!(out instanceof BoolBitmap)) {
-      throwForeignBitmap("snapshot and clear", "out", NAME, out);
+    const o = operand(out, "snapshot and clear", "out").flags;
+    if (out === this) throw snapshotIntoSelfError(NAME);
+    const f = this.flags;
+    if (!this.shared) {
+      o.set(f);
+      f.fill(0);
+      return;
     }
-    if (out === this) throwSnapshotIntoSelf(NAME);
-    const f = this.flags, o = out.flags;
     for (let i = 0; i < 64; i++) {
       const v = Atomics.load(f, i);
       o[i] = v;

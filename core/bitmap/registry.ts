@@ -5,17 +5,23 @@
  *
  * | strategy | storage | atomicity |
  * | --- | --- | --- |
- * | `u32pair` | `Uint32Array(2)`: bits 31:0 (GP), bits 63:32 (fixed) | 32-bit word |
+ * | `u32pair` | two int32 fields: bits 31:0 (GP), bits 63:32 (fixed); shared: `Uint32Array(2)` | 32-bit word |
  * | `u64` | `BigUint64Array(1)`, `bigint` ops | 64-bit |
  * | `u64view` | 8 bytes seen as `BigUint64Array(1)` and `Uint32Array(2)` | 64-bit |
  * | `bigint` | immutable `bigint` field, replaced on change (naive) | none (not shareable) |
  * | `bool` | `Uint8Array(64)`, one flag per bit (naive) | 8-bit flag |
  *
+ * Atomicity holds for maps made with `shared: true` (or attached in a
+ * worker). A map in no `SharedArrayBuffer` cannot be reached by another
+ * agent, so its `atomic*` methods and `snapshotAndClear` are plain
+ * read-modify-writes: V8 does not inline `Atomics` calls.
+ *
  * Binary operations (`or`, `copy`, `atomicOr`, ...) take bitmaps of the
- * receiver's strategy only and throw `TypeError` otherwise: one
- * `instanceof` check keeps every fast path monomorphic, and a model never
- * has a reason to mix representations. Convert with
- * `dst.fromBigInt(src.toBigInt())` when you must.
+ * receiver's strategy only and throw `TypeError` otherwise. Each reads its
+ * operands before testing their class, so V8 already knows the class and
+ * the test costs nothing; a model never has a reason to mix
+ * representations. Convert with `dst.fromBigInt(src.toBigInt())` when you
+ * must.
  *
  * @module
  */

@@ -41,6 +41,7 @@ import {
   checkSharedBuffer,
   ctz32,
   foreignBitmapError,
+  LITTLE_ENDIAN,
   popcount64,
   snapshotIntoSelfError,
   throwBufferOfForeign,
@@ -48,13 +49,22 @@ import {
 } from "./_bits.ts";
 
 const NAME = "u32pair";
+const BYTES = 8;
 
 // Hot helpers through module constants: V8 folds a module const, but
 // re-reads an imported binding on every call (hole and target checks,
 // about 5 instructions, and the loop around it is no longer peeled).
 const popcount = popcount64;
 const ffs32 = ctz32;
-const BYTES = 8;
+
+/** One 8-byte scratch buffer seen as a u64 and as two u32 words, for the bigint conversions. */
+const SCRATCH = new ArrayBuffer(BYTES);
+const SCRATCH_U64 = new BigUint64Array(SCRATCH);
+const SCRATCH_WORDS = new Uint32Array(SCRATCH);
+/** Scratch word holding bits 31:0 (1 on a big-endian host). */
+const LO = LITTLE_ENDIAN ? 0 : 1;
+/** Scratch word holding bits 63:32. */
+const HI = 1 - LO;
 
 /** The TypeError for the first of `a`, `b` that is no `u32pair` map. */
 function foreignOperand(action: string, a: unknown, b?: unknown): TypeError {
@@ -383,14 +393,18 @@ export abstract class U32PairBase implements Bitmap64 {
   }
 
   toBigInt(): bigint {
-    return (BigInt(this.hi >>> 0) << 32n) | BigInt(this.lo >>> 0);
+    // Through one 8-byte scratch buffer: a single BigInt is made, where
+    // shifting and OR-ing halves would make four.
+    SCRATCH_WORDS[LO] = this.lo;
+    SCRATCH_WORDS[HI] = this.hi;
+    return SCRATCH_U64[0];
   }
 
   fromBigInt(v: bigint): void {
-    checkBigInt64(v, "set a bitmap from a bigint");
+    SCRATCH_U64[0] = checkBigInt64(v, "set a bitmap from a bigint");
     // `| 0`: the words stay int32, so V8 keeps the fields small integers.
-    this.lo = Number(v & 0xffffffffn) | 0;
-    this.hi = Number(v >> 32n) | 0;
+    this.lo = SCRATCH_WORDS[LO] | 0;
+    this.hi = SCRATCH_WORDS[HI] | 0;
   }
 }
 
@@ -471,6 +485,7 @@ export class SharedU32PairBitmap extends U32PairBase {
     this.words[1] = v;
   }
 
+  /** `atomic64_or()` on shared memory: one `Atomics.or` per non-zero word. */
   override atomicOr(src: Bitmap64): void {
     let lo: number, hi: number;
     try {
@@ -489,6 +504,7 @@ export class SharedU32PairBitmap extends U32PairBase {
     if (hi !== 0) Atomics.or(w, 1, hi);
   }
 
+  /** `atomic64_andnot()` on shared memory: one `Atomics.and` per non-zero word. */
   override atomicAndNot(src: Bitmap64): void {
     let lo: number, hi: number;
     try {
@@ -506,6 +522,11 @@ export class SharedU32PairBitmap extends U32PairBase {
     if (hi !== 0) Atomics.and(w, 1, ~hi);
   }
 
+  /**
+   * `kvm_pmu_handle_event()` steps 1-2 on shared memory: load both words
+   * atomically, copy them into `out`, then clear exactly those bits with
+   * `Atomics.and`, so bits other agents set meanwhile survive.
+   */
   override snapshotAndClear(out: Bitmap64): void {
     if (!(out instanceof U32PairBase)) {
       throw foreignBitmapError("snapshot and clear", "out", NAME, out);

@@ -17,16 +17,16 @@
 
 import type { Atomicity, Bitmap64, BitmapStrategy } from "./bitmap.ts";
 import {
+  badBitIndexError,
+  badOffsetError,
   BIT64,
   checkBigInt64,
   checkSharedBuffer,
   ctz32,
-  popcount32,
-  throwBadBitIndex,
-  throwBadOffset,
+  foreignBitmapError,
+  popcount64,
+  snapshotIntoSelfError,
   throwBufferOfForeign,
-  throwForeignBitmap,
-  throwSnapshotIntoSelf,
   wantsShared,
 } from "./_bits.ts";
 
@@ -44,7 +44,30 @@ const FROM_BIT: readonly bigint[] = Array.from(
 /** Index of the lowest set bit of a non-zero 64-bit `v`. */
 function ctz64(v: bigint): number {
   const lo = Number(v & LOW32);
-  return lo !== 0 ? ctz32(lo) : 32 + ctz32(Number(v >> 32n));
+  return lo !== 0 ? ffs32(lo) : 32 + ffs32(Number(v >> 32n));
+}
+
+// Hot helpers through module constants: V8 folds a module const, but
+// re-reads an imported binding on every call (see u32pair.ts).
+const ffs32 = ctz32;
+const popcount = popcount64;
+
+/**
+ * A `u64` operand, or the `TypeError` naming `param`. The element array is
+ * read before the class test, so V8 knows the operand's class and folds
+ * the test (an `instanceof` on an operand of unknown class walks the
+ * prototype chain every call).
+ */
+function operand(m: Bitmap64, action: string, param: string): U64Bitmap {
+  try {
+    void (m as U64Bitmap).cell;
+  } catch {
+    throw foreignBitmapError(action, param, NAME, m); // null or undefined
+  }
+  if (!(m instanceof U64Bitmap)) {
+    throw foreignBitmapError(action, param, NAME, m);
+  }
+  return m;
 }
 
 /**
@@ -63,7 +86,9 @@ function ctz64(v: bigint): number {
  */
 export class U64Bitmap implements Bitmap64 {
   /** The map: `cell[0]`. */
-  readonly cell: BigUint64Array;
+  declare readonly cell: BigUint64Array;
+  /** Whether `cell` lives in a `SharedArrayBuffer`: only then do the `atomic*` methods use `Atomics`. */
+  declare readonly shared: boolean;
 
   /**
    * Wrap one 64-bit element (a fresh `BigUint64Array(1)` or a view of a
@@ -78,6 +103,7 @@ export class U64Bitmap implements Bitmap64 {
       );
     }
     this.cell = cell;
+    this.shared = cell.buffer instanceof SharedArrayBuffer;
   }
 
   /** Always `"u64"`. */
@@ -91,17 +117,19 @@ export class U64Bitmap implements Bitmap64 {
 
   weight(): number {
     const v = this.cell[0];
-    return popcount32(Number(v & LOW32)) + popcount32(Number(v >> 32n));
+    return popcount(Number(v & LOW32), Number(v >> 32n));
   }
 
   setBit(i: number): void {
-    if (typeof i !== "number" || (i & 63) !== i) throwBadBitIndex("set bit", i);
+    if (typeof i !== "number" || (i & 63) !== i) {
+      throw badBitIndexError("set bit", i);
+    }
     this.cell[0] |= BIT64[i];
   }
 
   clearBit(i: number): void {
     if (typeof i !== "number" || (i & 63) !== i) {
-      throwBadBitIndex("clear bit", i);
+      throw badBitIndexError("clear bit", i);
     }
     // The typed array store truncates ~bit's infinite leading ones to 64 bits.
     this.cell[0] &= ~BIT64[i];
@@ -109,14 +137,14 @@ export class U64Bitmap implements Bitmap64 {
 
   testBit(i: number): boolean {
     if (typeof i !== "number" || (i & 63) !== i) {
-      throwBadBitIndex("test bit", i);
+      throw badBitIndexError("test bit", i);
     }
     return (this.cell[0] & BIT64[i]) !== 0n;
   }
 
   testAndSetBit(i: number): boolean {
     if (typeof i !== "number" || (i & 63) !== i) {
-      throwBadBitIndex("test and set bit", i);
+      throw badBitIndexError("test and set bit", i);
     }
     const c = this.cell, m = BIT64[i], old = c[0];
     c[0] = old | m;
@@ -125,7 +153,7 @@ export class U64Bitmap implements Bitmap64 {
 
   testAndClearBit(i: number): boolean {
     if (typeof i !== "number" || (i & 63) !== i) {
-      throwBadBitIndex("test and clear bit", i);
+      throw badBitIndexError("test and clear bit", i);
     }
     const c = this.cell, m = BIT64[i], old = c[0];
     c[0] = old & ~m;
@@ -133,53 +161,47 @@ export class U64Bitmap implements Bitmap64 {
   }
 
   or(a: Bitmap64, b: Bitmap64): void {
-    if (!(a instanceof U64Bitmap)) throwForeignBitmap("or", "a", NAME, a);
-    if (!(b instanceof U64Bitmap)) throwForeignBitmap("or", "b", NAME, b);
-    this.cell[0] = a.cell[0] | b.cell[0];
+    const x = operand(a, "or", "a");
+    const y = operand(b, "or", "b");
+    this.cell[0] = x.cell[0] | y.cell[0];
   }
 
   and(a: Bitmap64, b: Bitmap64): boolean {
-    if (!(a instanceof U64Bitmap)) throwForeignBitmap("and", "a", NAME, a);
-    if (!(b instanceof U64Bitmap)) throwForeignBitmap("and", "b", NAME, b);
-    const v = a.cell[0] & b.cell[0];
+    const x = operand(a, "and", "a");
+    const y = operand(b, "and", "b");
+    const v = x.cell[0] & y.cell[0];
     this.cell[0] = v;
     return v !== 0n;
   }
 
   andNot(a: Bitmap64, b: Bitmap64): boolean {
-    if (!(a instanceof U64Bitmap)) throwForeignBitmap("andNot", "a", NAME, a);
-    if (!(b instanceof U64Bitmap)) throwForeignBitmap("andNot", "b", NAME, b);
+    const x = operand(a, "andNot", "a");
+    const y = operand(b, "andNot", "b");
     // a is already in [0, 2^64), so a & ~b needs no masking.
-    const v = a.cell[0] & ~b.cell[0];
+    const v = x.cell[0] & ~y.cell[0];
     this.cell[0] = v;
     return v !== 0n;
   }
 
   xor(a: Bitmap64, b: Bitmap64): void {
-    if (!(a instanceof U64Bitmap)) throwForeignBitmap("xor", "a", NAME, a);
-    if (!(b instanceof U64Bitmap)) throwForeignBitmap("xor", "b", NAME, b);
-    this.cell[0] = a.cell[0] ^ b.cell[0];
+    const x = operand(a, "xor", "a");
+    const y = operand(b, "xor", "b");
+    this.cell[0] = x.cell[0] ^ y.cell[0];
   }
 
   intersects(other: Bitmap64): boolean {
-    if (!(other instanceof U64Bitmap)) {
-      throwForeignBitmap("intersect", "other", NAME, other);
-    }
-    return (this.cell[0] & other.cell[0]) !== 0n;
+    const o = operand(other, "intersect", "other");
+    return (this.cell[0] & o.cell[0]) !== 0n;
   }
 
   equals(other: Bitmap64): boolean {
-    if (!(other instanceof U64Bitmap)) {
-      throwForeignBitmap("compare", "other", NAME, other);
-    }
-    return this.cell[0] === other.cell[0];
+    const o = operand(other, "compare", "other");
+    return this.cell[0] === o.cell[0];
   }
 
   isSubsetOf(other: Bitmap64): boolean {
-    if (!(other instanceof U64Bitmap)) {
-      throwForeignBitmap("check subset", "other", NAME, other);
-    }
-    return (this.cell[0] & ~other.cell[0]) === 0n;
+    const o = operand(other, "check subset", "other");
+    return (this.cell[0] & ~o.cell[0]) === 0n;
   }
 
   findFirstBit(): number {
@@ -190,7 +212,7 @@ export class U64Bitmap implements Bitmap64 {
   findNextBit(offset: number): number {
     if (
       typeof offset !== "number" || (offset >>> 0) !== offset || offset > 64
-    ) throwBadOffset(offset);
+    ) throw badOffsetError(offset);
     if (offset === 64) return 64;
     const v = this.cell[0] & FROM_BIT[offset];
     return v === 0n ? 64 : ctz64(v);
@@ -214,34 +236,34 @@ export class U64Bitmap implements Bitmap64 {
   }
 
   copy(src: Bitmap64): void {
-    if (!(src instanceof U64Bitmap)) {
-      throwForeignBitmap("copy", "src", NAME, src);
-    }
-    this.cell[0] = src.cell[0];
+    const o = operand(src, "copy", "src");
+    this.cell[0] = o.cell[0];
   }
 
   atomicOr(src: Bitmap64): void {
-    if (!(src instanceof U64Bitmap)) {
-      throwForeignBitmap("atomicOr", "src", NAME, src);
-    }
-    // atomic64_or(): one locked 64-bit RMW.
-    Atomics.or(this.cell, 0, src.cell[0]);
+    const o = operand(src, "atomicOr", "src");
+    // atomic64_or(): one locked 64-bit RMW where another agent can see
+    // the map; a plain |= where none can.
+    if (this.shared) Atomics.or(this.cell, 0, o.cell[0]);
+    else this.cell[0] |= o.cell[0];
   }
 
   atomicAndNot(src: Bitmap64): void {
-    if (!(src instanceof U64Bitmap)) {
-      throwForeignBitmap("atomicAndNot", "src", NAME, src);
-    }
-    Atomics.and(this.cell, 0, ~src.cell[0]);
+    const o = operand(src, "atomicAndNot", "src");
+    if (this.shared) Atomics.and(this.cell, 0, ~o.cell[0]);
+    else this.cell[0] &= ~o.cell[0];
   }
 
   snapshotAndClear(out: Bitmap64): void {
-    if (!(out instanceof U64Bitmap)) {
-      throwForeignBitmap("snapshot and clear", "out", NAME, out);
+    const o = operand(out, "snapshot and clear", "out");
+    if (out === this) throw snapshotIntoSelfError(NAME);
+    if (!this.shared) {
+      o.cell[0] = this.cell[0];
+      this.cell[0] = 0n;
+      return;
     }
-    if (out === this) throwSnapshotIntoSelf(NAME);
     const snap = Atomics.load(this.cell, 0);
-    out.cell[0] = snap;
+    o.cell[0] = snap;
     // kvm_pmu_handle_event(): clear only the snapshot, so bits set meanwhile survive.
     if (snap !== 0n) Atomics.and(this.cell, 0, ~snap);
   }

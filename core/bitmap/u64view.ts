@@ -4,26 +4,29 @@
  * the 32-bit fast paths of `u32pair`; the atomic ones and the `bigint`
  * conversions use the 64-bit element, so `atomicOr` is one `atomic64_or`.
  *
- * Atomicity: `"64-bit"`. WARNING: only the `atomic*` methods and
- * `snapshotAndClear` are safe against other agents; the plain methods
- * (32-bit halves) must not race with them, as in the kernel where
- * `__set_bit` on a shared word would be a bug too.
+ * Atomicity: `"64-bit"` for a map in a `SharedArrayBuffer`. WARNING: only
+ * the `atomic*` methods and `snapshotAndClear` are safe against other
+ * agents; the plain methods (32-bit halves) must not race with them, as in
+ * the kernel where `__set_bit` on a shared word would be a bug too. A map
+ * in a plain `ArrayBuffer` cannot be reached by another agent, so there its
+ * `atomic*` methods are plain 32-bit read-modify-writes (no `Atomics` call,
+ * which V8 does not inline).
  *
  * @module
  */
 
 import type { Atomicity, Bitmap64, BitmapStrategy } from "./bitmap.ts";
 import {
+  badBitIndexError,
+  badOffsetError,
   checkBigInt64,
   checkSharedBuffer,
   ctz32,
+  foreignBitmapError,
   LITTLE_ENDIAN,
-  popcount32,
-  throwBadBitIndex,
-  throwBadOffset,
+  popcount64,
+  snapshotIntoSelfError,
   throwBufferOfForeign,
-  throwForeignBitmap,
-  throwSnapshotIntoSelf,
   wantsShared,
 } from "./_bits.ts";
 
@@ -35,6 +38,30 @@ const LO = LITTLE_ENDIAN ? 0 : 1;
 const HI = 1 - LO;
 /** XOR into `i >>> 5` to find bit i's word on this host. */
 const SWAP = LO;
+
+// Hot helpers through module constants: V8 folds a module const, but
+// re-reads an imported binding on every call (see u32pair.ts).
+const popcount = popcount64;
+const ffs32 = ctz32;
+
+/**
+ * The 32-bit view of a `u64view` operand, or the `TypeError` naming
+ * `param`. The view is read before the class test, so once V8 knows the
+ * operand's class from the load the test folds away (an `instanceof` on
+ * an operand of unknown class walks the prototype chain every call).
+ */
+function wordsOf(m: Bitmap64, action: string, param: string): Uint32Array {
+  let w: Uint32Array;
+  try {
+    w = (m as U64ViewBitmap).words;
+  } catch {
+    throw foreignBitmapError(action, param, NAME, m); // null or undefined
+  }
+  if (!(m instanceof U64ViewBitmap)) {
+    throw foreignBitmapError(action, param, NAME, m);
+  }
+  return w;
+}
 
 /**
  * A 64-bit map in one buffer with a 64-bit and a 32-bit view. Binary
@@ -49,13 +76,16 @@ const SWAP = LO;
  * const b = new U64ViewBitmap(new ArrayBuffer(8));
  * b.setBit(32);
  * assert.equal(b.cell[0], 1n << 32n); // the same bytes, seen as 64 bits
+ * assert.equal(b.shared, false);
  * ```
  */
 export class U64ViewBitmap implements Bitmap64 {
   /** The map as one 64-bit element (atomics, conversions). */
-  readonly cell: BigUint64Array;
+  declare readonly cell: BigUint64Array;
   /** The same bytes as two 32-bit words, in host byte order. */
-  readonly words: Uint32Array;
+  declare readonly words: Uint32Array;
+  /** Whether the buffer is a `SharedArrayBuffer`: only then do the `atomic*` methods use `Atomics`. */
+  declare readonly shared: boolean;
 
   /**
    * View an 8-byte buffer (fresh, or shared with other agents).
@@ -70,6 +100,7 @@ export class U64ViewBitmap implements Bitmap64 {
     }
     this.cell = new BigUint64Array(buffer);
     this.words = new Uint32Array(buffer);
+    this.shared = buffer instanceof SharedArrayBuffer;
   }
 
   /** Always `"u64view"`. */
@@ -84,31 +115,33 @@ export class U64ViewBitmap implements Bitmap64 {
 
   weight(): number {
     const w = this.words;
-    return popcount32(w[0]) + popcount32(w[1]);
+    return popcount(w[0], w[1]);
   }
 
   setBit(i: number): void {
-    if (typeof i !== "number" || (i & 63) !== i) throwBadBitIndex("set bit", i);
+    if (typeof i !== "number" || (i & 63) !== i) {
+      throw badBitIndexError("set bit", i);
+    }
     this.words[(i >>> 5) ^ SWAP] |= 1 << i;
   }
 
   clearBit(i: number): void {
     if (typeof i !== "number" || (i & 63) !== i) {
-      throwBadBitIndex("clear bit", i);
+      throw badBitIndexError("clear bit", i);
     }
     this.words[(i >>> 5) ^ SWAP] &= ~(1 << i);
   }
 
   testBit(i: number): boolean {
     if (typeof i !== "number" || (i & 63) !== i) {
-      throwBadBitIndex("test bit", i);
+      throw badBitIndexError("test bit", i);
     }
     return (this.words[(i >>> 5) ^ SWAP] & (1 << i)) !== 0;
   }
 
   testAndSetBit(i: number): boolean {
     if (typeof i !== "number" || (i & 63) !== i) {
-      throwBadBitIndex("test and set bit", i);
+      throw badBitIndexError("test and set bit", i);
     }
     const w = this.words, k = (i >>> 5) ^ SWAP, m = 1 << i, old = w[k];
     w[k] = old | m;
@@ -117,7 +150,7 @@ export class U64ViewBitmap implements Bitmap64 {
 
   testAndClearBit(i: number): boolean {
     if (typeof i !== "number" || (i & 63) !== i) {
-      throwBadBitIndex("test and clear bit", i);
+      throw badBitIndexError("test and clear bit", i);
     }
     const w = this.words, k = (i >>> 5) ^ SWAP, m = 1 << i, old = w[k];
     w[k] = old & ~m;
@@ -125,17 +158,15 @@ export class U64ViewBitmap implements Bitmap64 {
   }
 
   or(a: Bitmap64, b: Bitmap64): void {
-    if (!(a instanceof U64ViewBitmap)) throwForeignBitmap("or", "a", NAME, a);
-    if (!(b instanceof U64ViewBitmap)) throwForeignBitmap("or", "b", NAME, b);
-    const d = this.words, x = a.words, y = b.words;
+    const x = wordsOf(a, "or", "a"), y = wordsOf(b, "or", "b");
+    const d = this.words;
     d[0] = x[0] | y[0];
     d[1] = x[1] | y[1];
   }
 
   and(a: Bitmap64, b: Bitmap64): boolean {
-    if (!(a instanceof U64ViewBitmap)) throwForeignBitmap("and", "a", NAME, a);
-    if (!(b instanceof U64ViewBitmap)) throwForeignBitmap("and", "b", NAME, b);
-    const d = this.words, x = a.words, y = b.words;
+    const x = wordsOf(a, "and", "a"), y = wordsOf(b, "and", "b");
+    const d = this.words;
     const w0 = x[0] & y[0], w1 = x[1] & y[1];
     d[0] = w0;
     d[1] = w1;
@@ -143,13 +174,8 @@ export class U64ViewBitmap implements Bitmap64 {
   }
 
   andNot(a: Bitmap64, b: Bitmap64): boolean {
-    if (!(a instanceof U64ViewBitmap)) {
-      throwForeignBitmap("andNot", "a", NAME, a);
-    }
-    if (!(b instanceof U64ViewBitmap)) {
-      throwForeignBitmap("andNot", "b", NAME, b);
-    }
-    const d = this.words, x = a.words, y = b.words;
+    const x = wordsOf(a, "andNot", "a"), y = wordsOf(b, "andNot", "b");
+    const d = this.words;
     const w0 = x[0] & ~y[0], w1 = x[1] & ~y[1];
     d[0] = w0;
     d[1] = w1;
@@ -157,59 +183,49 @@ export class U64ViewBitmap implements Bitmap64 {
   }
 
   xor(a: Bitmap64, b: Bitmap64): void {
-    if (!(a instanceof U64ViewBitmap)) throwForeignBitmap("xor", "a", NAME, a);
-    if (!(b instanceof U64ViewBitmap)) throwForeignBitmap("xor", "b", NAME, b);
-    const d = this.words, x = a.words, y = b.words;
+    const x = wordsOf(a, "xor", "a"), y = wordsOf(b, "xor", "b");
+    const d = this.words;
     d[0] = x[0] ^ y[0];
     d[1] = x[1] ^ y[1];
   }
 
   intersects(other: Bitmap64): boolean {
-    if (!(other instanceof U64ViewBitmap)) {
-      throwForeignBitmap("intersect", "other", NAME, other);
-    }
-    const x = this.words, y = other.words;
+    const y = wordsOf(other, "intersect", "other"), x = this.words;
     return ((x[0] & y[0]) | (x[1] & y[1])) !== 0;
   }
 
   equals(other: Bitmap64): boolean {
-    if (!(other instanceof U64ViewBitmap)) {
-      throwForeignBitmap("compare", "other", NAME, other);
-    }
-    const x = this.words, y = other.words;
+    const y = wordsOf(other, "compare", "other"), x = this.words;
     return x[0] === y[0] && x[1] === y[1];
   }
 
   isSubsetOf(other: Bitmap64): boolean {
-    if (!(other instanceof U64ViewBitmap)) {
-      throwForeignBitmap("check subset", "other", NAME, other);
-    }
-    const x = this.words, y = other.words;
+    const y = wordsOf(other, "check subset", "other"), x = this.words;
     return ((x[0] & ~y[0]) | (x[1] & ~y[1])) === 0;
   }
 
   findFirstBit(): number {
     const w = this.words;
     const lo = w[LO];
-    if (lo !== 0) return ctz32(lo);
+    if (lo !== 0) return ffs32(lo);
     const hi = w[HI];
-    return hi !== 0 ? 32 + ctz32(hi) : 64;
+    return hi !== 0 ? 32 + ffs32(hi) : 64;
   }
 
   findNextBit(offset: number): number {
     if (
       typeof offset !== "number" || (offset >>> 0) !== offset || offset > 64
-    ) throwBadOffset(offset);
+    ) throw badOffsetError(offset);
     const w = this.words;
     if (offset < 32) {
       const lo = w[LO] & (-1 << offset);
-      if (lo !== 0) return ctz32(lo);
+      if (lo !== 0) return ffs32(lo);
       const hi = w[HI];
-      return hi !== 0 ? 32 + ctz32(hi) : 64;
+      return hi !== 0 ? 32 + ffs32(hi) : 64;
     }
     if (offset === 64) return 64;
     const hi = w[HI] & (-1 << offset); // shift count is offset - 32 (mod 32)
-    return hi !== 0 ? 32 + ctz32(hi) : 64;
+    return hi !== 0 ? 32 + ffs32(hi) : 64;
   }
 
   forEachSetBit(fn: (i: number) => void): void {
@@ -241,38 +257,49 @@ export class U64ViewBitmap implements Bitmap64 {
   }
 
   copy(src: Bitmap64): void {
-    if (!(src instanceof U64ViewBitmap)) {
-      throwForeignBitmap("copy", "src", NAME, src);
-    }
-    const d = this.words, s = src.words;
+    const s = wordsOf(src, "copy", "src"), d = this.words;
     d[0] = s[0];
     d[1] = s[1];
   }
 
   atomicOr(src: Bitmap64): void {
-    if (!(src instanceof U64ViewBitmap)) {
-      throwForeignBitmap("atomicOr", "src", NAME, src);
+    const s = wordsOf(src, "atomicOr", "src");
+    if (this.shared) {
+      // atomic64_or(): one locked 64-bit RMW on the same bytes.
+      Atomics.or(this.cell, 0, (src as U64ViewBitmap).cell[0]);
+      return;
     }
-    // atomic64_or(): one locked 64-bit RMW on the same bytes.
-    Atomics.or(this.cell, 0, src.cell[0]);
+    const d = this.words;
+    d[0] |= s[0];
+    d[1] |= s[1];
   }
 
   atomicAndNot(src: Bitmap64): void {
-    if (!(src instanceof U64ViewBitmap)) {
-      throwForeignBitmap("atomicAndNot", "src", NAME, src);
+    const s = wordsOf(src, "atomicAndNot", "src");
+    if (this.shared) {
+      Atomics.and(this.cell, 0, ~(src as U64ViewBitmap).cell[0]);
+      return;
     }
-    Atomics.and(this.cell, 0, ~src.cell[0]);
+    const d = this.words;
+    d[0] &= ~s[0];
+    d[1] &= ~s[1];
   }
 
   snapshotAndClear(out: Bitmap64): void {
-    if (!(out instanceof U64ViewBitmap)) {
-      throwForeignBitmap("snapshot and clear", "out", NAME, out);
+    const o = wordsOf(out, "snapshot and clear", "out");
+    if (out === this) throw snapshotIntoSelfError(NAME);
+    if (this.shared) {
+      const snap = Atomics.load(this.cell, 0);
+      (out as U64ViewBitmap).cell[0] = snap;
+      // kvm_pmu_handle_event(): clear only the snapshot, so bits set meanwhile survive.
+      if (snap !== 0n) Atomics.and(this.cell, 0, ~snap);
+      return;
     }
-    if (out === this) throwSnapshotIntoSelf(NAME);
-    const snap = Atomics.load(this.cell, 0);
-    out.cell[0] = snap;
-    // kvm_pmu_handle_event(): clear only the snapshot, so bits set meanwhile survive.
-    if (snap !== 0n) Atomics.and(this.cell, 0, ~snap);
+    const w = this.words;
+    o[0] = w[0];
+    o[1] = w[1];
+    w[0] = 0;
+    w[1] = 0;
   }
 
   toBigInt(): bigint {

@@ -30,6 +30,8 @@
  * | `pmb_bitmap_intersects_batch(a, b, n)` | `bitmap_intersects()` | intersecting pairs |
  * | `pmb_bitmap_or_batch(dst, a, b, n)` | `bitmap_or()` | lowest bit of the last dst |
  * | `pmb_bitmap_andnot_batch(dst, a, b, n)` | `bitmap_andnot()` | non-empty results |
+ * | `pmb_bitmap_or_inplace_batch(dst, src, n)` | `bitmap_or(dst, dst, src)` | lowest bit of the last dst |
+ * | `pmb_bitmap_andnot_inplace_batch(dst, src, n)` | `bitmap_andnot(dst, dst, src)` | lowest bit of the last dst |
  * | `pmb_atomic64_or_batch(dst, src, n)` | `atomic64_or()` (locked) | lowest bit of the last dst |
  * | `pmb_atomic64_or_snapshot_batch(pending, out, src, n)` | `atomic64_or()` + `kvm_pmu_handle_event()` steps 1-2 | lowest bit of the last out |
  * | `pmb_test_and_set_clear_batch(maps, bits: Uint8Array, n)` | `__test_and_set_bit()` + `__test_and_clear_bit()` | 2 per map |

@@ -38,6 +38,14 @@ export const NATIVE_SYMBOLS = {
     parameters: ["buffer", "buffer", "buffer", "u32"],
     result: "u32",
   },
+  pmb_bitmap_or_inplace_batch: {
+    parameters: ["buffer", "buffer", "u32"],
+    result: "u32",
+  },
+  pmb_bitmap_andnot_inplace_batch: {
+    parameters: ["buffer", "buffer", "u32"],
+    result: "u32",
+  },
   pmb_atomic64_or_batch: {
     parameters: ["buffer", "buffer", "u32"],
     result: "u32",

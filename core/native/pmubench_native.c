@@ -22,6 +22,8 @@
  * | pmb_bitmap_intersects_batch     | bitmap_intersects()                 | how many pairs intersect           |
  * | pmb_bitmap_or_batch             | bitmap_or(dst, a, b)                | lowest set bit of the last dst     |
  * | pmb_bitmap_andnot_batch         | bitmap_andnot(dst, a, b)            | how many results are non-empty     |
+ * | pmb_bitmap_or_inplace_batch     | bitmap_or(dst, dst, src)            | lowest set bit of the last dst     |
+ * | pmb_bitmap_andnot_inplace_batch | bitmap_andnot(dst, dst, src)        | lowest set bit of the last dst     |
  * | pmb_atomic64_or_batch           | atomic64_or()                       | lowest set bit of the last dst     |
  * | pmb_atomic64_or_snapshot_batch  | atomic64_or(), then handle_event 1-2| lowest set bit of the last out     |
  * | pmb_test_and_set_clear_batch    | __test_and_set_bit / __test_and_clear_bit | 2 per map when the bit was clear |
@@ -166,6 +168,23 @@ PMB_EXPORT uint32_t pmb_bitmap_andnot_batch(uint64_t *dst, const uint64_t *a,
 		acc += dst[i] != 0;
 	}
 	return acc;
+}
+
+PMB_EXPORT uint32_t pmb_bitmap_or_inplace_batch(uint64_t *dst,
+						 const uint64_t *src, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		dst[i] |= src[i]; /* bitmap_or(dst, dst, src, 64) */
+	return n ? pmb_ffs64(dst[n - 1]) : X86_PMC_IDX_MAX;
+}
+
+PMB_EXPORT uint32_t pmb_bitmap_andnot_inplace_batch(uint64_t *dst,
+						     const uint64_t *src,
+						     uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		dst[i] &= ~src[i]; /* bitmap_andnot(dst, dst, src, 64) */
+	return n ? pmb_ffs64(dst[n - 1]) : X86_PMC_IDX_MAX;
 }
 
 PMB_EXPORT uint32_t pmb_atomic64_or_batch(uint64_t *dst, const uint64_t *src,

@@ -4,21 +4,9 @@ import {
   BIT64,
   ctz32,
   LITTLE_ENDIAN,
-  popcount32,
   popcount64,
   wantsShared,
 } from "../../core/bitmap/_bits.ts";
-
-Deno.test("popcount32() counts the set bits of a 32-bit word", () => {
-  assert.equal(popcount32(0), 0);
-  assert.equal(popcount32(0xffffffff), 32);
-  assert.equal(popcount32(0x80000000), 1);
-  fc.assert(
-    fc.property(fc.integer({ min: 0, max: 0xffffffff }), (x) => {
-      assert.equal(popcount32(x), x.toString(2).replaceAll("0", "").length);
-    }),
-  );
-});
 
 Deno.test("ctz32() returns the index of the lowest set bit", () => {
   fc.assert(

@@ -1,7 +1,7 @@
 /**
  * A two-case suite for the tracking tests: self-contained (no imports), so
  * the tests can copy it into a scratch git repository and measure it there.
- * It mirrors the `BenchSuite` shape of `core/track/bench_case.ts`.
+ * It mirrors the `BenchSuite` shape of `core/track/suite/bench_case.ts`.
  *
  * @module
  */

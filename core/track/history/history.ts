@@ -26,7 +26,7 @@ import {
   type ResultFile,
   validateResultValue,
 } from "../result/result.ts";
-import { quoteValue } from "../../common/text.ts";
+import { quoteValue } from "../../common/describe.ts";
 
 /** Where the history lives when no path is given. */
 export const DEFAULT_HISTORY_PATH = ".pmubench/history.db";

@@ -28,9 +28,9 @@
  * @module
  */
 
-import { describeValue } from "../../common/describe.ts";
+import { describeValue, quoteValue } from "../../common/describe.ts";
 import { opsPerCallFromName } from "../suite/bench_case.ts";
-import { oneLine, quoteValue } from "../../common/text.ts";
+import { oneLine } from "../../common/text.ts";
 
 /** The `schema` tag of every result file this version writes. */
 export const RESULT_SCHEMA = "pmubench-result/1";

@@ -38,12 +38,9 @@ import {
   ValgrindUnavailableError,
 } from "../track/measure/instructions.ts";
 import {
-  allocationBackend,
   attachBackends,
-  hwCounterBackend,
-  type MeasurementBackend,
+  measurementBackends,
 } from "../track/measure/backend.ts";
-import { describeHwCounters } from "../track/measure/hw_counters.ts";
 import { loadCases, SuiteLoadError } from "../track/suite/load_suite.ts";
 import { HarnessProcessError } from "../track/measure/harness/harness_process.ts";
 import { parseNumberFlag } from "./compare.ts";
@@ -490,12 +487,13 @@ ended, temporary files removed, nothing written).
           onProgress: (p) => io.stderr(formatProgress(p)),
         });
       }
-      const backends: MeasurementBackend[] = instructions
-        ? [hwCounterBackend(values.perf)]
-        : values["no-profile"] === true || values.smoke === true
-        ? []
-        : [allocationBackend];
-      if (backends.length > 0 && result.benches.length > 0) {
+      const backends = measurementBackends({
+        perf: values.perf,
+        allocation: values["no-profile"] !== true && values.smoke !== true,
+      });
+      if (
+        result.benches.length > 0 && backends.some((b) => b.appliesTo(metric))
+      ) {
         const cases = await loadCases(
           cwd,
           String(result.flags.files ?? "").split(",").filter((f) => f !== ""),
@@ -507,20 +505,6 @@ ended, temporary files removed, nothing written).
           signal,
           onProgress: (line) => io.stderr(`${line}\n`),
         });
-        if (instructions) {
-          io.stderr(
-            describeHwCounters(
-              typeof result.flags.hwCounters === "string" &&
-                result.flags.hwCounters !== "perf stat"
-                ? {
-                  available: false,
-                  command: values.perf ?? "perf",
-                  reason: result.flags.hwCounters,
-                }
-                : { available: true, command: values.perf ?? "perf" },
-            ) + "\n",
-          );
-        }
       }
       return result;
     }).catch((e) => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { main } from "../../core/cli.ts";
 import { bufferIo } from "../../core/cli/command.ts";
 import { formatProgress, summarizeResult } from "../../core/cli/run.ts";
-import { readResultFile } from "../../core/track/result/result.ts";
+import { readResultFile, resultOf } from "../../core/track/result/result.ts";
 
 const testdata = new URL("../testdata/track/", import.meta.url).pathname;
 
@@ -205,35 +205,18 @@ Deno.test("formatProgress() omits an empty label", () => {
 });
 
 Deno.test("summarizeResult() marks failed benches", () => {
-  const text = summarizeResult({
-    schema: "pmubench-result/1",
-    date: "2025-01-01T00:00:00.000Z",
-    env: {
-      deno: "",
-      v8: "",
-      typescript: "",
-      cpu: "",
-      cores: 0,
-      os: "",
-      arch: "",
-      commit: null,
-      dirty: null,
-      branch: null,
-    },
-    flags: {},
-    benches: [{
-      key: "k",
-      file: "f",
-      group: "",
-      name: "n",
-      baseline: false,
-      metric: "time",
-      unit: "ns/op",
-      opsPerCall: 1,
-      replicates: [],
-      failed: "x",
-    }],
-  });
+  const text = summarizeResult(resultOf([{
+    key: "k",
+    file: "f",
+    group: "",
+    name: "n",
+    baseline: false,
+    metric: "time",
+    unit: "ns/op",
+    opsPerCall: 1,
+    replicates: [],
+    failed: "x",
+  }]));
   assert.match(text, /^k +FAILED +0$/m);
 });
 

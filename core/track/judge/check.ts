@@ -41,7 +41,11 @@ import {
   DETERMINISTIC_METRICS,
   differentMetrics,
 } from "./compare.ts";
-import type { BenchResult, ResultFile } from "../result/result.ts";
+import {
+  type BenchResult,
+  type ResultFile,
+  resultOf,
+} from "../result/result.ts";
 import {
   CI_LEVEL,
   maxOf,
@@ -376,24 +380,7 @@ function judgeExact(
       ...heads.map((b) => oneSided(b, "added")),
     ];
   }
-  const asResult = (benches: BenchResult[]): ResultFile => ({
-    schema: "pmubench-result/1",
-    date: "",
-    env: {
-      deno: "",
-      v8: "",
-      typescript: "",
-      cpu: "",
-      cores: 0,
-      os: "",
-      arch: "",
-      commit: null,
-      dirty: null,
-      branch: null,
-    },
-    flags: {},
-    benches,
-  });
+  const asResult = (benches: BenchResult[]) => resultOf(benches, { date: "" });
   const base = asResult(levels.map((l) => {
     const { processes: _, ...bench } = l.bench;
     return { ...bench, replicates: l.levels };

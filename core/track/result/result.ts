@@ -16,6 +16,7 @@
  * | export | meaning |
  * | --- | --- |
  * | {@linkcode ResultFile}, {@linkcode BenchResult} | the schema |
+ * | {@linkcode resultOf} | a result holding given benches, in an unknown environment unless told |
  * | {@linkcode parseResultText} | parse and validate our schema or `deno bench --json` output |
  * | {@linkcode validateResultValue} | validate an already parsed result (e.g. read back from the history) |
  * | {@linkcode readResultFile} | the same, from a path |
@@ -209,6 +210,61 @@ export interface ParseResultOptions {
    * @default {new Date().toISOString()}
    */
   date?: string;
+}
+
+/** Options of {@linkcode resultOf}. */
+export interface ResultOfOptions {
+  /** When it was measured. @default {new Date().toISOString()} */
+  date?: string;
+  /** Fields of the environment; the others are unknown (`""`, 0 cores, `null` git state). @default {{}} */
+  env?: Partial<ResultEnv>;
+  /** What `run` was called with. @default {{}} */
+  flags?: ResultFile["flags"];
+  /** Where the figures came from when not `pmubench run`. @default {undefined} */
+  origin?: string;
+}
+
+/**
+ * A result holding `benches`: the one place a result is built around
+ * benches measured elsewhere (converted `deno bench` output, the levels
+ * `check` compares, tests and examples). The environment is unknown
+ * (empty strings, 0 cores, `null` git state) except for the fields given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resultOf } from "./result.ts";
+ *
+ * const r = resultOf([], { date: "2025-01-01T00:00:00.000Z", env: { cores: 2 } });
+ * assert.equal(r.schema, "pmubench-result/1");
+ * assert.deepEqual(r.env, { deno: "", v8: "", typescript: "", cpu: "", cores: 2, os: "", arch: "", commit: null, dirty: null, branch: null });
+ * assert.deepEqual(r.flags, {});
+ * ```
+ */
+export function resultOf(
+  benches: BenchResult[],
+  options: ResultOfOptions = {},
+): ResultFile {
+  return {
+    schema: RESULT_SCHEMA,
+    date: options.date ?? new Date().toISOString(),
+    env: {
+      deno: "",
+      v8: "",
+      typescript: "",
+      cpu: "",
+      cores: 0,
+      os: "",
+      arch: "",
+      commit: null,
+      dirty: null,
+      branch: null,
+      ...options.env,
+    },
+    flags: options.flags ?? {},
+    benches,
+    ...(options.origin === undefined ? {} : { origin: options.origin }),
+  };
 }
 
 /**
@@ -686,25 +742,16 @@ export function resultFromDenoBench(
       processes: [figures],
     };
   });
-  return {
-    schema: RESULT_SCHEMA,
-    date: options.date ?? new Date().toISOString(),
+  return resultOf(benches, {
+    date: options.date,
     env: {
       deno: m?.[1] ?? runtime,
-      v8: "",
-      typescript: "",
       cpu: typeof report.cpu === "string" ? report.cpu : "",
-      cores: 0,
       os: m?.[3] ?? "",
       arch: m?.[2] ?? "",
-      commit: null,
-      dirty: null,
-      branch: null,
     },
-    flags: {},
-    benches,
     origin: "deno bench --json",
-  };
+  });
 }
 
 // ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import {
+  isFailed,
   type ResultEnv,
   type ResultFile,
   validateResultValue,
@@ -896,13 +897,13 @@ function assertRecordable(result: ResultFile, source: string): void {
   if (result.benches.length === 0) {
     throw new RangeError(`Cannot record '${source}' as it holds no benches`);
   }
-  const failed = result.benches.filter((b) => b.failed !== undefined);
+  const failed = result.benches.filter(isFailed);
   if (failed.length > 0) {
     const first = failed[0];
     throw new RangeError(
       `Cannot record '${source}' as ${failed.length} bench${
         failed.length === 1 ? "" : "es"
-      } failed, first '${first.key}': ${first.failed!.split("\n")[0]}`,
+      } failed, first '${first.key}': ${first.failed.split("\n")[0]}`,
     );
   }
   const empty = result.benches.find((b) => b.replicates.length === 0);

@@ -249,7 +249,9 @@ export function mergeReplicates(
       }
       m.replicates.push(...b.replicates);
       m.processes!.push(...(b.processes ?? []));
-      if (b.failed !== undefined && m.failed === undefined) m.failed = b.failed;
+      if (b.failed !== undefined && m.failed === undefined) {
+        merged.set(id, { ...m, failed: b.failed });
+      }
     }
   }
   return {

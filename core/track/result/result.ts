@@ -15,7 +15,7 @@
  *
  * | export | meaning |
  * | --- | --- |
- * | {@linkcode ResultFile}, {@linkcode BenchResult} | the schema |
+ * | {@linkcode ResultFile}, {@linkcode BenchResult} ({@linkcode MeasuredBench} or {@linkcode FailedBench}) | the schema |
  * | {@linkcode resultOf} | a result holding given benches, in an unknown environment unless told |
  * | {@linkcode parseResultText} | parse and validate our schema or `deno bench --json` output |
  * | {@linkcode validateResultValue} | validate an already parsed result (e.g. read back from the history) |
@@ -24,7 +24,7 @@
  * | {@linkcode resultFromDenoBench} | convert one parsed `deno bench --json` report |
  * | {@linkcode benchKey} | `file::group::name`, the key history is tracked by |
  * | {@linkcode profileOf}, {@linkcode countOf}, {@linkcode hwCountersOf}, {@linkcode warningOf} | a bench's typed figures (also from older files' `extra`) |
- * | {@linkcode isFailed} | narrows a bench to a failed one |
+ * | {@linkcode isFailed} | narrows a bench to a {@linkcode FailedBench} |
  *
  * @module
  */
@@ -138,8 +138,8 @@ export interface HwCounterFigures {
   branchMissesPerOp: number;
 }
 
-/** One bench's figures across the processes of one run. */
-export interface BenchResult {
+/** What every bench carries, measured or failed (see {@linkcode BenchResult}). */
+export interface BenchFields {
   /** `${file}::${group}::${name}`, see {@linkcode benchKey}. */
   key: string;
   /** The bench file's base name, e.g. `"bitmap_bench.ts"`. */
@@ -164,8 +164,6 @@ export interface BenchResult {
   processes?: ProcessFigures[];
   /** Per process, what the timing engine measured (engine `harness`). */
   timing?: TimedProcess[];
-  /** Set when the bench failed in any process (then `replicates` may be empty). */
-  failed?: string;
   /** Allocation and tier, where profiled. */
   profile?: BenchProfile;
   /** How the instruction counter measured it (`metric: "instructions"`). */
@@ -184,6 +182,30 @@ export interface BenchResult {
    */
   extra?: Record<string, number | string | boolean>;
 }
+
+/** A bench that every process measured; `failed` is absent. */
+export interface MeasuredBench extends BenchFields {
+  /** Absent: nothing failed. */
+  failed?: undefined;
+}
+
+/**
+ * A bench that failed in at least one process: `failed` holds the first
+ * failure's message; `replicates` holds what the other processes measured
+ * (often none), and no verdict is drawn from them.
+ */
+export interface FailedBench extends BenchFields {
+  /** Why it failed (the first failure's message, possibly several lines). */
+  failed: string;
+}
+
+/**
+ * One bench's figures across the processes of one run: measured, or
+ * failed. `failed` is the discriminant (`b.failed !== undefined` narrows
+ * to {@linkcode FailedBench}); on disk a failed bench is one whose
+ * `failed` field is set, as in every version of the schema.
+ */
+export type BenchResult = MeasuredBench | FailedBench;
 
 /** A whole result file. */
 export interface ResultFile {
@@ -392,20 +414,19 @@ export function warningOf(
 }
 
 /**
- * Whether a bench failed; narrows it so `failed` is a string.
+ * Whether a bench failed; narrows it to a {@linkcode FailedBench}.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { isFailed } from "./result.ts";
+ * import { isFailed, resultOf } from "./result.ts";
  *
- * const benches = [{ failed: "boom" }, {}] as { failed?: string }[];
- * assert.deepEqual(benches.filter(isFailed).map((b) => b.failed.length), [4]);
+ * const bench = { key: "a::g::f", file: "a", group: "g", name: "f", baseline: false, metric: "time", unit: "ns/op", opsPerCall: 1, replicates: [] };
+ * const r = resultOf([{ ...bench, failed: "boom" }, { ...bench, name: "ok", key: "a::g::ok", replicates: [1] }]);
+ * assert.deepEqual(r.benches.filter(isFailed).map((b) => b.failed.length), [4]);
  * ```
  */
-export function isFailed<T extends { failed?: string }>(
-  b: T,
-): b is T & { failed: string } {
+export function isFailed(b: BenchResult): b is FailedBench {
   return b.failed !== undefined;
 }
 
@@ -595,33 +616,34 @@ export function serializeResult(r: ResultFile): string {
 }
 
 // Identity and figures first, bulky raw figures last, so a result reads top-down.
+const BENCH_FIELD_ORDER = [
+  "key",
+  "file",
+  "group",
+  "name",
+  "baseline",
+  "metric",
+  "unit",
+  "opsPerCall",
+  "replicates",
+  "axes",
+  "failed",
+  "warning",
+  "profile",
+  "count",
+  "hw",
+  "extra",
+  "processes",
+  "timing",
+] as const satisfies readonly (keyof FailedBench)[];
+
 function orderBench(b: BenchResult): BenchResult {
-  const { key, file, group, name, baseline, metric, unit, opsPerCall } = b;
-  const out: BenchResult = {
-    key,
-    file,
-    group,
-    name,
-    baseline,
-    metric,
-    unit,
-    opsPerCall,
-    replicates: b.replicates,
-  };
-  if (b.axes !== undefined) out.axes = b.axes;
-  if (b.failed !== undefined) out.failed = b.failed;
-  if (b.warning !== undefined) out.warning = b.warning;
-  if (b.profile !== undefined) out.profile = b.profile;
-  if (b.count !== undefined) out.count = b.count;
-  if (b.hw !== undefined) out.hw = b.hw;
-  if (b.extra !== undefined) out.extra = b.extra;
-  if (b.processes !== undefined) out.processes = b.processes;
-  if (b.timing !== undefined) out.timing = b.timing;
+  const out: Record<string, unknown> = {};
+  for (const k of BENCH_FIELD_ORDER) if (b[k] !== undefined) out[k] = b[k];
   // Fields added by later versions survive a rewrite.
-  for (const [k, v] of Object.entries(b)) {
-    if (!(k in out)) (out as unknown as Record<string, unknown>)[k] = v;
-  }
-  return out;
+  for (const [k, v] of Object.entries(b)) if (!(k in out)) out[k] = v;
+  // The same fields as `b`, in another order.
+  return out as unknown as BenchResult;
 }
 
 /**
@@ -975,7 +997,7 @@ function validateResult(data: Obj, source: string): ResultFile {
       requireReplicate(x, `${w}.replicates[${j}]`, at)
     );
     // Unknown fields (added by later versions or other tools) are kept as they are.
-    const out: BenchResult = {
+    const out: MeasuredBench = {
       ...b,
       key,
       file,
@@ -1021,9 +1043,9 @@ function validateResult(data: Obj, source: string): ResultFile {
         },
       );
     }
-    if (b.failed !== undefined) {
-      out.failed = requireString(b.failed, `${w}.failed`, at);
-    }
+    const failed = b.failed === undefined
+      ? undefined
+      : requireString(b.failed, `${w}.failed`, at);
     if (b.warning !== undefined) {
       out.warning = requireString(b.warning, `${w}.warning`, at);
     }
@@ -1087,7 +1109,7 @@ function validateResult(data: Obj, source: string): ResultFile {
         false,
       ) as Record<string, string | number | boolean>;
     }
-    return out;
+    return failed === undefined ? out : { ...out, failed };
   });
   const result: ResultFile = {
     ...data,

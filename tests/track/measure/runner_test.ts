@@ -10,6 +10,7 @@ import {
   runTargets,
 } from "../../../core/track/measure/runner.ts";
 import {
+  isFailed,
   parseResultText,
   type ResultFile,
 } from "../../../core/track/result/result.ts";
@@ -147,8 +148,9 @@ Deno.bench("boom", () => { throw new Error("boom"); });
 `,
     );
     const r = await runBenches(dir, { repeat: 1, samples: 3 });
-    const boom = r.benches.find((b) => b.name === "boom")!;
-    assert.match(boom.failed!, /boom/);
+    const boom = r.benches.find((b) => b.name === "boom");
+    assert(boom !== undefined && isFailed(boom));
+    assert.match(boom.failed, /boom/);
     assert.deepEqual(boom.replicates, []);
     assert.equal(r.benches.find((b) => b.name === "ok")!.failed, undefined);
   } finally {

@@ -3,11 +3,13 @@ import {
   benchKey,
   countOf,
   hwCountersOf,
+  isFailed,
   parseResultText,
   profileOf,
   readResultFile,
   RESULT_SCHEMA,
   resultFromDenoBench,
+  resultOf,
   serializeResult,
   validateResultValue,
   warningOf,
@@ -77,6 +79,52 @@ Deno.test("parseResultText() reads a pmubench result and round-trips it", async 
       assert.ok(out.endsWith("}\n"));
     },
   );
+});
+
+Deno.test("isFailed() tells a failed bench by its 'failed' field, as every version wrote it", async (t) => {
+  const base = {
+    key: "a_bench.ts::g::f",
+    file: "a_bench.ts",
+    group: "g",
+    name: "f",
+    baseline: false,
+    metric: "time",
+    unit: "ns/op",
+    opsPerCall: 1,
+  };
+  const text = serializeResult(resultOf([
+    { ...base, replicates: [2], axes: { s: "u64" }, failed: "boom\nat x" },
+    { ...base, key: "a_bench.ts::g::ok", name: "ok", replicates: [1] },
+  ], { date: "2025-01-01T00:00:00.000Z" }));
+  await t.step(
+    "on disk: a 'failed' string after the axes, no other field",
+    () => {
+      const [failed, ok] = JSON.parse(text).benches;
+      assert.deepEqual(Object.keys(failed), [
+        "key",
+        "file",
+        "group",
+        "name",
+        "baseline",
+        "metric",
+        "unit",
+        "opsPerCall",
+        "replicates",
+        "axes",
+        "failed",
+      ]);
+      assert.equal(failed.failed, "boom\nat x");
+      assert.equal("failed" in ok, false);
+    },
+  );
+  await t.step("read back: narrowed by isFailed(), replicates kept", () => {
+    const [failed, ok] = parseResultText(text, "r.json").benches;
+    assert(failed !== undefined && isFailed(failed));
+    assert.equal(failed.failed.split("\n")[0], "boom");
+    assert.deepEqual(failed.replicates, [2]);
+    assert(ok !== undefined && !isFailed(ok));
+    assert.equal(ok.failed, undefined);
+  });
 });
 
 Deno.test("parseResultText() converts plain 'deno bench --json' output", async (t) => {

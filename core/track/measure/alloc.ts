@@ -290,7 +290,7 @@ export async function attachProfiles(
   } = {},
 ): Promise<ResultFile> {
   const byKey = new Map(
-    cases.map((c) => [benchKey(c.file, c.case.group, c.case.name), c]),
+    cases.map((c) => [benchKey(c.file, c.case), c]),
   );
   const wanted = result.benches.filter((b) =>
     b.failed === undefined && byKey.has(b.key)

@@ -290,7 +290,7 @@ export async function attachHwCounters(
   options: HwCountOptions = {},
 ): Promise<ResultFile> {
   const byKey = new Map(
-    cases.map((c) => [benchKey(c.file, c.case.group, c.case.name), c]),
+    cases.map((c) => [benchKey(c.file, c.case), c]),
   );
   const benches: BenchResult[] = [];
   for (const b of result.benches) {

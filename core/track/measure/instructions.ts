@@ -572,7 +572,7 @@ async function measureOne(
 ): Promise<BenchResult> {
   const c = ref.case;
   const base: BenchResult = {
-    key: benchKey(ref.file, c.group, c.name),
+    key: benchKey(ref.file, c),
     file: ref.file,
     group: c.group,
     name: c.name,

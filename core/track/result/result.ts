@@ -290,18 +290,23 @@ export function resultOf(
 }
 
 /**
- * The key history is tracked by: `file::group::name`.
+ * The key history is tracked by: `file::group::name`. The group and name
+ * come as one object, so a case (`{ group, name, ... }`) or a bench is
+ * passed as it is.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { benchKey } from "./result.ts";
  *
- * assert(benchKey("bitmap_bench.ts", "", "u64 x8") === "bitmap_bench.ts::::u64 x8");
+ * assert.equal(benchKey("bitmap_bench.ts", { group: "", name: "u64 x8" }), "bitmap_bench.ts::::u64 x8");
  * ```
  */
-export function benchKey(file: string, group: string, name: string): string {
-  return `${file}::${group}::${name}`;
+export function benchKey(
+  file: string,
+  bench: { readonly group: string; readonly name: string },
+): string {
+  return `${file}::${bench.group}::${bench.name}`;
 }
 
 /**
@@ -706,7 +711,7 @@ export function resultFromDenoBench(
     const file = baseName(origin);
     const opsPerCall = opsPerCallFromName(name);
     const base: BenchResult = {
-      key: benchKey(file, group, name),
+      key: benchKey(file, { group, name }),
       file,
       group,
       name,
@@ -951,10 +956,10 @@ function validateResult(data: Obj, source: string): ResultFile {
     const group = requireString(b.group, `${w}.group`, at);
     const name = requireString(b.name, `${w}.name`, at);
     const key = requireString(b.key, `${w}.key`, at);
-    if (key !== benchKey(file, group, name)) {
+    if (key !== benchKey(file, { group, name })) {
       throw new TypeError(
         `${at(`${w}.key`)} must be ${
-          quoted(benchKey(file, group, name), 120)
+          quoted(benchKey(file, { group, name }), 120)
         } (file::group::name): current value is ${describeValue(key)}`,
       );
     }

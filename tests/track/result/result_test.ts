@@ -20,8 +20,14 @@ const testdata = new URL("../../testdata/track/", import.meta.url).pathname;
 const read = (name: string) => Deno.readTextFileSync(`${testdata}${name}`);
 
 Deno.test("benchKey() joins file, group and name with '::'", () => {
-  assert.equal(benchKey("a_bench.ts", "g", "n x2"), "a_bench.ts::g::n x2");
-  assert.equal(benchKey("a_bench.ts", "", "n"), "a_bench.ts::::n");
+  assert.equal(
+    benchKey("a_bench.ts", { group: "g", name: "n x2" }),
+    "a_bench.ts::g::n x2",
+  );
+  assert.equal(
+    benchKey("a_bench.ts", { group: "", name: "n" }),
+    "a_bench.ts::::n",
+  );
 });
 
 Deno.test("parseResultText() reads a pmubench result and round-trips it", async (t) => {

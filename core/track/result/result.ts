@@ -621,33 +621,31 @@ export function serializeResult(r: ResultFile): string {
 }
 
 // Identity and figures first, bulky raw figures last, so a result reads top-down.
-const BENCH_FIELD_ORDER = [
-  "key",
-  "file",
-  "group",
-  "name",
-  "baseline",
-  "metric",
-  "unit",
-  "opsPerCall",
-  "replicates",
-  "axes",
-  "failed",
-  "warning",
-  "profile",
-  "count",
-  "hw",
-  "extra",
-  "processes",
-  "timing",
-] as const satisfies readonly (keyof FailedBench)[];
-
 function orderBench(b: BenchResult): BenchResult {
-  const out: Record<string, unknown> = {};
-  for (const k of BENCH_FIELD_ORDER) if (b[k] !== undefined) out[k] = b[k];
+  const { key, file, group, name, baseline, metric, unit, opsPerCall } = b;
+  const out: Record<string, unknown> = {
+    key,
+    file,
+    group,
+    name,
+    baseline,
+    metric,
+    unit,
+    opsPerCall,
+    replicates: b.replicates,
+  };
+  if (b.axes !== undefined) out.axes = b.axes;
+  if (b.failed !== undefined) out.failed = b.failed;
+  if (b.warning !== undefined) out.warning = b.warning;
+  if (b.profile !== undefined) out.profile = b.profile;
+  if (b.count !== undefined) out.count = b.count;
+  if (b.hw !== undefined) out.hw = b.hw;
+  if (b.extra !== undefined) out.extra = b.extra;
+  if (b.processes !== undefined) out.processes = b.processes;
+  if (b.timing !== undefined) out.timing = b.timing;
   // Fields added by later versions survive a rewrite.
   for (const [k, v] of Object.entries(b)) if (!(k in out)) out[k] = v;
-  // The same fields as `b`, in another order.
+  // The same fields as `b` (a bench of either kind), in another order.
   return out as unknown as BenchResult;
 }
 

@@ -282,14 +282,10 @@ export function formatCountProgress(p: CountProgress): string {
  * ```ts
  * import assert from "node:assert/strict";
  * import { summarizeResult } from "./run.ts";
+ * import { resultOf } from "../track/result/result.ts";
  *
- * const text = summarizeResult({
- *   schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
- *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
- *   flags: {},
- *   benches: [{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: true,
- *     metric: "time", unit: "ns/op", opsPerCall: 1, replicates: [10, 11, 12] }],
- * });
+ * const text = summarizeResult(resultOf([{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f",
+ *   baseline: true, metric: "time", unit: "ns/op", opsPerCall: 1, replicates: [10, 11, 12] }]));
  * assert.match(text, /a_bench.ts::g::f +11 ns/);
  * ```
  */

@@ -21,15 +21,11 @@
  * @example Compare two runs and print the verdict as Markdown
  * ```ts
  * import assert from "node:assert/strict";
- * import { compareResults, formatComparison, type ResultFile } from "./mod.ts";
+ * import { compareResults, formatComparison, type ResultFile, resultOf } from "./mod.ts";
  *
- * const run = (replicates: number[]): ResultFile => ({
- *   schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
- *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
- *   flags: {},
- *   benches: [{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: true,
- *     metric: "time", unit: "ns/op", opsPerCall: 1, replicates }],
- * });
+ * const run = (replicates: number[]): ResultFile =>
+ *   resultOf([{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: true,
+ *     metric: "time", unit: "ns/op", opsPerCall: 1, replicates }]);
  * const c = compareResults(run([100, 101, 99, 100, 102]), run([110, 111, 109, 110, 112]));
  * assert.equal(c.rows[0].verdict, "regressed");
  * assert.match(formatComparison(c, "markdown"), /regressed/);

@@ -161,11 +161,9 @@ export function measurementBackends(
  * ```ts
  * import assert from "node:assert/strict";
  * import { attachBackends, hwCounterBackend } from "./backend.ts";
- * import type { ResultFile } from "../result/result.ts";
+ * import { resultOf } from "../result/result.ts";
  *
- * const r: ResultFile = { schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
- *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
- *   flags: { metric: "instructions" }, benches: [] };
+ * const r = resultOf([], { flags: { metric: "instructions" } });
  * const out = await attachBackends(r, [hwCounterBackend("/no/such/perf")], { cwd: Deno.cwd(), cases: [] });
  * assert.equal(typeof out.flags.hwCounters, "string");
  * ```

@@ -276,11 +276,9 @@ export async function countCaseHw(
  * ```ts
  * import assert from "node:assert/strict";
  * import { attachHwCounters } from "./hw_counters.ts";
- * import type { ResultFile } from "../result/result.ts";
+ * import { resultOf } from "../result/result.ts";
  *
- * const empty: ResultFile = { schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
- *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
- *   flags: {}, benches: [] };
+ * const empty = resultOf([]);
  * assert.equal((await attachHwCounters(empty, [])).benches.length, 0);
  * ```
  */

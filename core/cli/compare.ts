@@ -18,7 +18,7 @@ import {
 } from "../track/present/compare_format.ts";
 import { parseResultText, type ResultFile } from "../track/result/result.ts";
 import { DEFAULT_RESAMPLES } from "../track/judge/stats.ts";
-import { quoteValue } from "../common/text.ts";
+import { quoteValue } from "../common/describe.ts";
 import {
   type Command,
   EXIT_OK,

@@ -78,7 +78,7 @@ export function openHistoryFlag(
  * import { asUsageError } from "./record.ts";
  * import { HistoryError } from "../track/history/history.ts";
  *
- * const e = asUsageError(new HistoryError("locked", "h.db", "locked"));
+ * const e = asUsageError(new HistoryError("locked", { kind: "locked", path: "h.db" }));
  * assert.ok(e instanceof Error && e.name === "UsageError");
  * ```
  */

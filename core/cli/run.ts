@@ -38,12 +38,9 @@ import {
   ValgrindUnavailableError,
 } from "../track/measure/instructions.ts";
 import {
-  allocationBackend,
   attachBackends,
-  hwCounterBackend,
-  type MeasurementBackend,
+  measurementBackends,
 } from "../track/measure/backend.ts";
-import { describeHwCounters } from "../track/measure/hw_counters.ts";
 import { loadCases, SuiteLoadError } from "../track/suite/load_suite.ts";
 import { HarnessProcessError } from "../track/measure/harness/harness_process.ts";
 import { parseNumberFlag } from "./compare.ts";
@@ -285,14 +282,10 @@ export function formatCountProgress(p: CountProgress): string {
  * ```ts
  * import assert from "node:assert/strict";
  * import { summarizeResult } from "./run.ts";
+ * import { resultOf } from "../track/result/result.ts";
  *
- * const text = summarizeResult({
- *   schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
- *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
- *   flags: {},
- *   benches: [{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: true,
- *     metric: "time", unit: "ns/op", opsPerCall: 1, replicates: [10, 11, 12] }],
- * });
+ * const text = summarizeResult(resultOf([{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f",
+ *   baseline: true, metric: "time", unit: "ns/op", opsPerCall: 1, replicates: [10, 11, 12] }]));
  * assert.match(text, /a_bench.ts::g::f +11 ns/);
  * ```
  */
@@ -490,12 +483,13 @@ ended, temporary files removed, nothing written).
           onProgress: (p) => io.stderr(formatProgress(p)),
         });
       }
-      const backends: MeasurementBackend[] = instructions
-        ? [hwCounterBackend(values.perf)]
-        : values["no-profile"] === true || values.smoke === true
-        ? []
-        : [allocationBackend];
-      if (backends.length > 0 && result.benches.length > 0) {
+      const backends = measurementBackends({
+        perf: values.perf,
+        allocation: values["no-profile"] !== true && values.smoke !== true,
+      });
+      if (
+        result.benches.length > 0 && backends.some((b) => b.appliesTo(metric))
+      ) {
         const cases = await loadCases(
           cwd,
           String(result.flags.files ?? "").split(",").filter((f) => f !== ""),
@@ -507,20 +501,6 @@ ended, temporary files removed, nothing written).
           signal,
           onProgress: (line) => io.stderr(`${line}\n`),
         });
-        if (instructions) {
-          io.stderr(
-            describeHwCounters(
-              typeof result.flags.hwCounters === "string" &&
-                result.flags.hwCounters !== "perf stat"
-                ? {
-                  available: false,
-                  command: values.perf ?? "perf",
-                  reason: result.flags.hwCounters,
-                }
-                : { available: true, command: values.perf ?? "perf" },
-            ) + "\n",
-          );
-        }
       }
       return result;
     }).catch((e) => {

@@ -7,11 +7,11 @@
  * | export | meaning |
  * | --- | --- |
  * | {@linkcode describeValue} | a value as an error message shows it |
+ * | {@linkcode quoteValue} | any value as a short JSON literal (what `describeValue` shows of strings) |
+ * | {@linkcode MAX_QUOTED} | how much of a quoted value is kept |
  *
  * @module
  */
-
-import { quoteValue } from "./text.ts";
 
 /**
  * A value as an error message shows it: `64`, `-0`, `"3"` (strings
@@ -48,4 +48,51 @@ export function describeValue(value: unknown): string {
     default:
       return String(value);
   }
+}
+
+/** Characters of a quoted value kept before it is cut (see {@linkcode quoteValue}). */
+export const MAX_QUOTED = 60;
+
+/**
+ * `value` as a JSON literal for a message, cut to about `max` characters
+ * (saying how long the whole was) and with every control character
+ * escaped, so a 10 MB value or one holding newlines or terminal escapes
+ * stays a short, single-line quotation.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { quoteValue } from "./describe.ts";
+ *
+ * assert.equal(quoteValue("0x1g"), '"0x1g"');
+ * assert.equal(quoteValue(7), "7");
+ * assert.equal(quoteValue(undefined), "undefined");
+ * assert.equal(quoteValue("a\nb\u001b[31m"), '"a\\nb\\u001b[31m"');
+ * assert.match(quoteValue("x".repeat(1e6)), /^"x{60}"\.\.\. \(1000000 characters\)$/);
+ * ```
+ */
+export function quoteValue(value: unknown, max: number = MAX_QUOTED): string {
+  if (typeof value === "string") {
+    const cut = value.length > max;
+    const shown = escapeControl(
+      JSON.stringify(cut ? value.slice(0, max) : value),
+    );
+    return cut ? `${shown}... (${value.length} characters)` : shown;
+  }
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  text = escapeControl(text);
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}
+
+function escapeControl(json: string): string {
+  // JSON.stringify already escapes C0; DEL, C1 and the separators remain.
+  return json.replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }

@@ -1,20 +1,19 @@
 /**
  * Text that comes from outside (file contents, bench names, flag values)
  * made safe for messages and terminal output: bounded in length, on one
- * line, with no control characters left to act on a terminal.
+ * line, with no control characters left to act on a terminal. Values
+ * quoted after "current value is" are `describe.ts`'s business
+ * ({@linkcode ./describe.ts}).
  *
  * | export | meaning |
  * | --- | --- |
- * | {@linkcode quoteValue} | a value as a short JSON literal for "current value is Z" |
  * | {@linkcode stripControl} | text with control characters replaced, for terminal and log output |
  * | {@linkcode oneLine} | a message as one bounded line |
- * | {@linkcode MAX_QUOTED}, {@linkcode MAX_MESSAGE} | the bounds |
+ * | {@linkcode MAX_MESSAGE} | the bound |
  *
  * @module
  */
 
-/** Characters of a quoted value kept before it is cut (see {@linkcode quoteValue}). */
-export const MAX_QUOTED = 60;
 /** Characters of a message kept before it is cut (see {@linkcode oneLine}). */
 export const MAX_MESSAGE = 600;
 
@@ -22,42 +21,6 @@ export const MAX_MESSAGE = 600;
 // line and paragraph separators some viewers break lines at.
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-
-/**
- * `value` as a JSON literal for a message, cut to about `max` characters
- * (saying how long the whole was) and with every control character
- * escaped, so a 10 MB value or one holding newlines or terminal escapes
- * stays a short, single-line quotation.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { quoteValue } from "./text.ts";
- *
- * assert.equal(quoteValue("0x1g"), '"0x1g"');
- * assert.equal(quoteValue(7), "7");
- * assert.equal(quoteValue(undefined), "undefined");
- * assert.equal(quoteValue("a\nb\u001b[31m"), '"a\\nb\\u001b[31m"');
- * assert.match(quoteValue("x".repeat(1e6)), /^"x{60}"\.\.\. \(1000000 characters\)$/);
- * ```
- */
-export function quoteValue(value: unknown, max: number = MAX_QUOTED): string {
-  if (typeof value === "string") {
-    const cut = value.length > max;
-    const shown = escapeControl(
-      JSON.stringify(cut ? value.slice(0, max) : value),
-    );
-    return cut ? `${shown}... (${value.length} characters)` : shown;
-  }
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  text = escapeControl(text);
-  return text.length > max ? `${text.slice(0, max)}...` : text;
-}
 
 /**
  * `text` with every control character (C0, DEL, C1, U+2028/U+2029)
@@ -106,12 +69,4 @@ export function oneLine(message: string, max: number = MAX_MESSAGE): string {
   return `${safe.slice(0, half)} ... (${
     safe.length - 2 * half
   } characters cut) ... ${safe.slice(safe.length - half)}`;
-}
-
-function escapeControl(json: string): string {
-  // JSON.stringify already escapes C0; DEL, C1 and the separators remain.
-  return json.replace(
-    /[\u007f-\u009f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
 }

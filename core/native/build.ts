@@ -19,6 +19,8 @@
  * @module
  */
 
+import { runTool, type ToolRun } from "../common/run_tool.ts";
+
 /** Flags every build uses: optimise as a kernel build would, and make a loadable library. */
 export const NATIVE_CFLAGS: readonly string[] = Object.freeze([
   "-O2",
@@ -216,32 +218,29 @@ export async function buildNative(
     tmp,
     decodeURIComponent(source.pathname),
   ];
-  let out: Deno.CommandOutput;
+  let out: ToolRun;
   try {
-    out = await new Deno.Command(compiler, {
-      args,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    out = await runTool(compiler, { args });
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      return {
-        ok: false,
-        reason: `no C compiler: '${compiler}' is ${
-          compiler.includes("/") ? "no such file" : "not found on PATH"
-        } (set CC to use another)`,
-      };
-    }
     return {
       ok: false,
       reason: `cannot run the C compiler '${compiler}': ${describeError(e)}`,
     };
   }
+  if (!out.started) {
+    return {
+      ok: false,
+      reason: out.missing
+        ? `no C compiler: '${compiler}' is ${out.reason} (set CC to use another)`
+        : `cannot run the C compiler '${compiler}': ${
+          describeError(out.error)
+        }`,
+    };
+  }
   if (!out.success) {
     await Deno.remove(tmp).catch(() => {});
     // The first "error" line says why; "In function ..." context does not.
-    const lines = new TextDecoder().decode(out.stderr).split("\n")
+    const lines = out.stderr.split("\n")
       .filter((l) => l.trim() !== "");
     const firstError = lines.find((l) => /\berror\b/i.test(l)) ?? lines[0] ??
       "no message";

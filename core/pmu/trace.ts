@@ -63,7 +63,7 @@ import {
 import { createEventFilter, type FilterAction } from "./filter.ts";
 import { isKnownMsr } from "./msr.ts";
 import { createVcpu, type Fault, type Vcpu } from "./vcpu.ts";
-import { quoteValue } from "../common/text.ts";
+import { quoteValue } from "../common/describe.ts";
 
 /**
  * One parsed trace op (`line` is its line number when it came from text).

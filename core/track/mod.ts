@@ -10,7 +10,7 @@
  * | --- | --- | --- |
  * | `suite/` | {@linkcode registerSuite}, {@linkcode BenchSuite}, {@linkcode BenchCase}, {@linkcode blackhole}, {@linkcode loadCases}, {@linkcode CaseRef}, {@linkcode discoverBenchFiles} | define each case once and register it with `Deno.bench`; the one loader that finds cases in a `*_cases.ts` module or a plain `Deno.bench` file |
  * | `measure/` | {@linkcode runBenches}, {@linkcode RunOptions}, {@linkcode measureCase}, {@linkcode CaseMeasurement} | the engine: each case alone in fresh processes, timed by calibrated batches, one replicate per process |
- * | `result/` | {@linkcode ResultFile}, {@linkcode BenchResult}, {@linkcode readResultFile}, {@linkcode parseResultText}, {@linkcode writeResultFile}, {@linkcode serializeResult}, {@linkcode benchKey} | the self-describing result file every later stage reads |
+ * | `result/` | {@linkcode ResultFile}, {@linkcode BenchResult} (measured or {@linkcode isFailed}), {@linkcode resultOf}, {@linkcode readResultFile}, {@linkcode parseResultText}, {@linkcode writeResultFile}, {@linkcode serializeResult}, {@linkcode benchKey} | the self-describing result file every later stage reads |
  * | `judge/` | {@linkcode compareResults}, {@linkcode checkResult}, {@linkcode buildMatrix}, {@linkcode medianInterval} | verdicts with statistics: base against head, head against a window of runs, winners per operation |
  * | `history/` | {@linkcode openHistory}, {@linkcode History} | record runs under a branch and a commit (SQLite) |
  * | `present/` | {@linkcode formatComparison}, {@linkcode formatMatrix}, {@linkcode renderReport} | terminal, Markdown, JSON and HTML forms of the verdicts |
@@ -21,15 +21,11 @@
  * @example Compare two runs and print the verdict as Markdown
  * ```ts
  * import assert from "node:assert/strict";
- * import { compareResults, formatComparison, type ResultFile } from "./mod.ts";
+ * import { compareResults, formatComparison, type ResultFile, resultOf } from "./mod.ts";
  *
- * const run = (replicates: number[]): ResultFile => ({
- *   schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
- *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
- *   flags: {},
- *   benches: [{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: true,
- *     metric: "time", unit: "ns/op", opsPerCall: 1, replicates }],
- * });
+ * const run = (replicates: number[]): ResultFile =>
+ *   resultOf([{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: true,
+ *     metric: "time", unit: "ns/op", opsPerCall: 1, replicates }]);
  * const c = compareResults(run([100, 101, 99, 100, 102]), run([110, 111, 109, 110, 112]));
  * assert.equal(c.rows[0].verdict, "regressed");
  * assert.match(formatComparison(c, "markdown"), /regressed/);
@@ -80,11 +76,15 @@ export {
   type RunProgress,
 } from "./measure/runner.ts";
 export {
+  type BenchFields,
   benchKey,
   type BenchProfile,
   type BenchResult,
+  type FailedBench,
   type HwCounterFigures,
   type InstructionCount,
+  isFailed,
+  type MeasuredBench,
   type ParseResultOptions,
   parseResultText,
   type ProcessFigures,
@@ -92,6 +92,8 @@ export {
   RESULT_SCHEMA,
   type ResultEnv,
   type ResultFile,
+  resultOf,
+  type ResultOfOptions,
   serializeResult,
   type TimedProcess,
   writeResultFile,

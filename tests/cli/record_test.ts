@@ -269,7 +269,8 @@ Deno.test("openHistoryFlag() and asUsageError() turn history problems into usage
   const plain = new RangeError("x");
   assert.equal(asUsageError(plain), plain);
   assert.equal(
-    (asUsageError(new HistoryError("io", "p", "m")) as Error).message,
+    (asUsageError(new HistoryError("m", { kind: "io", path: "p" })) as Error)
+      .message,
     "m",
   );
 });

@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { main } from "../../core/cli.ts";
 import { bufferIo } from "../../core/cli/command.ts";
 import { formatProgress, summarizeResult } from "../../core/cli/run.ts";
-import { readResultFile } from "../../core/track/result/result.ts";
+import {
+  isFailed,
+  readResultFile,
+  resultOf,
+} from "../../core/track/result/result.ts";
 
 const testdata = new URL("../testdata/track/", import.meta.url).pathname;
 
@@ -171,10 +175,9 @@ Deno.test("pmubench run rejects bad usage and broken benches with exit 2", async
           r.err,
           /1 bench\(es\) failed; the result was written to '.*failed.json' but compare will reject it\n$/,
         );
-        assert.match(
-          (await readResultFile(out)).benches[0].failed!,
-          /Uncaught.*Error: boom/,
-        );
+        const [boom] = (await readResultFile(out)).benches;
+        assert(boom !== undefined && isFailed(boom));
+        assert.match(boom.failed, /Uncaught.*Error: boom/);
       },
     );
     await t.step("an unknown flag", async () => {
@@ -205,35 +208,18 @@ Deno.test("formatProgress() omits an empty label", () => {
 });
 
 Deno.test("summarizeResult() marks failed benches", () => {
-  const text = summarizeResult({
-    schema: "pmubench-result/1",
-    date: "2025-01-01T00:00:00.000Z",
-    env: {
-      deno: "",
-      v8: "",
-      typescript: "",
-      cpu: "",
-      cores: 0,
-      os: "",
-      arch: "",
-      commit: null,
-      dirty: null,
-      branch: null,
-    },
-    flags: {},
-    benches: [{
-      key: "k",
-      file: "f",
-      group: "",
-      name: "n",
-      baseline: false,
-      metric: "time",
-      unit: "ns/op",
-      opsPerCall: 1,
-      replicates: [],
-      failed: "x",
-    }],
-  });
+  const text = summarizeResult(resultOf([{
+    key: "k",
+    file: "f",
+    group: "",
+    name: "n",
+    baseline: false,
+    metric: "time",
+    unit: "ns/op",
+    opsPerCall: 1,
+    replicates: [],
+    failed: "x",
+  }]));
   assert.match(text, /^k +FAILED +0$/m);
 });
 

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { describeValue } from "../../core/common/describe.ts";
+import {
+  describeValue,
+  MAX_QUOTED,
+  quoteValue,
+} from "../../core/common/describe.ts";
 
 Deno.test("describeValue() shows a value as error messages do", () => {
   assert.equal(describeValue(64), "64");
@@ -25,4 +29,25 @@ Deno.test("describeValue() cuts a long string and escapes control characters", (
   assert.ok(shown.length < 200, shown);
   assert.match(shown, /\(10001 characters\)$/);
   assert.equal(describeValue("a\u009bb"), '"a\\u009bb"');
+});
+
+Deno.test("quoteValue() quotes any value short, on one line, without control characters", async (t) => {
+  await t.step("strings are JSON literals, cut with their length", () => {
+    assert.equal(quoteValue("ab"), '"ab"');
+    const long = quoteValue("y".repeat(MAX_QUOTED + 1));
+    assert.equal(long, `"${"y".repeat(MAX_QUOTED)}"... (61 characters)`);
+  });
+  await t.step("control characters, DEL, C1 and U+2028 are escaped", () => {
+    assert.equal(
+      quoteValue("a\u0007\u007f\u009b\u2028"),
+      '"a\\u0007\\u007f\\u009b\\u2028"',
+    );
+  });
+  await t.step("other values, including ones JSON cannot hold", () => {
+    assert.equal(quoteValue(null), "null");
+    assert.equal(quoteValue([1, "x"]), '[1,"x"]');
+    assert.equal(quoteValue(10n), "[object BigInt]");
+    assert.equal(quoteValue(Symbol("s")), "Symbol(s)");
+    assert.ok(quoteValue(new Array(1e5).fill(1)).length <= MAX_QUOTED + 3);
+  });
 });

@@ -22,11 +22,12 @@
 
 import { DatabaseSync } from "node:sqlite";
 import {
+  isFailed,
   type ResultEnv,
   type ResultFile,
   validateResultValue,
 } from "../result/result.ts";
-import { quoteValue } from "../../common/text.ts";
+import { quoteValue } from "../../common/describe.ts";
 
 /** Where the history lives when no path is given. */
 export const DEFAULT_HISTORY_PATH = ".pmubench/history.db";
@@ -83,6 +84,14 @@ export type HistoryErrorKind =
   | "locked"
   | "io";
 
+/** Options of {@linkcode HistoryError}. */
+export interface HistoryErrorOptions {
+  /** What went wrong. */
+  kind: HistoryErrorKind;
+  /** The database file. */
+  path: string;
+}
+
 /**
  * A history database that cannot be opened, read or written. The message
  * is one sentence naming the file; `kind` says what to do about it.
@@ -92,7 +101,7 @@ export type HistoryErrorKind =
  * import assert from "node:assert/strict";
  * import { HistoryError } from "./history.ts";
  *
- * const e = new HistoryError("locked", "h.db", "Cannot write history 'h.db' as another process holds its lock");
+ * const e = new HistoryError("Cannot write history 'h.db' as another process holds its lock", { kind: "locked", path: "h.db" });
  * assert.ok(e.kind === "locked" && e.path === "h.db");
  * ```
  */
@@ -102,15 +111,14 @@ export class HistoryError extends Error {
   /** The database file. */
   readonly path: string;
   /**
-   * @param kind what went wrong
-   * @param path the database file
    * @param message one sentence naming the file
+   * @param options what went wrong, and the database file
    */
-  constructor(kind: HistoryErrorKind, path: string, message: string) {
+  constructor(message: string, options: HistoryErrorOptions) {
     super(message);
     this.name = "HistoryError";
-    this.kind = kind;
-    this.path = path;
+    this.kind = options.kind;
+    this.path = options.path;
   }
 }
 
@@ -254,18 +262,16 @@ export function openHistory(
     const info = Deno.statSync(path);
     if (!info.isFile) {
       throw new HistoryError(
-        "cannot-open",
-        path,
         `Cannot open history '${path}' as it is not a regular file`,
+        { kind: "cannot-open", path },
       );
     }
   } catch (e) {
     if (e instanceof HistoryError) throw e;
     if (!(e instanceof Deno.errors.NotFound)) {
       throw new HistoryError(
-        "cannot-open",
-        path,
         `Cannot open history '${path}' as it cannot be read: ${messageOf(e)}`,
+        { kind: "cannot-open", path },
       );
     }
     exists = false;
@@ -273,9 +279,8 @@ export function openHistory(
   if (!exists) {
     if (!create) {
       throw new HistoryError(
-        "missing",
-        path,
         `Cannot read history '${path}' as it does not exist: record a result first`,
+        { kind: "missing", path },
       );
     }
     const dir = parentDir(path);
@@ -284,11 +289,10 @@ export function openHistory(
         Deno.mkdirSync(dir, { recursive: true });
       } catch (e) {
         throw new HistoryError(
-          "cannot-open",
-          path,
           `Cannot create history '${path}' as its directory cannot be made: ${
             messageOf(e)
           }`,
+          { kind: "cannot-open", path },
         );
       }
     }
@@ -334,7 +338,7 @@ function connect(
       ? e
       : classify(e, path, busyTimeoutMs, "open");
   }
-  return new History(db, path, busyTimeoutMs);
+  return new History(db, { path, busyTimeoutMs });
 }
 
 function hasWalContent(path: string): boolean {
@@ -367,17 +371,16 @@ export class History {
    * prepared connection.
    *
    * @param db a connection whose schema is in place
-   * @param path the database file, for messages
-   * @param busyTimeoutMs the busy timeout `db` was opened with, for messages
+   * @param options the database file and the busy timeout `db` was opened
+   * with (default {@linkcode DEFAULT_BUSY_TIMEOUT_MS}), for messages
    */
   constructor(
     db: DatabaseSync,
-    path: string,
-    busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS,
+    options: { path: string; busyTimeoutMs?: number },
   ) {
     this.#db = db;
-    this.path = path;
-    this.#busyTimeoutMs = busyTimeoutMs;
+    this.path = options.path;
+    this.#busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   }
 
   /**
@@ -761,9 +764,8 @@ function prepareSchema(
   }
   if (version > HISTORY_SCHEMA_VERSION) {
     throw new HistoryError(
-      "newer-schema",
-      path,
       `Cannot open history '${path}' as it was written by a newer pmubench (schema ${version}; this version reads ${HISTORY_SCHEMA_VERSION})`,
+      { kind: "newer-schema", path },
     );
   }
   if (version === HISTORY_SCHEMA_VERSION) {
@@ -775,9 +777,8 @@ function prepareSchema(
   if (tables > 0) throw notAHistory(path);
   if (!create) {
     throw new HistoryError(
-      "not-a-history",
-      path,
       `Cannot read history '${path}' as it holds no runs yet: record a result first`,
+      { kind: "not-a-history", path },
     );
   }
   setWal(db, busyTimeoutMs);
@@ -877,18 +878,16 @@ function refuseNonFile(path: string): void {
     : null;
   if (why !== null) {
     throw new HistoryError(
-      "cannot-open",
-      path,
       `Cannot open history '${path}' as it names no file (${why}): give a file path such as ${DEFAULT_HISTORY_PATH}`,
+      { kind: "cannot-open", path },
     );
   }
 }
 
 function notAHistory(path: string): HistoryError {
   return new HistoryError(
-    "not-a-history",
-    path,
     `Cannot open history '${path}' as it is a SQLite database of another application, not a pmubench history`,
+    { kind: "not-a-history", path },
   );
 }
 
@@ -896,13 +895,13 @@ function assertRecordable(result: ResultFile, source: string): void {
   if (result.benches.length === 0) {
     throw new RangeError(`Cannot record '${source}' as it holds no benches`);
   }
-  const failed = result.benches.filter((b) => b.failed !== undefined);
+  const failed = result.benches.filter(isFailed);
   if (failed.length > 0) {
     const first = failed[0];
     throw new RangeError(
       `Cannot record '${source}' as ${failed.length} bench${
         failed.length === 1 ? "" : "es"
-      } failed, first '${first.key}': ${first.failed!.split("\n")[0]}`,
+      } failed, first '${first.key}': ${first.failed.split("\n")[0]}`,
     );
   }
   const empty = result.benches.find((b) => b.replicates.length === 0);
@@ -965,28 +964,25 @@ function classify(
     : `Cannot ${op} history`;
   if (isBusy(e)) {
     return new HistoryError(
-      "locked",
-      path,
       `${verb} '${path}' as another connection holds a lock on it (still busy after ${
         BUSY_RETRIES + 1
       } waits of ${busyTimeoutMs} ms)`,
+      { kind: "locked", path },
     );
   }
   if (/file is not a database|malformed/.test(msg)) {
     return new HistoryError(
-      "not-a-database",
-      path,
       `${verb} '${path}' as it is not a SQLite database (${msg})`,
+      { kind: "not-a-database", path },
     );
   }
   if (/unable to open|readonly|read-only|permission/i.test(msg)) {
     return new HistoryError(
-      "cannot-open",
-      path,
       `${verb} '${path}' as it cannot be opened for ${
         op === "read" ? "reading" : "writing"
       } (${msg})`,
+      { kind: "cannot-open", path },
     );
   }
-  return new HistoryError("io", path, `${verb} '${path}': ${msg}`);
+  return new HistoryError(`${verb} '${path}': ${msg}`, { kind: "io", path });
 }

@@ -41,7 +41,11 @@ import {
   DETERMINISTIC_METRICS,
   differentMetrics,
 } from "./compare.ts";
-import type { BenchResult, ResultFile } from "../result/result.ts";
+import {
+  type BenchResult,
+  type ResultFile,
+  resultOf,
+} from "../result/result.ts";
 import {
   CI_LEVEL,
   maxOf,
@@ -92,15 +96,11 @@ export interface RunLevels {
  * ```ts
  * import assert from "node:assert/strict";
  * import { runLevels } from "./check.ts";
- * import type { ResultFile } from "../result/result.ts";
+ * import { type ResultFile, resultOf } from "../result/result.ts";
  *
- * const run = (replicates: number[]): ResultFile => ({
- *   schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
- *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
- *   flags: {},
- *   benches: [{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: true,
- *     metric: "time", unit: "ns/op", opsPerCall: 1, replicates }],
- * });
+ * const run = (replicates: number[]): ResultFile =>
+ *   resultOf([{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: true,
+ *     metric: "time", unit: "ns/op", opsPerCall: 1, replicates }]);
  * const [f] = runLevels([run([10, 11, 12]), run([20, 21, 22])]);
  * assert.deepEqual(f.levels, [11, 21]);
  * ```
@@ -180,15 +180,11 @@ export interface CheckResult {
  * ```ts
  * import assert from "node:assert/strict";
  * import { checkResult } from "./check.ts";
- * import type { ResultFile } from "../result/result.ts";
+ * import { type ResultFile, resultOf } from "../result/result.ts";
  *
- * const run = (replicates: number[]): ResultFile => ({
- *   schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
- *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
- *   flags: {},
- *   benches: [{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: true,
- *     metric: "time", unit: "ns/op", opsPerCall: 1, replicates }],
- * });
+ * const run = (replicates: number[]): ResultFile =>
+ *   resultOf([{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: true,
+ *     metric: "time", unit: "ns/op", opsPerCall: 1, replicates }]);
  * const window = [run([100, 101, 99]), run([102, 100, 101]), run([99, 100, 98])];
  * const c = checkResult(run([120, 121, 119, 122, 120]), window);
  * assert.equal(c.regressions.length, 1);
@@ -376,24 +372,7 @@ function judgeExact(
       ...heads.map((b) => oneSided(b, "added")),
     ];
   }
-  const asResult = (benches: BenchResult[]): ResultFile => ({
-    schema: "pmubench-result/1",
-    date: "",
-    env: {
-      deno: "",
-      v8: "",
-      typescript: "",
-      cpu: "",
-      cores: 0,
-      os: "",
-      arch: "",
-      commit: null,
-      dirty: null,
-      branch: null,
-    },
-    flags: {},
-    benches,
-  });
+  const asResult = (benches: BenchResult[]) => resultOf(benches, { date: "" });
   const base = asResult(levels.map((l) => {
     const { processes: _, ...bench } = l.bench;
     return { ...bench, replicates: l.levels };

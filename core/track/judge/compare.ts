@@ -170,15 +170,11 @@ export interface Comparison {
  * ```ts
  * import assert from "node:assert/strict";
  * import { compareResults } from "./compare.ts";
- * import type { ResultFile } from "../result/result.ts";
+ * import { type ResultFile, resultOf } from "../result/result.ts";
  *
- * const result = (replicates: number[]): ResultFile => ({
- *   schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
- *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
- *   flags: {},
- *   benches: [{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: true,
- *     metric: "time", unit: "ns/op", opsPerCall: 1, replicates }],
- * });
+ * const result = (replicates: number[]): ResultFile =>
+ *   resultOf([{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: true,
+ *     metric: "time", unit: "ns/op", opsPerCall: 1, replicates }]);
  * const c = compareResults(result([100, 101, 99, 100, 102]), result([110, 111, 109, 110, 112]));
  * assert(c.rows[0].verdict === "regressed");
  * assert(c.comparisons === 1 && c.expectedFalseAlarms === 0.01);
@@ -454,15 +450,11 @@ function compareBench(
  * ```ts
  * import assert from "node:assert/strict";
  * import { differentMetrics } from "./compare.ts";
- * import type { ResultFile } from "../result/result.ts";
+ * import { type ResultFile, resultOf } from "../result/result.ts";
  *
- * const result = (metric: string): ResultFile => ({
- *   schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
- *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
- *   flags: {},
- *   benches: [{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: true,
- *     metric, unit: "x", opsPerCall: 1, replicates: [1] }],
- * });
+ * const result = (metric: string): ResultFile =>
+ *   resultOf([{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: true,
+ *     metric, unit: "x", opsPerCall: 1, replicates: [1] }]);
  * assert.match(differentMetrics(result("time"), result("instructions"))!, /hold different metrics/);
  * assert.equal(differentMetrics(result("time"), result("time")), undefined);
  * ```

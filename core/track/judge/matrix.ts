@@ -177,19 +177,14 @@ export interface MatrixOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { buildMatrix } from "./matrix.ts";
- * import type { BenchResult, ResultFile } from "../result/result.ts";
+ * import { type BenchResult, resultOf } from "../result/result.ts";
  *
  * const bench = (strategy: string, bits: number, x: number): BenchResult => ({
  *   key: `b_bench.ts::w ${bits}::${strategy}`, file: "b_bench.ts", group: `w ${bits}`, name: strategy,
  *   baseline: false, metric: "instructions", unit: "instr/op", opsPerCall: 1,
  *   axes: { op: "weight", bits, strategy }, replicates: [x],
  * });
- * const r: ResultFile = {
- *   schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
- *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
- *   flags: {},
- *   benches: [bench("u32pair", 6, 10), bench("u64view", 6, 14), bench("u32pair", 64, 30), bench("u64view", 64, 20)],
- * };
+ * const r = resultOf([bench("u32pair", 6, 10), bench("u64view", 6, 14), bench("u32pair", 64, 30), bench("u64view", 64, 20)]);
  * const m = buildMatrix(r);
  * assert.deepEqual(m.rows.map((row) => row.winner), ["u32pair", "u64view"]);
  * assert.equal(m.crossovers[0].after, "u64view");

@@ -273,11 +273,9 @@ export interface ProfileProgress {
  * ```ts
  * import assert from "node:assert/strict";
  * import { attachProfiles } from "./alloc.ts";
- * import type { ResultFile } from "../result/result.ts";
+ * import { resultOf } from "../result/result.ts";
  *
- * const empty: ResultFile = { schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
- *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
- *   flags: {}, benches: [] };
+ * const empty = resultOf([]);
  * const r = await attachProfiles(empty, []);
  * assert.equal(r.benches.length, 0);
  * ```
@@ -290,7 +288,7 @@ export async function attachProfiles(
   } = {},
 ): Promise<ResultFile> {
   const byKey = new Map(
-    cases.map((c) => [benchKey(c.file, c.case.group, c.case.name), c]),
+    cases.map((c) => [benchKey(c.file, c.case), c]),
   );
   const wanted = result.benches.filter((b) =>
     b.failed === undefined && byKey.has(b.key)

@@ -8,6 +8,7 @@
  * | {@linkcode Availability} | available, or not with a one-sentence reason |
  * | {@linkcode allocationBackend} | bytes per op and V8 tier ({@linkcode ./alloc.ts}) |
  * | {@linkcode hwCounterBackend} | cycles, instructions and branch misses per op ({@linkcode ./hw_counters.ts}) |
+ * | {@linkcode measurementBackends} | every backend, in the order `run` attaches them |
  * | {@linkcode attachBackends} | every backend that applies to a result's metric, in order |
  *
  * A backend adds figures to the benches of a result measured by the
@@ -21,7 +22,11 @@
 import type { ResultFile } from "../result/result.ts";
 import type { CaseRef } from "../suite/load_suite.ts";
 import { attachProfiles } from "./alloc.ts";
-import { attachHwCounters, detectHwCounters } from "./hw_counters.ts";
+import {
+  attachHwCounters,
+  describeHwCounters,
+  detectHwCounters,
+} from "./hw_counters.ts";
 
 /** Whether a backend can run here. */
 export type Availability =
@@ -36,7 +41,11 @@ export interface AttachContext {
   cases: readonly CaseRef[];
   /** Aborting ends the backend's processes and rejects. */
   signal?: AbortSignal;
-  /** One line per case measured, e.g. `"profile 3/40 g/f"`. */
+  /**
+   * Lines for people: what a backend measures or why it cannot (where it
+   * has such a line), then one per case measured, e.g.
+   * `"profile 3/40 g/f"`.
+   */
   onProgress?: (line: string) => void;
 }
 
@@ -50,6 +59,8 @@ export interface MeasurementBackend {
   availability(): Promise<Availability>;
   /** A new result whose benches carry its figures. */
   attach(result: ResultFile, context: AttachContext): Promise<ResultFile>;
+  /** One line for people on what it measures or why it cannot, when it has one to say. */
+  describe?(availability: Availability): string;
 }
 
 /**
@@ -99,12 +110,8 @@ export function hwCounterBackend(perf?: string): MeasurementBackend {
   return {
     name: "hwCounters",
     appliesTo: (metric) => metric === "instructions",
-    availability: async () => {
-      const s = await detectHwCounters(perf);
-      return s.available
-        ? { available: true, description: "perf stat" }
-        : { available: false, reason: s.reason };
-    },
+    availability: () => detectHwCounters(perf),
+    describe: (a) => describeHwCounters({ ...a, command: perf ?? "perf" }),
     attach: (result, ctx) =>
       attachHwCounters(result, ctx.cases, {
         cwd: ctx.cwd,
@@ -114,20 +121,49 @@ export function hwCounterBackend(perf?: string): MeasurementBackend {
   };
 }
 
+/** Options of {@linkcode measurementBackends}. */
+export interface BackendOptions {
+  /** The perf command of the hardware counters. @default {"perf"} */
+  perf?: string;
+  /** Whether to profile allocation and tier (`run --no-profile` and `--smoke` do not). @default {true} */
+  allocation?: boolean;
+}
+
+/**
+ * Every measurement backend, in the order `run` attaches them; each
+ * applies to the metrics it says (see {@linkcode attachBackends}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { measurementBackends } from "./backend.ts";
+ *
+ * assert.deepEqual(measurementBackends().map((b) => b.name), ["allocation", "hwCounters"]);
+ * assert.deepEqual(measurementBackends({ allocation: false }).map((b) => b.name), ["hwCounters"]);
+ * ```
+ */
+export function measurementBackends(
+  options: BackendOptions = {},
+): MeasurementBackend[] {
+  return [
+    ...(options.allocation === false ? [] : [allocationBackend]),
+    hwCounterBackend(options.perf),
+  ];
+}
+
 /**
  * Attach every backend that applies to the result's metric (its first
  * bench's, else `flags.metric`), in order; each one's availability (its
- * description, or its reason) goes to `flags[backend.name]`.
+ * description, or its reason) goes to `flags[backend.name]`, and its
+ * {@linkcode MeasurementBackend.describe} line to `context.onProgress`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { attachBackends, hwCounterBackend } from "./backend.ts";
- * import type { ResultFile } from "../result/result.ts";
+ * import { resultOf } from "../result/result.ts";
  *
- * const r: ResultFile = { schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
- *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
- *   flags: { metric: "instructions" }, benches: [] };
+ * const r = resultOf([], { flags: { metric: "instructions" } });
  * const out = await attachBackends(r, [hwCounterBackend("/no/such/perf")], { cwd: Deno.cwd(), cases: [] });
  * assert.equal(typeof out.flags.hwCounters, "string");
  * ```
@@ -146,6 +182,7 @@ export async function attachBackends(
       ...out,
       flags: { ...out.flags, [b.name]: a.available ? a.description : a.reason },
     };
+    if (b.describe !== undefined) context.onProgress?.(b.describe(a));
     if (a.available) out = await b.attach(out, context);
   }
   return out;

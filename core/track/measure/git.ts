@@ -12,6 +12,8 @@
  * @module
  */
 
+import { runTool } from "../../common/run_tool.ts";
+
 /** The git state of a working tree. */
 export interface GitState {
   /** Full hash of `HEAD`, `null` outside a repository. */
@@ -39,26 +41,15 @@ interface GitOutput {
 }
 
 async function git(cwd: string, args: string[]): Promise<GitOutput> {
-  let out: Deno.CommandOutput;
-  try {
-    out = await new Deno.Command("git", {
-      args,
-      cwd,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      return { code: 127, stdout: "", stderr: "git: command not found" };
-    }
-    throw e;
+  const out = await runTool("git", { args, cwd });
+  if (!out.started) {
+    const why = out.missing ? "command not found" : out.reason;
+    return { code: 127, stdout: "", stderr: `git: ${why}` };
   }
-  const dec = new TextDecoder();
   return {
     code: out.code,
-    stdout: dec.decode(out.stdout).trim(),
-    stderr: dec.decode(out.stderr).trim(),
+    stdout: out.stdout.trim(),
+    stderr: out.stderr.trim(),
   };
 }
 

@@ -18,7 +18,9 @@
  * @module
  */
 
+import { runTool } from "../../common/run_tool.ts";
 import { roundPerOp } from "./_round.ts";
+import type { Availability } from "./backend.ts";
 import {
   harnessArgsFor,
   spawnHarness,
@@ -41,10 +43,15 @@ export const HW_EVENTS: readonly string[] = Object.freeze([
   "branch-misses:u",
 ]);
 
-/** What {@linkcode detectHwCounters} found. */
-export type HwCounterStatus =
-  | { available: true; command: string }
-  | { available: false; command: string; reason: string };
+/**
+ * What {@linkcode detectHwCounters} found: the measurement backends'
+ * {@linkcode Availability} (the description names the `perf stat` command)
+ * and the command tried.
+ */
+export type HwCounterStatus = Availability & {
+  /** The perf command that was tried. */
+  command: string;
+};
 
 /** One event of a `perf stat -x,` report: its count, or `null` when perf could not count it. */
 export interface PerfEvent {
@@ -100,29 +107,18 @@ export function parsePerfStat(text: string): PerfEvent[] {
 export async function detectHwCounters(
   command = "perf",
 ): Promise<HwCounterStatus> {
-  let out: Deno.CommandOutput;
-  try {
-    out = await new Deno.Command(command, {
-      args: ["stat", "-x,", "-e", HW_EVENTS.join(","), "--", "true"],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch (e) {
-    if (
-      e instanceof Deno.errors.NotFound ||
-      e instanceof Deno.errors.PermissionDenied
-    ) {
-      return {
-        available: false,
-        command,
-        reason:
-          `'${command}' is not installed (Debian: apt-get install linux-perf)`,
-      };
-    }
-    throw e;
+  const out = await runTool(command, {
+    args: ["stat", "-x,", "-e", HW_EVENTS.join(","), "--", "true"],
+  });
+  if (!out.started) {
+    return {
+      available: false,
+      command,
+      reason:
+        `'${command}' is not installed (Debian: apt-get install linux-perf)`,
+    };
   }
-  const stderr = new TextDecoder().decode(out.stderr);
+  const stderr = out.stderr;
   const events = parsePerfStat(stderr);
   const missing = events.find((e) => e.value === null);
   if (!out.success || events.length === 0) {
@@ -144,7 +140,7 @@ export async function detectHwCounters(
         `this machine exposes no hardware counters to user space ('${command} stat' reports ${missing.event} ${missing.note})`,
     };
   }
-  return { available: true, command };
+  return { available: true, command, description: `${command} stat` };
 }
 
 /**
@@ -214,9 +210,8 @@ export async function countCaseHw(
     const dir = await Deno.makeTempDir({ prefix: "pmubench-perf-" });
     try {
       for (const f of ["ctl", "ack"]) {
-        const mk = await new Deno.Command("mkfifo", { args: [`${dir}/${f}`] })
-          .output();
-        if (!mk.success) {
+        const mk = await runTool("mkfifo", { args: [`${dir}/${f}`] });
+        if (!mk.started || !mk.success) {
           throw new RangeError(
             `Cannot count hardware events as mkfifo '${dir}/${f}' failed`,
           );
@@ -281,11 +276,9 @@ export async function countCaseHw(
  * ```ts
  * import assert from "node:assert/strict";
  * import { attachHwCounters } from "./hw_counters.ts";
- * import type { ResultFile } from "../result/result.ts";
+ * import { resultOf } from "../result/result.ts";
  *
- * const empty: ResultFile = { schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
- *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
- *   flags: {}, benches: [] };
+ * const empty = resultOf([]);
  * assert.equal((await attachHwCounters(empty, [])).benches.length, 0);
  * ```
  */
@@ -295,7 +288,7 @@ export async function attachHwCounters(
   options: HwCountOptions = {},
 ): Promise<ResultFile> {
   const byKey = new Map(
-    cases.map((c) => [benchKey(c.file, c.case.group, c.case.name), c]),
+    cases.map((c) => [benchKey(c.file, c.case), c]),
   );
   const benches: BenchResult[] = [];
   for (const b of result.benches) {

@@ -44,7 +44,9 @@
  * @module
  */
 
+import { runTool } from "../../common/run_tool.ts";
 import { roundPerOp } from "./_round.ts";
+import type { Availability } from "./backend.ts";
 import { readEnvironment } from "./environment.ts";
 import type { BenchResult, ResultFile } from "../result/result.ts";
 import { benchKey, RESULT_SCHEMA } from "../result/result.ts";
@@ -120,10 +122,15 @@ export class ValgrindUnavailableError extends Error {
   }
 }
 
-/** What {@linkcode detectValgrind} found. */
-export type ValgrindStatus =
-  | { available: true; command: string; version: string }
-  | { available: false; command: string; reason: string };
+/**
+ * What {@linkcode detectValgrind} found: the measurement backends'
+ * {@linkcode Availability}, the description being Valgrind's version
+ * (e.g. `"valgrind-3.19.0"`), and the command tried.
+ */
+export type ValgrindStatus = Availability & {
+  /** The command that was tried. */
+  command: string;
+};
 
 /**
  * Whether `command --version` runs and says it is Valgrind.
@@ -134,34 +141,15 @@ export type ValgrindStatus =
  * import { detectValgrind } from "./instructions.ts";
  *
  * const s = await detectValgrind("/nonexistent/valgrind");
- * assert.equal(s.available, false);
+ * assert(!s.available && s.reason === "no such file");
  * ```
  */
 export async function detectValgrind(
   command = "valgrind",
 ): Promise<ValgrindStatus> {
-  let out: Deno.CommandOutput;
-  try {
-    out = await new Deno.Command(command, {
-      args: ["--version"],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      return {
-        available: false,
-        command,
-        reason: command.includes("/") ? "no such file" : "not found on PATH",
-      };
-    }
-    if (e instanceof Deno.errors.PermissionDenied) {
-      return { available: false, command, reason: "not executable" };
-    }
-    throw e;
-  }
-  const text = new TextDecoder().decode(out.stdout).trim();
+  const out = await runTool(command, { args: ["--version"] });
+  if (!out.started) return { available: false, command, reason: out.reason };
+  const text = out.stdout.trim();
   if (!out.success || !/^valgrind-\d/.test(text)) {
     return {
       available: false,
@@ -171,7 +159,7 @@ export async function detectValgrind(
       }' and exited with code ${out.code}`,
     };
   }
-  return { available: true, command, version: text };
+  return { available: true, command, description: text };
 }
 
 /**
@@ -566,7 +554,7 @@ export async function runInstructionCounts(
       filter: options.filter ?? null,
       metric: "instructions",
       files: files.join(","),
-      valgrind: status.version,
+      valgrind: status.description,
       v8Flags: HARNESS_V8_FLAGS.join(" "),
       noopInstructionsPerCall: roundPerOp(noop.instructionsPerCall),
       allocation: ALLOCATION_GRANULARITY,
@@ -584,7 +572,7 @@ async function measureOne(
 ): Promise<BenchResult> {
   const c = ref.case;
   const base: BenchResult = {
-    key: benchKey(ref.file, c.group, c.name),
+    key: benchKey(ref.file, c),
     file: ref.file,
     group: c.group,
     name: c.name,

@@ -249,7 +249,9 @@ export function mergeReplicates(
       }
       m.replicates.push(...b.replicates);
       m.processes!.push(...(b.processes ?? []));
-      if (b.failed !== undefined && m.failed === undefined) m.failed = b.failed;
+      if (b.failed !== undefined && m.failed === undefined) {
+        merged.set(id, { ...m, failed: b.failed });
+      }
     }
   }
   return {
@@ -259,6 +261,14 @@ export function mergeReplicates(
     flags: meta.flags,
     benches: [...merged.values()],
   };
+}
+
+/** Options of {@linkcode enrichFromCases}. */
+export interface EnrichOptions {
+  /** The project directory the bench files are relative to. */
+  cwd: string;
+  /** The bench files whose companion cases modules are read. */
+  files: readonly string[];
 }
 
 /**
@@ -275,15 +285,15 @@ export function mergeReplicates(
  * import { parseResultText } from "../result/result.ts";
  *
  * const r = parseResultText(JSON.stringify({ version: 1, runtime: "Deno/2.9.6 x86_64-unknown-linux-gnu", cpu: "c", benches: [] }), "p");
- * const same = await enrichFromCases(r, Deno.cwd(), []);
+ * const same = await enrichFromCases(r, { cwd: Deno.cwd(), files: [] });
  * assert(same.benches.length === 0);
  * ```
  */
 export async function enrichFromCases(
   result: ResultFile,
-  cwd: string,
-  files: readonly string[],
+  options: EnrichOptions,
 ): Promise<ResultFile> {
+  const { cwd, files } = options;
   // Only companion cases modules: a plain bench file has nothing to add
   // (and importing it here would run its top level for nothing).
   const withCases: string[] = [];
@@ -301,7 +311,7 @@ export async function enrichFromCases(
   const byKey = new Map(
     (await loadCases(cwd, withCases)).map((
       c,
-    ) => [benchKey(c.file, c.case.group, c.case.name), c.case]),
+    ) => [benchKey(c.file, c.case), c.case]),
   );
   const benches = result.benches.map((b): BenchResult => {
     const c = byKey.get(b.key);
@@ -463,7 +473,7 @@ export async function runTargets(
     const env = envs[i];
     if (env.cpu === "") env.cpu = runs[i][0]?.env.cpu ?? "";
     const merged = mergeReplicates(runs[i], { date, env, flags: flagsOf(t) });
-    out.push(await enrichFromCases(merged, t.cwd, t.files));
+    out.push(await enrichFromCases(merged, { cwd: t.cwd, files: t.files }));
   }
   return out;
 }
@@ -504,7 +514,7 @@ async function runHarnessEngine(
     const m = new Map<string, CaseRef>();
     const loaded = await loadCases(t.cwd, t.files, load);
     for (const ref of options.select?.(loaded) ?? loaded) {
-      const key = benchKey(ref.file, ref.case.group, ref.case.name);
+      const key = benchKey(ref.file, ref.case);
       m.set(key, ref);
       if (!order.includes(key)) order.push(key);
     }

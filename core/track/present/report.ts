@@ -115,7 +115,7 @@ const TRANSITION_AXES = new Set(["N", "mechanism", "strategy"]);
  * ```ts
  * import assert from "node:assert/strict";
  * import { transitionPanels } from "./report.ts";
- * import type { BenchResult, ResultFile } from "../result/result.ts";
+ * import { type BenchResult, resultOf } from "../result/result.ts";
  *
  * const models: Record<number, string> = { 4: "amd-legacy", 6: "amd-perfmonv2", 8: "synthetic-8" };
  * const bench = (n: number, k: number): BenchResult => ({
@@ -123,11 +123,7 @@ const TRANSITION_AXES = new Set(["N", "mechanism", "strategy"]);
  *   metric: "time", unit: "ns/op", opsPerCall: 1,
  *   axes: { N: n, k, mechanism: "tracked", strategy: "u64", model: models[n] }, replicates: [n, n + 1, n + 2],
  * });
- * const r: ResultFile = {
- *   schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
- *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
- *   flags: {}, benches: [bench(4, 2), bench(6, 3), bench(8, 4)],
- * };
+ * const r = resultOf([bench(4, 2), bench(6, 3), bench(8, 4)]);
  * const [panel] = transitionPanels(r);
  * assert.equal(panel.fixed, "k=N/2");
  * assert.equal(panel.series[0].points.length, 3);
@@ -254,18 +250,14 @@ export interface StrategyPanel {
  * ```ts
  * import assert from "node:assert/strict";
  * import { strategyPanels } from "./report.ts";
- * import type { BenchResult, ResultFile } from "../result/result.ts";
+ * import { type BenchResult, resultOf } from "../result/result.ts";
  *
  * const bench = (strategy: string, replicates: number[]): BenchResult => ({
  *   key: `bitmap_bench.ts::weight::${strategy} x8`, file: "bitmap_bench.ts", group: "weight",
  *   name: `${strategy} x8`, baseline: false, metric: "time", unit: "ns/op", opsPerCall: 8,
  *   axes: { op: "weight", strategy }, replicates,
  * });
- * const r: ResultFile = {
- *   schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
- *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
- *   flags: {}, benches: [bench("u64", [2, 2.1]), bench("u32pair", [1.2, 1.3])],
- * };
+ * const r = resultOf([bench("u64", [2, 2.1]), bench("u32pair", [1.2, 1.3])]);
  * const [panel] = strategyPanels(r);
  * assert.ok(panel.op === "weight" && panel.rows.find((x) => x.best)?.strategy === "u32pair");
  * ```

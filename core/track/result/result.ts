@@ -15,7 +15,8 @@
  *
  * | export | meaning |
  * | --- | --- |
- * | {@linkcode ResultFile}, {@linkcode BenchResult} | the schema |
+ * | {@linkcode ResultFile}, {@linkcode BenchResult} ({@linkcode MeasuredBench} or {@linkcode FailedBench}) | the schema |
+ * | {@linkcode resultOf} | a result holding given benches, in an unknown environment unless told |
  * | {@linkcode parseResultText} | parse and validate our schema or `deno bench --json` output |
  * | {@linkcode validateResultValue} | validate an already parsed result (e.g. read back from the history) |
  * | {@linkcode readResultFile} | the same, from a path |
@@ -23,14 +24,14 @@
  * | {@linkcode resultFromDenoBench} | convert one parsed `deno bench --json` report |
  * | {@linkcode benchKey} | `file::group::name`, the key history is tracked by |
  * | {@linkcode profileOf}, {@linkcode countOf}, {@linkcode hwCountersOf}, {@linkcode warningOf} | a bench's typed figures (also from older files' `extra`) |
- * | {@linkcode isFailed} | narrows a bench to a failed one |
+ * | {@linkcode isFailed} | narrows a bench to a {@linkcode FailedBench} |
  *
  * @module
  */
 
-import { describeValue } from "../../common/describe.ts";
+import { describeValue, quoteValue } from "../../common/describe.ts";
 import { opsPerCallFromName } from "../suite/bench_case.ts";
-import { oneLine, quoteValue } from "../../common/text.ts";
+import { oneLine } from "../../common/text.ts";
 
 /** The `schema` tag of every result file this version writes. */
 export const RESULT_SCHEMA = "pmubench-result/1";
@@ -137,8 +138,8 @@ export interface HwCounterFigures {
   branchMissesPerOp: number;
 }
 
-/** One bench's figures across the processes of one run. */
-export interface BenchResult {
+/** What every bench carries, measured or failed (see {@linkcode BenchResult}). */
+export interface BenchFields {
   /** `${file}::${group}::${name}`, see {@linkcode benchKey}. */
   key: string;
   /** The bench file's base name, e.g. `"bitmap_bench.ts"`. */
@@ -163,8 +164,6 @@ export interface BenchResult {
   processes?: ProcessFigures[];
   /** Per process, what the timing engine measured (engine `harness`). */
   timing?: TimedProcess[];
-  /** Set when the bench failed in any process (then `replicates` may be empty). */
-  failed?: string;
   /** Allocation and tier, where profiled. */
   profile?: BenchProfile;
   /** How the instruction counter measured it (`metric: "instructions"`). */
@@ -183,6 +182,30 @@ export interface BenchResult {
    */
   extra?: Record<string, number | string | boolean>;
 }
+
+/** A bench that every process measured; `failed` is absent. */
+export interface MeasuredBench extends BenchFields {
+  /** Absent: nothing failed. */
+  failed?: undefined;
+}
+
+/**
+ * A bench that failed in at least one process: `failed` holds the first
+ * failure's message; `replicates` holds what the other processes measured
+ * (often none), and no verdict is drawn from them.
+ */
+export interface FailedBench extends BenchFields {
+  /** Why it failed (the first failure's message, possibly several lines). */
+  failed: string;
+}
+
+/**
+ * One bench's figures across the processes of one run: measured, or
+ * failed. `failed` is the discriminant (`b.failed !== undefined` narrows
+ * to {@linkcode FailedBench}); on disk a failed bench is one whose
+ * `failed` field is set, as in every version of the schema.
+ */
+export type BenchResult = MeasuredBench | FailedBench;
 
 /** A whole result file. */
 export interface ResultFile {
@@ -211,19 +234,79 @@ export interface ParseResultOptions {
   date?: string;
 }
 
+/** Options of {@linkcode resultOf}. */
+export interface ResultOfOptions {
+  /** When it was measured. @default {new Date().toISOString()} */
+  date?: string;
+  /** Fields of the environment; the others are unknown (`""`, 0 cores, `null` git state). @default {{}} */
+  env?: Partial<ResultEnv>;
+  /** What `run` was called with. @default {{}} */
+  flags?: ResultFile["flags"];
+  /** Where the figures came from when not `pmubench run`. @default {undefined} */
+  origin?: string;
+}
+
 /**
- * The key history is tracked by: `file::group::name`.
+ * A result holding `benches`: the one place a result is built around
+ * benches measured elsewhere (converted `deno bench` output, the levels
+ * `check` compares, tests and examples). The environment is unknown
+ * (empty strings, 0 cores, `null` git state) except for the fields given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resultOf } from "./result.ts";
+ *
+ * const r = resultOf([], { date: "2025-01-01T00:00:00.000Z", env: { cores: 2 } });
+ * assert.equal(r.schema, "pmubench-result/1");
+ * assert.deepEqual(r.env, { deno: "", v8: "", typescript: "", cpu: "", cores: 2, os: "", arch: "", commit: null, dirty: null, branch: null });
+ * assert.deepEqual(r.flags, {});
+ * ```
+ */
+export function resultOf(
+  benches: BenchResult[],
+  options: ResultOfOptions = {},
+): ResultFile {
+  return {
+    schema: RESULT_SCHEMA,
+    date: options.date ?? new Date().toISOString(),
+    env: {
+      deno: "",
+      v8: "",
+      typescript: "",
+      cpu: "",
+      cores: 0,
+      os: "",
+      arch: "",
+      commit: null,
+      dirty: null,
+      branch: null,
+      ...options.env,
+    },
+    flags: options.flags ?? {},
+    benches,
+    ...(options.origin === undefined ? {} : { origin: options.origin }),
+  };
+}
+
+/**
+ * The key history is tracked by: `file::group::name`. The group and name
+ * come as one object, so a case (`{ group, name, ... }`) or a bench is
+ * passed as it is.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { benchKey } from "./result.ts";
  *
- * assert(benchKey("bitmap_bench.ts", "", "u64 x8") === "bitmap_bench.ts::::u64 x8");
+ * assert.equal(benchKey("bitmap_bench.ts", { group: "", name: "u64 x8" }), "bitmap_bench.ts::::u64 x8");
  * ```
  */
-export function benchKey(file: string, group: string, name: string): string {
-  return `${file}::${group}::${name}`;
+export function benchKey(
+  file: string,
+  bench: { readonly group: string; readonly name: string },
+): string {
+  return `${file}::${bench.group}::${bench.name}`;
 }
 
 /**
@@ -336,20 +419,19 @@ export function warningOf(
 }
 
 /**
- * Whether a bench failed; narrows it so `failed` is a string.
+ * Whether a bench failed; narrows it to a {@linkcode FailedBench}.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { isFailed } from "./result.ts";
+ * import { isFailed, resultOf } from "./result.ts";
  *
- * const benches = [{ failed: "boom" }, {}] as { failed?: string }[];
- * assert.deepEqual(benches.filter(isFailed).map((b) => b.failed.length), [4]);
+ * const bench = { key: "a::g::f", file: "a", group: "g", name: "f", baseline: false, metric: "time", unit: "ns/op", opsPerCall: 1, replicates: [] };
+ * const r = resultOf([{ ...bench, failed: "boom" }, { ...bench, name: "ok", key: "a::g::ok", replicates: [1] }]);
+ * assert.deepEqual(r.benches.filter(isFailed).map((b) => b.failed.length), [4]);
  * ```
  */
-export function isFailed<T extends { failed?: string }>(
-  b: T,
-): b is T & { failed: string } {
+export function isFailed(b: BenchResult): b is FailedBench {
   return b.failed !== undefined;
 }
 
@@ -541,7 +623,7 @@ export function serializeResult(r: ResultFile): string {
 // Identity and figures first, bulky raw figures last, so a result reads top-down.
 function orderBench(b: BenchResult): BenchResult {
   const { key, file, group, name, baseline, metric, unit, opsPerCall } = b;
-  const out: BenchResult = {
+  const out: Record<string, unknown> = {
     key,
     file,
     group,
@@ -562,10 +644,9 @@ function orderBench(b: BenchResult): BenchResult {
   if (b.processes !== undefined) out.processes = b.processes;
   if (b.timing !== undefined) out.timing = b.timing;
   // Fields added by later versions survive a rewrite.
-  for (const [k, v] of Object.entries(b)) {
-    if (!(k in out)) (out as unknown as Record<string, unknown>)[k] = v;
-  }
-  return out;
+  for (const [k, v] of Object.entries(b)) if (!(k in out)) out[k] = v;
+  // The same fields as `b` (a bench of either kind), in another order.
+  return out as unknown as BenchResult;
 }
 
 /**
@@ -628,7 +709,7 @@ export function resultFromDenoBench(
     const file = baseName(origin);
     const opsPerCall = opsPerCallFromName(name);
     const base: BenchResult = {
-      key: benchKey(file, group, name),
+      key: benchKey(file, { group, name }),
       file,
       group,
       name,
@@ -686,25 +767,16 @@ export function resultFromDenoBench(
       processes: [figures],
     };
   });
-  return {
-    schema: RESULT_SCHEMA,
-    date: options.date ?? new Date().toISOString(),
+  return resultOf(benches, {
+    date: options.date,
     env: {
       deno: m?.[1] ?? runtime,
-      v8: "",
-      typescript: "",
       cpu: typeof report.cpu === "string" ? report.cpu : "",
-      cores: 0,
       os: m?.[3] ?? "",
       arch: m?.[2] ?? "",
-      commit: null,
-      dirty: null,
-      branch: null,
     },
-    flags: {},
-    benches,
     origin: "deno bench --json",
-  };
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -882,10 +954,10 @@ function validateResult(data: Obj, source: string): ResultFile {
     const group = requireString(b.group, `${w}.group`, at);
     const name = requireString(b.name, `${w}.name`, at);
     const key = requireString(b.key, `${w}.key`, at);
-    if (key !== benchKey(file, group, name)) {
+    if (key !== benchKey(file, { group, name })) {
       throw new TypeError(
         `${at(`${w}.key`)} must be ${
-          quoted(benchKey(file, group, name), 120)
+          quoted(benchKey(file, { group, name }), 120)
         } (file::group::name): current value is ${describeValue(key)}`,
       );
     }
@@ -928,7 +1000,7 @@ function validateResult(data: Obj, source: string): ResultFile {
       requireReplicate(x, `${w}.replicates[${j}]`, at)
     );
     // Unknown fields (added by later versions or other tools) are kept as they are.
-    const out: BenchResult = {
+    const out: MeasuredBench = {
       ...b,
       key,
       file,
@@ -974,9 +1046,9 @@ function validateResult(data: Obj, source: string): ResultFile {
         },
       );
     }
-    if (b.failed !== undefined) {
-      out.failed = requireString(b.failed, `${w}.failed`, at);
-    }
+    const failed = b.failed === undefined
+      ? undefined
+      : requireString(b.failed, `${w}.failed`, at);
     if (b.warning !== undefined) {
       out.warning = requireString(b.warning, `${w}.warning`, at);
     }
@@ -1040,7 +1112,7 @@ function validateResult(data: Obj, source: string): ResultFile {
         false,
       ) as Record<string, string | number | boolean>;
     }
-    return out;
+    return failed === undefined ? out : { ...out, failed };
   });
   const result: ResultFile = {
     ...data,

@@ -334,6 +334,14 @@ export function benchTiming(name: string): BenchTiming {
   return t;
 }
 
+/** Options of {@linkcode registrationCase}. */
+export interface RegistrationCaseOptions {
+  /** The `b` every call of the registration's `fn` receives (see {@linkcode benchTiming}). */
+  timing: BenchTiming;
+  /** Operations per call: a plain bench file declares none, so the caller says. */
+  opsPerCall: number;
+}
+
 /**
  * A registration as a case: the body calls `fn` with `timing` (shared, so
  * the engine can read the explicitly timed part) and sinks what it returns.
@@ -344,7 +352,7 @@ export function benchTiming(name: string): BenchTiming {
  * import { benchTiming, registrationCase } from "./load_suite.ts";
  *
  * let calls = 0;
- * const c = registrationCase({ name: "f", group: "", baseline: false, only: false, ignore: false, fn: () => { calls++; } }, benchTiming("f"), 1);
+ * const c = registrationCase({ name: "f", group: "", baseline: false, only: false, ignore: false, fn: () => { calls++; } }, { timing: benchTiming("f"), opsPerCall: 1 });
  * c.body();
  * assert.equal(calls, 1);
  * assert.equal(c.opsPerCall, 1);
@@ -352,9 +360,9 @@ export function benchTiming(name: string): BenchTiming {
  */
 export function registrationCase(
   r: BenchRegistration,
-  timing: BenchTiming,
-  opsPerCall: number,
+  options: RegistrationCaseOptions,
 ): BenchCase {
+  const { timing, opsPerCall } = options;
   const fn = r.fn;
   const body = () => {
     fn(timing);
@@ -388,7 +396,7 @@ const explicitTimings = new WeakMap<() => void, () => number>();
  * import { benchTiming, explicitTimingOf, registrationCase } from "./load_suite.ts";
  *
  * const c = registrationCase({ name: "f", group: "", baseline: false, only: false, ignore: false,
- *   fn: (b) => { b.start(); b.end(); } }, benchTiming("f"), 1);
+ *   fn: (b) => { b.start(); b.end(); } }, { timing: benchTiming("f"), opsPerCall: 1 });
  * c.body();
  * assert(explicitTimingOf(c.body)!() >= 0);
  * assert.equal(explicitTimingOf(c.body)!(), -1);
@@ -458,7 +466,7 @@ export async function loadModuleCases(
   }
   const opsPerCall = options.opsPerCall ?? 1;
   return (await regs).map((r) =>
-    registrationCase(r, benchTiming(r.name), opsPerCall)
+    registrationCase(r, { timing: benchTiming(r.name), opsPerCall })
   );
 }
 
@@ -523,6 +531,16 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** What {@linkcode findCase} looks for, and where. */
+export interface FindCaseQuery {
+  /** The case's group. */
+  group: string;
+  /** The case's name. */
+  name: string;
+  /** Where `cases` came from, for the error message (a module path or URL). */
+  source: string;
+}
+
 /**
  * One case among `cases` by group and name.
  *
@@ -534,16 +552,15 @@ async function exists(path: string): Promise<boolean> {
  * import { findCase } from "./load_suite.ts";
  *
  * const cases = [{ group: "g", name: "f", opsPerCall: 1, axes: {}, body: () => {} }];
- * assert.equal(findCase(cases, "g", "f", "a_cases.ts").name, "f");
- * assert.throws(() => findCase(cases, "g", "h", "a_cases.ts"), RangeError);
+ * assert.equal(findCase(cases, { group: "g", name: "f", source: "a_cases.ts" }).name, "f");
+ * assert.throws(() => findCase(cases, { group: "g", name: "h", source: "a_cases.ts" }), RangeError);
  * ```
  */
 export function findCase(
   cases: readonly BenchCase[],
-  group: string,
-  name: string,
-  source: string,
+  wanted: FindCaseQuery,
 ): BenchCase {
+  const { group, name, source } = wanted;
   const c = cases.find((x) => x.group === group && x.name === name);
   if (c === undefined) {
     throw new RangeError(

@@ -1,9 +1,10 @@
 // Shared by the history, check, report and CLI tests: small result files
 // built in memory, and paths to the checked-in fixtures.
 
-import type {
-  BenchResult,
-  ResultFile,
+import {
+  type BenchResult,
+  type ResultFile,
+  resultOf,
 } from "../../../core/track/result/result.ts";
 
 /** The checked-in fixtures of tests/testdata/track/history/. */
@@ -44,8 +45,7 @@ export function result(
   env: Partial<ResultFile["env"]> = {},
   date = "2025-06-01T10:00:00.000Z",
 ): ResultFile {
-  return {
-    schema: "pmubench-result/1",
+  return resultOf(benches, {
     date,
     env: {
       deno: "2.9.6",
@@ -61,8 +61,7 @@ export function result(
       ...env,
     },
     flags: { repeat: 5 },
-    benches,
-  };
+  });
 }
 
 /** A 40-hex-digit fake commit hash from a small number. */

@@ -591,7 +591,10 @@ Deno.test("History.close() is idempotent and reads after it fail as HistoryError
 });
 
 Deno.test("HistoryError carries its kind and path", () => {
-  const e = new HistoryError("locked", "h.db", "Cannot write history 'h.db'");
+  const e = new HistoryError("Cannot write history 'h.db'", {
+    kind: "locked",
+    path: "h.db",
+  });
   assert.equal(e.name, "HistoryError");
   assert.equal(e.kind, "locked");
   assert.equal(e.path, "h.db");

@@ -78,7 +78,11 @@ Deno.test("detectHwCounters() says why counters are unavailable", async (t) => {
   );
   await t.step("an available status is described as measured", () => {
     assert.match(
-      describeHwCounters({ available: true, command: "perf" }),
+      describeHwCounters({
+        available: true,
+        command: "perf",
+        description: "perf stat",
+      }),
       /cycles, instructions, branch-misses per op/,
     );
   });

@@ -153,6 +153,16 @@ Deno.test("detectValgrind() and the missing-Valgrind error", async (t) => {
     const s = await detectValgrind("true");
     assert.equal(s.available, false);
   });
+  await t.step({
+    name: "an installed Valgrind: available, its version as the description",
+    ignore: !valgrind.available,
+    fn: async () => {
+      const s = await detectValgrind();
+      assert(s.available);
+      assert.match(s.description, /^valgrind-\d+\.\d+/);
+      assert.equal(s.command, "valgrind");
+    },
+  });
   await t.step(
     "callgrindArgv() instruments nothing until asked and separates threads",
     () => {

@@ -10,6 +10,7 @@ import {
   runTargets,
 } from "../../../core/track/measure/runner.ts";
 import {
+  isFailed,
   parseResultText,
   type ResultFile,
 } from "../../../core/track/result/result.ts";
@@ -147,8 +148,9 @@ Deno.bench("boom", () => { throw new Error("boom"); });
 `,
     );
     const r = await runBenches(dir, { repeat: 1, samples: 3 });
-    const boom = r.benches.find((b) => b.name === "boom")!;
-    assert.match(boom.failed!, /boom/);
+    const boom = r.benches.find((b) => b.name === "boom");
+    assert(boom !== undefined && isFailed(boom));
+    assert.match(boom.failed, /boom/);
     assert.deepEqual(boom.replicates, []);
     assert.equal(r.benches.find((b) => b.name === "ok")!.failed, undefined);
   } finally {
@@ -375,11 +377,14 @@ Deno.test("enrichFromCases() rejects a cases module without a suite", async () =
       "r",
     );
     await Deno.writeTextFile(`${dir}/x_bench.ts`, "");
-    await assert.rejects(enrichFromCases(r, dir, ["x_bench.ts"]), {
-      name: "TypeError",
-      message:
-        `Cannot read cases module '${dir}/x_cases.ts' as it exports no BenchSuite (expected 'export const suite: BenchSuite')`,
-    });
+    await assert.rejects(
+      enrichFromCases(r, { cwd: dir, files: ["x_bench.ts"] }),
+      {
+        name: "TypeError",
+        message:
+          `Cannot read cases module '${dir}/x_cases.ts' as it exports no BenchSuite (expected 'export const suite: BenchSuite')`,
+      },
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -390,7 +395,10 @@ Deno.test("enrichFromCases() takes opsPerCall and axes from the cases module", a
     await Deno.readTextFile(`${testdata}deno_bench.json`),
     "r",
   );
-  const e = await enrichFromCases(r, testdata, ["tiny_bench.ts", "other.ts"]);
+  const e = await enrichFromCases(r, {
+    cwd: testdata,
+    files: ["tiny_bench.ts", "other.ts"],
+  });
   const product = e.benches.find((b) => b.name === "product")!;
   assert.deepEqual(product.axes, { kind: "product", variant: "one" });
   assert.equal(product.opsPerCall, 1);

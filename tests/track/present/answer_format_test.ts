@@ -4,9 +4,10 @@ import {
   TABLE_COLUMNS,
   transitionTable,
 } from "../../../core/track/present/answer_format.ts";
-import type {
-  BenchResult,
-  ResultFile,
+import {
+  type BenchResult,
+  type ResultFile,
+  resultOf,
 } from "../../../core/track/result/result.ts";
 
 const env: ResultFile["env"] = {
@@ -73,13 +74,12 @@ function bitmap(
   };
 }
 
-const result = (benches: BenchResult[]): ResultFile => ({
-  schema: "pmubench-result/1",
-  date: "2025-01-01T00:00:00.000Z",
-  env,
-  flags: { plan: "default", parts: "transitions x3, bitmap strategies x5" },
-  benches,
-});
+const result = (benches: BenchResult[]): ResultFile =>
+  resultOf(benches, {
+    date: "2025-01-01T00:00:00.000Z",
+    env,
+    flags: { plan: "default", parts: "transitions x3, bitmap strategies x5" },
+  });
 
 Deno.test("transitionTable() makes a row per N with ratios to the early return", () => {
   const rows = transitionTable(result([

@@ -3,23 +3,33 @@ import {
   benchKey,
   countOf,
   hwCountersOf,
+  isFailed,
   parseResultText,
   profileOf,
   readResultFile,
   RESULT_SCHEMA,
   resultFromDenoBench,
+  resultOf,
   serializeResult,
   validateResultValue,
   warningOf,
   writeResultFile,
 } from "../../../core/track/result/result.ts";
 
+import { bench } from "../history/_history_helpers.ts";
+
 const testdata = new URL("../../testdata/track/", import.meta.url).pathname;
 const read = (name: string) => Deno.readTextFileSync(`${testdata}${name}`);
 
 Deno.test("benchKey() joins file, group and name with '::'", () => {
-  assert.equal(benchKey("a_bench.ts", "g", "n x2"), "a_bench.ts::g::n x2");
-  assert.equal(benchKey("a_bench.ts", "", "n"), "a_bench.ts::::n");
+  assert.equal(
+    benchKey("a_bench.ts", { group: "g", name: "n x2" }),
+    "a_bench.ts::g::n x2",
+  );
+  assert.equal(
+    benchKey("a_bench.ts", { group: "", name: "n" }),
+    "a_bench.ts::::n",
+  );
 });
 
 Deno.test("parseResultText() reads a pmubench result and round-trips it", async (t) => {
@@ -77,6 +87,34 @@ Deno.test("parseResultText() reads a pmubench result and round-trips it", async 
       assert.ok(out.endsWith("}\n"));
     },
   );
+});
+
+Deno.test("isFailed() tells a failed bench by its 'failed' field, as every version wrote it", async (t) => {
+  const text = serializeResult(resultOf([
+    bench("f", [2], { axes: { s: "u64" }, failed: "boom\nat x" }),
+    bench("ok", [1]),
+  ], { date: "2025-01-01T00:00:00.000Z" }));
+  await t.step(
+    "on disk: a 'failed' string after the axes, nothing else",
+    () => {
+      const [failed, ok] = JSON.parse(text).benches;
+      assert.deepEqual(Object.keys(failed).slice(-3), [
+        "replicates",
+        "axes",
+        "failed",
+      ]);
+      assert.equal(failed.failed, "boom\nat x");
+      assert.equal("failed" in ok, false);
+    },
+  );
+  await t.step("read back: narrowed by isFailed(), replicates kept", () => {
+    const [failed, ok] = parseResultText(text, "r.json").benches;
+    assert(failed !== undefined && isFailed(failed));
+    assert.equal(failed.failed.split("\n")[0], "boom");
+    assert.deepEqual(failed.replicates, [2]);
+    assert(ok !== undefined && !isFailed(ok));
+    assert.equal(ok.failed, undefined);
+  });
 });
 
 Deno.test("parseResultText() converts plain 'deno bench --json' output", async (t) => {

@@ -35,10 +35,14 @@ Deno.test("findSuite() reads the suite export or any suite-shaped export", async
 
 Deno.test("findCase() finds a case by group and name", async (t) => {
   const c = { group: "g", name: "f", opsPerCall: 1, axes: {}, body: () => {} };
-  await t.step("found", () => assert.equal(findCase([c], "g", "f", "m"), c));
+  await t.step(
+    "found",
+    () =>
+      assert.equal(findCase([c], { group: "g", name: "f", source: "m" }), c),
+  );
   await t.step("no such case: RangeError", () => {
     assert.throws(
-      () => findCase([c], "g", "nope", "m.ts"),
+      () => findCase([c], { group: "g", name: "nope", source: "m.ts" }),
       /^RangeError: Cannot find case 'g\/nope' in 'm.ts': it has 1 other case\(s\)$/,
     );
   });

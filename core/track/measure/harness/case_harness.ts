@@ -460,9 +460,7 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
     await loadModuleCases(args.module, args.kind ?? "cases", {
       opsPerCall: args.opsPerCall,
     }),
-    args.group,
-    args.name,
-    args.module,
+    { group: args.group, name: args.name, source: args.module },
   );
   const body = c.body;
   const identity = {
@@ -619,9 +617,7 @@ async function loadPairedCase(
     await loadModuleCases(module, args.kind ?? "cases", {
       opsPerCall: args.opsPerCall,
     }),
-    args.group,
-    args.name,
-    module,
+    { group: args.group, name: args.name, source: module },
   );
 }
 

@@ -61,11 +61,7 @@ import {
   type PeerFixture,
   peerOps,
 } from "./_peer_bodies.ts?peer=list";
-import {
-  caseFilter,
-  primeCases,
-  selectedStrategies,
-} from "./_shared.ts";
+import { caseFilter, primeCases, selectedStrategies } from "./_shared.ts";
 
 /** Bitmaps per fixture, i.e. operations per body call. */
 export const FIXTURE_SIZE = 1024;

@@ -431,6 +431,13 @@ function stateDigest(vcpu: Vcpu): number {
 
 const PAIRS = TRANSITIONS_PER_CALL / 2;
 
+// The transitions through module constants, as a C caller calls a known
+// function: V8 re-reads an imported binding on every call (its cell and a
+// hole check), but folds a module constant (early return 20.8 -> 13.8
+// instructions per transition).
+const enter = enterGuestMode;
+const leave = leaveGuestMode;
+
 /**
  * Build the case for `spec` on a fresh vCPU ({@linkcode setUpVcpu}).
  *
@@ -451,8 +458,8 @@ export function buildNestedCase(spec: NestedCaseSpec): BuiltNestedCase {
   const body = spec.scope === "handler"
     ? () => {
       for (let j = 0; j < PAIRS; j++) {
-        enterGuestMode(vcpu);
-        leaveGuestMode(vcpu);
+        enter(vcpu);
+        leave(vcpu);
       }
       blackhole(stateDigest(vcpu));
     }
@@ -460,9 +467,9 @@ export function buildNestedCase(spec: NestedCaseSpec): BuiltNestedCase {
       // Count the entries that ran kvm_pmu_handle_event().
       let handled = 0;
       for (let j = 0; j < PAIRS; j++) {
-        enterGuestMode(vcpu);
+        enter(vcpu);
         if (vcpu.entry()) handled++;
-        leaveGuestMode(vcpu);
+        leave(vcpu);
         if (vcpu.entry()) handled++;
       }
       blackhole(handled + stateDigest(vcpu));

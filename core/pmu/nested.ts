@@ -70,7 +70,9 @@ export function handleNestedTransition(vcpu: Vcpu): void {
  */
 export function enterGuestMode(vcpu: Vcpu): void {
   vcpu.isGuestMode = true;
-  handleNestedTransition(vcpu);
+  // The dispatch itself rather than a call of handleNestedTransition(): V8
+  // re-reads a module-level function binding on every call.
+  vcpu.mechanism.handleNestedTransition(vcpu);
 }
 
 /**
@@ -90,7 +92,7 @@ export function enterGuestMode(vcpu: Vcpu): void {
  */
 export function leaveGuestMode(vcpu: Vcpu): void {
   vcpu.isGuestMode = false;
-  handleNestedTransition(vcpu);
+  vcpu.mechanism.handleNestedTransition(vcpu); // as in enterGuestMode()
 }
 
 /**

@@ -68,6 +68,12 @@ import { KvmPmu } from "./pmu.ts";
 import { handleEvent } from "./requests.ts";
 import { getSemantics, type Semantics } from "./semantics.ts";
 
+// VM-entry's hot path through module constants: V8 re-reads an imported
+// binding on every use (its cell and a hole check), a module constant it
+// folds.
+const handleEventOnEntry = handleEvent;
+const REQ_PMU = KVM_REQ_PMU;
+
 /** A fault the guest would take, reported as a value. */
 export type Fault = "#GP" | "#UD";
 
@@ -334,8 +340,8 @@ export class Vcpu {
    * {@linkcode Vcpu.entryState} to report the result.
    */
   entry(): boolean {
-    if (!this.checkRequest(KVM_REQ_PMU)) return false;
-    handleEvent(this);
+    if (!this.checkRequest(REQ_PMU)) return false;
+    handleEventOnEntry(this);
     return true;
   }
 

@@ -13,6 +13,26 @@ import {
 import type { Vcpu } from "../vcpu.ts";
 import type { Mechanism } from "./mechanism.ts";
 
+// A class, not an object literal: see `Mechanism` (mechanism.ts) for why.
+class AllBitsMechanism implements Mechanism {
+  readonly name = "all-bits";
+  readonly description =
+    "Sean's v3 review: unless the PMU is not mediated or HO/GO are reserved, set all 64 reprogramPmi bits and KVM_REQ_PMU on every transition";
+  handleNestedTransition(vcpu: Vcpu): void {
+    const pmu = vcpu.pmu;
+    if (!pmu.mediated) return;
+    if (
+      (pmu.reservedBitsHi & (EVENTSEL_HOSTONLY_HI | EVENTSEL_GUESTONLY_HI)) !==
+        0
+    ) {
+      return;
+    }
+    // atomic64_set(&__reprogram_pmi, -1ull), as the filter ioctl does.
+    pmu.reprogramPmi.fill();
+    vcpu.makeRequest(KVM_REQ_PMU);
+  }
+}
+
 /**
  * The proposal's helper, called on every transition: (1) return if the
  * vCPU has no mediated PMU; (2) return if HO/GO are reserved for it (always
@@ -36,21 +56,6 @@ import type { Mechanism } from "./mechanism.ts";
  * assert.equal(intel.pmu.reprogramPmi.isEmpty(), true); // returned early
  * ```
  */
-export const allBitsMechanism: Mechanism = Object.freeze({
-  name: "all-bits",
-  description:
-    "Sean's v3 review: unless the PMU is not mediated or HO/GO are reserved, set all 64 reprogramPmi bits and KVM_REQ_PMU on every transition",
-  handleNestedTransition(vcpu: Vcpu): void {
-    const pmu = vcpu.pmu;
-    if (!pmu.mediated) return;
-    if (
-      (pmu.reservedBitsHi & (EVENTSEL_HOSTONLY_HI | EVENTSEL_GUESTONLY_HI)) !==
-        0
-    ) {
-      return;
-    }
-    // atomic64_set(&__reprogram_pmi, -1ull), as the filter ioctl does.
-    pmu.reprogramPmi.fill();
-    vcpu.makeRequest(KVM_REQ_PMU);
-  },
-});
+export const allBitsMechanism: Mechanism = Object.freeze(
+  new AllBitsMechanism(),
+);

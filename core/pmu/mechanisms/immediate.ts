@@ -5,10 +5,22 @@
  * @module
  */
 
-import { KVM_REQ_PMU } from "../constants.ts";
-import { recalcPmcEmulation, reprogramCounter } from "../requests.ts";
+import { refreshGpCounters } from "../requests.ts";
 import type { Vcpu } from "../vcpu.ts";
 import type { Mechanism } from "./mechanism.ts";
+
+/** Through a module constant: V8 re-reads an imported binding on every call. */
+const refreshNow = refreshGpCounters;
+
+// A class, not an object literal: see `Mechanism` (mechanism.ts) for why.
+class ImmediateMechanism implements Mechanism {
+  readonly name = "immediate";
+  readonly description =
+    "Jim's v3: recompute every GP counter at once through reprogram_counter() (filter included), no request";
+  handleNestedTransition(vcpu: Vcpu): void {
+    refreshNow(vcpu);
+  }
+}
 
 /**
  * v3's `amd_pmu_refresh_host_guest_eventsel_hw()` hook: recompute every GP
@@ -34,19 +46,6 @@ import type { Mechanism } from "./mechanism.ts";
  * assert.equal(vcpu.pmu.eventselHw(0), 0x10000030076n); // EN off at once
  * ```
  */
-export const immediateMechanism: Mechanism = Object.freeze({
-  name: "immediate",
-  description:
-    "Jim's v3: recompute every GP counter at once through reprogram_counter() (filter included), no request",
-  handleNestedTransition(vcpu: Vcpu): void {
-    const pmu = vcpu.pmu;
-    const n = pmu.nrArchGpCounters;
-    for (let i = 0; i < n; i++) {
-      if (reprogramCounter(vcpu, i) !== 0) {
-        pmu.reprogramPmi.setBit(i);
-        vcpu.makeRequest(KVM_REQ_PMU);
-      }
-      recalcPmcEmulation(vcpu, i);
-    }
-  },
-});
+export const immediateMechanism: Mechanism = Object.freeze(
+  new ImmediateMechanism(),
+);

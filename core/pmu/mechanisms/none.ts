@@ -7,6 +7,13 @@
 import type { Vcpu } from "../vcpu.ts";
 import type { Mechanism } from "./mechanism.ts";
 
+// A class, not an object literal: see `Mechanism` (mechanism.ts) for why.
+class NoneMechanism implements Mechanism {
+  readonly name = "none";
+  readonly description = "before the patch: nested transitions do nothing";
+  handleNestedTransition(_vcpu: Vcpu): void {}
+}
+
 /**
  * No `kvm_pmu_handle_nested_transition()`: transitions do nothing: HO/GO are evaluated only when a counter is
  * reprogrammed for another reason (an event-select write, a filter change,
@@ -27,8 +34,4 @@ import type { Mechanism } from "./mechanism.ts";
  * assert.equal(vcpu.pmu.reprogramPmi.isEmpty(), true);
  * ```
  */
-export const noneMechanism: Mechanism = Object.freeze({
-  name: "none",
-  description: "before the patch: nested transitions do nothing",
-  handleNestedTransition(_vcpu: Vcpu): void {},
-});
+export const noneMechanism: Mechanism = Object.freeze(new NoneMechanism());

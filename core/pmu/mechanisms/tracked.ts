@@ -10,6 +10,23 @@ import { KVM_REQ_PMU } from "../constants.ts";
 import type { Vcpu } from "../vcpu.ts";
 import type { Mechanism } from "./mechanism.ts";
 
+/** `KVM_REQ_PMU` through a module constant (V8 re-reads an imported binding on every use). */
+const REQ_PMU = KVM_REQ_PMU;
+
+// A class, not an object literal: see `Mechanism` (mechanism.ts) for why.
+class TrackedMechanism implements Mechanism {
+  readonly name = "tracked";
+  readonly description =
+    "v4 4/6, merged as a02a25a65246: return if the tracked bitmap is empty, else one atomic OR of it into reprogramPmi and KVM_REQ_PMU";
+  handleNestedTransition(vcpu: Vcpu): void {
+    const pmu = vcpu.pmu;
+    const tracked = pmu.reprogramPmcOnNestedTransition;
+    if (tracked.isEmpty()) return;
+    pmu.reprogramPmi.atomicOr(tracked);
+    vcpu.makeRequest(REQ_PMU);
+  }
+}
+
 /**
  * `kvm_pmu_handle_nested_transition()` (v4 4/6; a02a25a65246 does the same
  * job on `pmc_has_mode_specific_enables`, here
@@ -36,15 +53,6 @@ import type { Mechanism } from "./mechanism.ts";
  * assert.equal(vcpu.testRequest(KVM_REQ_PMU), true);
  * ```
  */
-export const trackedMechanism: Mechanism = Object.freeze({
-  name: "tracked",
-  description:
-    "v4 4/6, merged as a02a25a65246: return if the tracked bitmap is empty, else one atomic OR of it into reprogramPmi and KVM_REQ_PMU",
-  handleNestedTransition(vcpu: Vcpu): void {
-    const pmu = vcpu.pmu;
-    const tracked = pmu.reprogramPmcOnNestedTransition;
-    if (tracked.isEmpty()) return;
-    pmu.reprogramPmi.atomicOr(tracked);
-    vcpu.makeRequest(KVM_REQ_PMU);
-  },
-});
+export const trackedMechanism: Mechanism = Object.freeze(
+  new TrackedMechanism(),
+);

@@ -13,6 +13,10 @@ import {
 import type { Vcpu } from "../vcpu.ts";
 import type { Mechanism } from "./mechanism.ts";
 
+// Through module constants: V8 re-reads an imported binding on every use.
+const HOST_GUEST_HI = EVENTSEL_HOSTONLY_HI | EVENTSEL_GUESTONLY_HI;
+const REQ_PMU = KVM_REQ_PMU;
+
 // A class, not an object literal: see `Mechanism` (mechanism.ts) for why.
 class AllBitsMechanism implements Mechanism {
   readonly name = "all-bits";
@@ -21,15 +25,10 @@ class AllBitsMechanism implements Mechanism {
   handleNestedTransition(vcpu: Vcpu): void {
     const pmu = vcpu.pmu;
     if (!pmu.mediated) return;
-    if (
-      (pmu.reservedBitsHi & (EVENTSEL_HOSTONLY_HI | EVENTSEL_GUESTONLY_HI)) !==
-        0
-    ) {
-      return;
-    }
+    if ((pmu.reservedBitsHi & HOST_GUEST_HI) !== 0) return;
     // atomic64_set(&__reprogram_pmi, -1ull), as the filter ioctl does.
     pmu.reprogramPmi.fill();
-    vcpu.makeRequest(KVM_REQ_PMU);
+    vcpu.makeRequest(REQ_PMU);
   }
 }
 

@@ -695,6 +695,9 @@ PMB_EXPORT void pmb_handle_nested_transition(struct pmb_vcpu *v)
 		return;
 	case PMB_MECHANISM_IMMEDIATE:
 		/* Jim's v3: recompute every GP counter now, filter included. */
+		/* An SVM hook (kvm_x86_ops): VMX never calls it. */
+		if (!v->is_amd)
+			return;
 		for (uint32_t i = 0; i < v->nr_arch_gp_counters; i++) {
 			if (pmb_reprogram_counter(v, i)) {
 				__atomic_fetch_or(&v->reprogram_pmi, 1ULL << i,

@@ -436,7 +436,8 @@ Deno.test("nested cases do the model work their names say", async (t) => {
           assert.equal(reprograms, 0);
         } else {
           assert.equal(m, "immediate");
-          assert.equal(reprograms, T * nGp);
+          // An SVM hook: Intel never runs it (SPEC c3).
+          assert.equal(reprograms, pmu.isAmd ? T * nGp : 0);
           assert.equal(vcpu.testRequest(KVM_REQ_PMU), false);
         }
       } else {
@@ -446,7 +447,7 @@ Deno.test("nested cases do the model work their names say", async (t) => {
           : m === "all-bits"
           ? (allBitsActs ? T * spec.setup.n : 0)
           : m === "immediate"
-          ? T * nGp
+          ? (pmu.isAmd ? T * nGp : 0)
           : 0;
         assert.equal(reprograms, expected);
         assert.equal(pmu.reprogramPmi.isEmpty(), true);

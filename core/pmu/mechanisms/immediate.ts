@@ -16,15 +16,20 @@ const refreshNow = refreshGpCounters;
 class ImmediateMechanism implements Mechanism {
   readonly name = "immediate";
   readonly description =
-    "Jim's v3: recompute every GP counter at once through reprogram_counter() (filter included), no request";
+    "Jim's v3: on AMD, recompute every GP counter at once through reprogram_counter() (filter included), no request";
   handleNestedTransition(vcpu: Vcpu): void {
+    // An SVM hook (kvm_x86_ops, implemented by svm.c only): VMX never calls it.
+    if (!vcpu.pmu.isAmd) return;
     refreshNow(vcpu);
   }
 }
 
 /**
  * v3's `amd_pmu_refresh_host_guest_eventsel_hw()` hook: recompute every GP
- * counter at once, with no request. Unlike v3, it goes through the same
+ * counter at once, with no request. The hook is a `kvm_x86_ops` member
+ * that only SVM implements (SPEC c3), so on Intel a transition does
+ * nothing; on AMD it runs on every vCPU, mediated or not (one of the v3
+ * review's objections). Unlike v3, it goes through the same
  * per-counter routine as `kvm_pmu_handle_event()` (`reprogram_counter()`,
  * event filter included, then `kvm_pmu_recalc_pmc_emulation()`): the v3
  * review rejected bypassing the filter, which let a denied event count

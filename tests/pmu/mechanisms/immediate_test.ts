@@ -55,3 +55,17 @@ Deno.test("immediateMechanism.handleNestedTransition() queues a failed reprogram
   vcpu.entry();
   assert.equal(vcpu.pmu.eventselHw(1) & EN, EN);
 });
+
+Deno.test("immediateMechanism.handleNestedTransition() does nothing on Intel (an SVM hook)", () => {
+  const vcpu = createVcpu({ model: "gp4", mechanism: "immediate" });
+  vcpu.wrmsr(0x186, 0x4300c0n); // IA32_PERFEVTSEL0: instructions retired, EN
+  vcpu.entry();
+  const before = vcpu.entryState();
+  // A reprogram that would now clear EN, if the hook ran.
+  vcpu.setEventFilter("deny", [0xc0n]);
+  immediateMechanism.handleNestedTransition(vcpu);
+  assert.deepEqual(vcpu.entryState().eventselHw, before.eventselHw);
+  assert.equal(vcpu.testRequest(KVM_REQ_PMU), true); // the filter's, left for the entry
+  vcpu.entry();
+  assert.equal(vcpu.entryState().eventselHw[0] & EN, 0n); // the entry applies the filter
+});

@@ -44,6 +44,7 @@ import {
   type SpawnHarnessOptions,
 } from "./harness/harness_process.ts";
 import type { Tier } from "./harness/v8_status.ts";
+import { type CaseProfile, profileFromReport } from "./alloc.ts";
 
 export type { SpawnHarnessOptions, Tier };
 
@@ -87,6 +88,8 @@ export interface CaseMeasurement {
   timerResolutionNs: number;
   /** Whether `b.start()`/`b.end()` bounded the timed part (plain bench files). */
   explicitTiming: boolean;
+  /** With option `profile`: bytes per op and tiers, taken in the same process after the samples. */
+  profile?: CaseProfile;
 }
 
 /** Options of {@linkcode measureCase}. */
@@ -99,6 +102,8 @@ export interface MeasureCaseOptions extends SpawnHarnessOptions {
   warmup?: number;
   /** The per-process estimate. @default {DEFAULT_STATISTIC} */
   statistic?: Statistic;
+  /** After the samples, take the allocation profile in the same process ({@linkcode CaseMeasurement.profile}). @default {false} */
+  profile?: boolean;
 }
 
 /**
@@ -184,6 +189,7 @@ export async function measureCase(
     warmup: options.warmup ?? TIME_WARMUP_CALLS,
     mode: "time",
     ...(options.batch === undefined ? {} : { batch: options.batch }),
+    ...(options.profile === true ? { profile: true } : {}),
   }, options);
   const t = report.time!;
   const ops = ref.case.opsPerCall;
@@ -201,5 +207,8 @@ export async function measureCase(
     warmup: report.warmup,
     timerResolutionNs: t.timerResolutionNs,
     explicitTiming: t.explicitTiming,
+    ...(report.profile === undefined
+      ? {}
+      : { profile: profileFromReport(report) }),
   };
 }

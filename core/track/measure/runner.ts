@@ -50,7 +50,7 @@ import {
 } from "./measure_case.ts";
 import { HarnessProcessError, stderrTail } from "./harness/harness_process.ts";
 import { applyProfiles, type CaseProfile } from "./alloc.ts";
-import { HARNESS_V8_FLAGS } from "./harness/case_harness.ts";
+import { TIMING_V8_FLAGS } from "./harness/case_harness.ts";
 
 export { discoverBenchFiles };
 
@@ -468,7 +468,7 @@ export async function runTargets(
         samples: options.smoke
           ? SMOKE_SAMPLES
           : options.samples ?? DEFAULT_SAMPLES,
-        v8Flags: HARNESS_V8_FLAGS.join(" "),
+        v8Flags: TIMING_V8_FLAGS.join(" "),
         jobs,
       }
       : {}),

@@ -90,6 +90,23 @@ export const HARNESS_V8_FLAGS: readonly string[] = Object.freeze([
   "--hash-seed=1",
 ]);
 
+/**
+ * V8 flags of the timing modes (`time`, `paired`): those of
+ * {@linkcode HARNESS_V8_FLAGS} with 16 MB semi-spaces instead of 64. With
+ * 64 MB semi-spaces V8 writes every young-generation cycle to pages the
+ * kernel must fault in again (measured: 136 MB of 1 KB strings took 370 ms
+ * on every pass; with 16 MB, 211 ms the first pass and 8 ms the next), so
+ * an allocating body was timed at its page faults: 118 ns/op instead of
+ * 5.4 for `isEmpty` u64, 306 instead of 33 for `weight` u64. Timing needs
+ * no collection-free region: a scavenge of dead objects inside a sample
+ * is part of what allocating costs.
+ */
+export const TIMING_V8_FLAGS: readonly string[] = Object.freeze(
+  HARNESS_V8_FLAGS.map((f) =>
+    f.replace(/^(--m(?:in|ax)-semi-space-size=)64$/, "$116")
+  ),
+);
+
 /** The no-op reference case: the harness loop calling an empty body. */
 export const NOOP_CASE: BenchCase = Object.freeze({
   group: "(reference)",
@@ -429,6 +446,13 @@ export const WARMUP_CHUNK = 100;
 export const PROFILE_REGIONS: readonly number[] = Object.freeze([1, 2, 3, 4]);
 const regionCalls = PROFILE_REGIONS.reduce((a, b) => a + b, 0);
 
+/** Time mode: a body whose warm-up chunk grows the heap by more than this many bytes is taken to allocate (the heap read itself allocates a few hundred). */
+export const ALLOCATION_NOISE_BYTES = 4096;
+/** Bytes {@linkcode touchYoungGeneration} allocates: both 16 MB semi-spaces of {@linkcode TIMING_V8_FLAGS} once, and a margin for the part of the first already in use. */
+export const YOUNG_GENERATION_TOUCH_BYTES = 40 * 1024 * 1024;
+/** Time mode's profile regions allocate at most about this many bytes together (a quarter of a semi-space), so no scavenge falls inside them. */
+export const TIME_PROFILE_MAX_BYTES = 4 * 1024 * 1024;
+
 /** Time mode's profile ({@linkcode HarnessArgs.profile}) starts its regions at this many calls (as `run`'s profile processes did). */
 export const PROFILE_START_CALLS = 16;
 /** Time mode stops warming up after this long (ms), even short of the `warmup` calls or of Turbofan: a slow body has had its chance by then (the tier is recorded). */
@@ -528,13 +552,43 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
   const usedBytes = () => readUsedHeapBytes();
   let report: HarnessReport;
   if (args.mode === "time") {
+    // A body that allocates would otherwise write its first samples to
+    // young-generation pages never touched before, paying a page fault
+    // every 4 KB. Touch them all once first.
+    gc();
+    const h0 = usedBytes();
+    driveCase(body, WARMUP_CHUNK);
+    const chunkBytes = usedBytes() - h0;
+    if (chunkBytes > ALLOCATION_NOISE_BYTES) {
+      touchYoungGeneration();
+      gc();
+    }
     const tierBefore = tierOf(body);
     const time = timeSamples(body, args.calls, args.batch);
     const tierAfter = tierOf(body);
     const driverTier = tierOf(driveCase);
-    // The allocation profile, after the samples so it cannot disturb them.
+    // The allocation profile, after the samples so it cannot disturb them:
+    // regions small enough that no scavenge falls inside (the semi-spaces
+    // are 16 MB here), with its time taken from the samples.
+    const perCall = Math.max(chunkBytes, 0) / WARMUP_CHUNK;
     const profile = args.profile === true
-      ? profileRegions(body, PROFILE_START_CALLS, args.warmup, natives, tierOf)
+      ? {
+        ...profileRegions(
+          body,
+          Math.max(
+            1,
+            Math.min(
+              PROFILE_START_CALLS,
+              Math.floor(TIME_PROFILE_MAX_BYTES / (regionCalls * perCall)),
+            ),
+          ),
+          args.warmup,
+          natives,
+          tierOf,
+          { grow: false },
+        ),
+        nsPerCall: Math.min(...time.samples),
+      }
       : undefined;
     report = {
       ...identity,
@@ -598,6 +652,19 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
   return report;
 }
 
+// Allocate YOUNG_GENERATION_TOUCH_BYTES of short-lived small objects, so
+// every young-generation page has been written once (and faulted in) and
+// scavenges flip between warm semi-spaces, as in a long-running program
+// (about 60 ms of page faults, paid only by bodies that allocate).
+let touchSink: unknown;
+function touchYoungGeneration(): void {
+  // A 1000-character string is about 1 KB, written by one builtin.
+  const per = 1024;
+  for (let i = 0; i < YOUNG_GENERATION_TOUCH_BYTES / per; i++) {
+    touchSink = String.fromCharCode(97 + (i & 15)).repeat(1000);
+  }
+}
+
 // Profile regions (module doc, step 5): grow the region until it takes
 // PROFILE_REGION_NS (coarse timing is enough here: only the no-op warning
 // reads time, bytes are exact), then regions of n, 2n, 3n and 4n calls,
@@ -609,10 +676,11 @@ function profileRegions(
   warmup: number,
   natives: V8Natives,
   tierOf: (f: unknown) => Tier,
+  options: { grow?: boolean } = {},
 ): ProfileRegions {
   const gc = (globalThis as unknown as { gc: () => void }).gc;
   let calls = startCalls;
-  while (calls < PROFILE_MAX_CALLS) {
+  while (options.grow !== false && calls < PROFILE_MAX_CALLS) {
     const t0 = performance.now();
     driveCase(body, calls);
     if ((performance.now() - t0) * 1e6 >= PROFILE_REGION_NS) break;
@@ -740,6 +808,7 @@ async function runPaired(
     warmed += n + 1;
   }
   const gc = (globalThis as unknown as { gc: () => void }).gc;
+  touchYoungGeneration();
   gc();
   for (const side of order) slice(side, WARMUP_CHUNK);
   const timer = measureTimer();

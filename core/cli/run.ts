@@ -44,7 +44,11 @@ import {
   type MeasurementBackend,
 } from "../track/measure/backend.ts";
 import { describeHwCounters } from "../track/measure/hw_counters.ts";
-import { loadCases, SuiteLoadError } from "../track/suite/load_suite.ts";
+import {
+  expandBenchPaths,
+  loadCases,
+  SuiteLoadError,
+} from "../track/suite/load_suite.ts";
 import { HarnessProcessError } from "../track/measure/harness/harness_process.ts";
 import { parseNumberFlag } from "./compare.ts";
 import {
@@ -465,7 +469,9 @@ ended, temporary files removed, nothing written).
       integer: true,
     }) ?? (instructions ? 1 : defaultJobs());
     const cwd = await projectDir(values.cwd);
-    const files = positionals.length > 0 ? positionals : undefined;
+    const files = positionals.length > 0
+      ? await expandBenchPaths(cwd, positionals)
+      : undefined;
     const outcome = await whileInterruptible(async (signal) => {
       let result: ResultFile;
       if (instructions) {

@@ -13,14 +13,22 @@
  * mode): it is started with `PMUBENCH_CASES` naming exactly its case, so
  * the suites build, prime and run that case's code only; it warms the
  * body up until V8 has it in Turbofan (by V8's own heuristics, recorded as
- * `tierBefore`); it measures the timer's resolution and the cost of
- * reading it, and doubles the calls per sample until one sample lasts
- * `SAMPLE_TIMER_FACTOR` (1000) times the larger of the two (so neither
- * timer nor call overhead matters); then it takes `samples` samples, each
- * a batch timed by two `performance.now()` reads around the same driver
- * loop the warm-up used. The samples (per operation) come back in time
- * order; the parent reduces them to one figure, the per-process estimate
- * ({@linkcode estimateOf}). Processes are the replicates.
+ * `tierBefore`; at most `TIME_WARMUP_BUDGET_MS`, 300 ms); when the body
+ * allocates, it writes every page of the young generation once (16 MB
+ * semi-spaces, `TIMING_V8_FLAGS`), so no sample pays first-touch page
+ * faults; it measures the timer's resolution and the cost of reading it
+ * (the least mean of 40 short bursts, so one preempted burst does not
+ * count), and doubles the calls per sample, timing each size 5 times and
+ * keeping the least, until one sample lasts `SAMPLE_TIMER_FACTOR` (1000)
+ * times the larger of the two and at least `SAMPLE_MIN_NS` (0.3 ms, well
+ * inside a 4 ms scheduler slice); then it takes `samples` samples (fewer,
+ * but at least 11, when they would take more than 1.5 s), each a batch
+ * timed by two `performance.now()` reads around the same driver loop the
+ * warm-up used. The samples (per operation) come back in time order; the
+ * parent reduces them to one figure, the per-process estimate
+ * ({@linkcode estimateOf}). Processes are the replicates. With `profile`,
+ * the process then measures the bytes the body allocates per operation
+ * (the allocation profile `run` records), so no second process is needed.
  *
  * Why the minimum by default: preemption and interrupts only ever add
  * time to a sample, never remove it, so the fastest of a process's samples

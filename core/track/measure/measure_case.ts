@@ -54,7 +54,7 @@ import {
 import type { Tier } from "./harness/v8_status.ts";
 import { type CaseProfile, profileFromReport } from "./alloc.ts";
 
-export type { SpawnHarnessOptions, Tier };
+export type { CaseProfile, SpawnHarnessOptions, Tier };
 
 /** The per-process statistics {@linkcode estimateOf} knows. */
 export const STATISTICS = ["median", "p25", "min", "mean"] as const;

@@ -182,7 +182,7 @@ export function selectTransitionCases(refs: readonly CaseRef[]): CaseRef[] {
  *   case: { group: `${op} bits=${bits}`, name: strategy, opsPerCall: 1,
  *     axes: { op, bits, placement: "both", strategy }, body: () => {} },
  * });
- * const picked = selectHotBitmapCases([ref("forEachSetBit", 6, "u64"), ref("forEachSetBit", 32, "u64"), ref("or", 6, "u64")]);
+ * const picked = selectHotBitmapCases([ref("forEachSetBit", 6, "u64"), ref("forEachSetBit", 32, "u64"), ref("intersects", 6, "u64")]);
  * assert.deepEqual(picked.map((r) => r.case.group), ["forEachSetBit bits=6"]);
  * ```
  */

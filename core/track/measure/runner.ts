@@ -415,7 +415,7 @@ function readSelectionEnv(): Record<string, string | undefined> {
  * const t = { cwd: dir, files: ["t_bench.ts"] };
  * const seen: string[] = [];
  * const [a, b] = await runTargets([{ label: "a", ...t }, { label: "b", ...t }], {
- *   repeat: 1, smoke: true, onProgress: (p) => seen.push(p.label),
+ *   repeat: 1, smoke: true, jobs: 1, onProgress: (p) => seen.push(p.label),
  * });
  * assert(seen.join() === "a,b" && a.benches.length === 1 && b.benches.length === 1);
  * await Deno.remove(dir, { recursive: true });

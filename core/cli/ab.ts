@@ -215,6 +215,9 @@ Exit codes: 0 no bench regressed, 1 a bench regressed, 2 bad usage or input
           filter: values.filter,
           smoke: values.smoke === true,
           ...engine,
+          // One process at a time: the alternate design times base and head
+          // one after the other, so neither disturbs the other.
+          jobs: 1,
           signal,
           onProgress: (p) => io.stderr(formatProgress(p)),
           flags: { command: "ab" },

@@ -80,8 +80,9 @@ The default plan measures, each case alone in fresh processes of the timing
 engine (as 'pmubench run' does): round trips (a transition plus the next
 VM-entry) at N = 0, 4, 6, 8, 11, 16, 32, 64 for none, the early return
 (tracked, k=0), tracked k=N, all-bits and immediate on the default strategy,
-3 processes each; every bitmap strategy on the hot operations (forEachSetBit
-at 6 and 64 bits, atomicOr + snapshotAndClear), 5 processes each (the fewest
+3 processes each; every bitmap strategy on the hot operations (weight,
+isEmpty, or, andNot and forEachSetBit at 6 bits, forEachSetBit at 64,
+atomicOr + snapshotAndClear), 5 processes each (the fewest
 with which the rank test can separate two strategies at alpha 0.01); and
 every native (C) reference case of those groups when the suites define
 them. Round by round (every case once, then again): no round is started that

@@ -20,6 +20,7 @@ import {
   BenchProcessError,
   claimResultPath,
   DEFAULT_REPEAT,
+  defaultJobs,
   defaultResultPath,
   type Engine,
   ENGINES,
@@ -41,7 +42,11 @@ import {
   attachBackends,
   measurementBackends,
 } from "../track/measure/backend.ts";
-import { loadCases, SuiteLoadError } from "../track/suite/load_suite.ts";
+import {
+  expandBenchPaths,
+  loadCases,
+  SuiteLoadError,
+} from "../track/suite/load_suite.ts";
 import { HarnessProcessError } from "../track/measure/harness/harness_process.ts";
 import { parseNumberFlag } from "./compare.ts";
 import {
@@ -388,7 +393,7 @@ of calls calibrated against the timer, reduced to one estimate per process
 (the fastest sample, as preemption only adds time; see --statistic). The
 result records the selection (--filter, PMUBENCH_CASES, PMUBENCH_STRATEGY),
 the engine, the statistic, and per process the batch, the tier and the
-samples. Then each case is profiled once in a fresh harness process: bytes
+samples. Each case's first process also takes its profile after its samples: bytes
 allocated per op (V8 heap statistics, no collection in the region), the
 V8 tier its body ran in, and warnings (measured deoptimized or interpreted,
 suspiciously close to the no-op reference).
@@ -407,7 +412,8 @@ Options:
   --metric M       time (default) or instructions
 ${RUN_FLAGS_HELP}
                    (instructions: default 1; each replicate is a fresh N/2N pair)
-  --jobs J         instructions: cases counted at once (default 1; counts do not depend on load)
+  --jobs J         processes at once: time, default the number of cores (each still
+                   measures one case alone); instructions, default 1
   --valgrind CMD   instructions: the valgrind command (default: valgrind on PATH)
   --perf CMD       instructions: the perf command for hardware counters (default: perf on PATH)
   --no-profile     time: skip the allocation and tier profile
@@ -438,7 +444,7 @@ ended, temporary files removed, nothing written).
       );
     }
     const instructions = metric === "instructions";
-    for (const f of ["jobs", "valgrind", "perf"] as const) {
+    for (const f of ["valgrind", "perf"] as const) {
       if (!instructions && values[f] !== undefined) {
         throw new UsageError(
           `--${f} applies only to --metric instructions: current metric is '${metric}'`,
@@ -455,9 +461,11 @@ ended, temporary files removed, nothing written).
       min: 1,
       max: 64,
       integer: true,
-    }) ?? 1;
+    }) ?? (instructions ? 1 : defaultJobs());
     const cwd = await projectDir(values.cwd);
-    const files = positionals.length > 0 ? positionals : undefined;
+    const files = positionals.length > 0
+      ? await expandBenchPaths(cwd, positionals)
+      : undefined;
     const outcome = await whileInterruptible(async (signal) => {
       let result: ResultFile;
       if (instructions) {
@@ -479,13 +487,19 @@ ended, temporary files removed, nothing written).
           smoke: values.smoke === true,
           label: "",
           signal,
+          jobs,
+          // The allocation profile comes from each case's first timing
+          // process, after its samples: no extra process per case.
+          profile: values["no-profile"] !== true,
           ...engine,
           onProgress: (p) => io.stderr(formatProgress(p)),
         });
       }
       const backends = measurementBackends({
         perf: values.perf,
-        allocation: values["no-profile"] !== true && values.smoke !== true,
+        // Time results carry their profile from each case's first timing
+        // process already: no allocation backend, no extra process.
+        allocation: false,
       });
       if (
         result.benches.length > 0 && backends.some((b) => b.appliesTo(metric))

@@ -48,6 +48,7 @@ export {
 } from "./suite/load_suite.ts";
 export {
   type CaseMeasurement,
+  type CaseProfile,
   measureCase,
   type MeasureCaseOptions,
   type SpawnHarnessOptions,

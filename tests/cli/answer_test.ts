@@ -43,7 +43,7 @@ Deno.test("answerCommand prints the transition table and the ranking within 100 
       lines.some((l) => l.startsWith("op=forEachSetBit bits=6 placement=both")),
       run.out,
     );
-    assert.ok(!run.out.includes("op=or"), run.out);
+    assert.ok(!run.out.includes("op=intersects"), run.out);
     // Progress went to standard error, a line per process: 4 cases x 3 + 2 x 5.
     assert.equal(
       run.err.trimEnd().split("\n").filter((l) => l.startsWith("run ")).length,

@@ -29,9 +29,19 @@ async function tinyProject(): Promise<string> {
 Deno.test("pmubench run measures the tiny suite twice and writes a result file", async () => {
   const dir = await tinyProject();
   try {
-    const r = await cli(["run", "--repeat", "2", "--smoke", "--cwd", dir]);
+    const r = await cli([
+      "run",
+      "--repeat",
+      "2",
+      "--smoke",
+      "--jobs",
+      "1",
+      "--cwd",
+      dir,
+    ]);
     assert.equal(r.code, 0, r.err);
-    // One process per case and replicate, with elapsed time and time left.
+    // One process per case and replicate, with elapsed time and time left
+    // (one job, so in round order).
     assert.match(
       r.err,
       /^run 1\/4 tiny\/sum x8 \d+\.\ds, \d+s elapsed, ~\d+s left\nrun 2\/4 tiny\/product \d+\.\ds, .*\nrun 3\/4 tiny\/sum x8 .*\nrun 4\/4 tiny\/product .*, ~0s left\n$/,

@@ -89,10 +89,11 @@ export interface CaseProfile {
 }
 
 /**
- * The figures of a `profile`-mode harness report.
+ * The figures of a `profile`-mode harness report, or of a `time`-mode
+ * report that took the profile after its samples (its `profile`).
  *
- * @throws {RangeError} when the report is not from `profile` mode (it
- * needs three heap growths and timings).
+ * @throws {RangeError} when the report has no profile (it needs three
+ * heap growths and timings).
  *
  * @example
  * ```ts
@@ -106,7 +107,11 @@ export interface CaseProfile {
  * assert.equal(p.bytesExact, true);
  * ```
  */
-export function profileFromReport(r: HarnessReport): CaseProfile {
+export function profileFromReport(report: HarnessReport): CaseProfile {
+  // A time-mode report carries its profile apart from its samples.
+  const r = report.profile === undefined
+    ? report
+    : { ...report, ...report.profile };
   if (
     r.heapGrowth.length < 3 || r.nsPerCall === undefined ||
     r.noopNsPerCall === undefined
@@ -295,6 +300,8 @@ export async function attachProfiles(
   );
   const profiles = new Map<string, CaseProfile | Error>();
   let index = 0;
+  // One process at a time: profiles time their regions coarsely and the
+  // no-op warning compares them, so they are not run beside each other.
   for (const b of wanted) {
     const id = b.key;
     if (profiles.has(id)) continue;
@@ -310,6 +317,37 @@ export async function attachProfiles(
       case: `${b.group}/${b.name}`,
     });
   }
+  return applyProfiles(result, profiles);
+}
+
+/**
+ * Give every bench of `result` whose key is in `profiles` its `profile`
+ * and `warning`, as {@linkcode attachProfiles} does (a failed profile
+ * becomes a warning), and record the allocation granularity in the flags.
+ * `run` uses it with the profiles its timing processes took
+ * ({@linkcode ./measure_case.ts}, option `profile`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { applyProfiles } from "./alloc.ts";
+ * import type { ResultFile } from "../result/result.ts";
+ *
+ * const r: ResultFile = { schema: "pmubench-result/1", date: "2025-01-01T00:00:00.000Z",
+ *   env: { deno: "2.9.6", v8: "", typescript: "", cpu: "", cores: 2, os: "linux", arch: "x86_64", commit: null, dirty: null, branch: null },
+ *   flags: {}, benches: [{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f", baseline: false,
+ *     metric: "time", unit: "ns/op", opsPerCall: 1, replicates: [5] }] };
+ * const out = applyProfiles(r, new Map([["a_bench.ts::g::f", { bytesPerOp: 8, bytesExact: true,
+ *   tierBefore: "turbofan" as const, tierAfter: "turbofan" as const, driverTier: "turbofan" as const,
+ *   nsPerOp: 5, noopNsPerCall: 0.5, calls: 16, warmup: 200 }]]));
+ * assert.equal(out.benches[0].profile?.bytesPerOp, 8);
+ * assert.equal(out.benches[0].warning, undefined);
+ * ```
+ */
+export function applyProfiles(
+  result: ResultFile,
+  profiles: ReadonlyMap<string, CaseProfile | Error>,
+): ResultFile {
   const benches = result.benches.map((b): BenchResult => {
     const p = profiles.get(b.key);
     if (p === undefined) return b;

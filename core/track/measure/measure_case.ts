@@ -13,14 +13,22 @@
  * mode): it is started with `PMUBENCH_CASES` naming exactly its case, so
  * the suites build, prime and run that case's code only; it warms the
  * body up until V8 has it in Turbofan (by V8's own heuristics, recorded as
- * `tierBefore`); it measures the timer's resolution and the cost of
- * reading it, and doubles the calls per sample until one sample lasts
- * `SAMPLE_TIMER_FACTOR` (1000) times the larger of the two (so neither
- * timer nor call overhead matters); then it takes `samples` samples, each
- * a batch timed by two `performance.now()` reads around the same driver
- * loop the warm-up used. The samples (per operation) come back in time
- * order; the parent reduces them to one figure, the per-process estimate
- * ({@linkcode estimateOf}). Processes are the replicates.
+ * `tierBefore`; at most `TIME_WARMUP_BUDGET_MS`, 300 ms); when the body
+ * allocates, it writes every page of the young generation once (16 MB
+ * semi-spaces, `TIMING_V8_FLAGS`), so no sample pays first-touch page
+ * faults; it measures the timer's resolution and the cost of reading it
+ * (the least mean of 40 short bursts, so one preempted burst does not
+ * count), and doubles the calls per sample, timing each size 5 times and
+ * keeping the least, until one sample lasts `SAMPLE_TIMER_FACTOR` (1000)
+ * times the larger of the two and at least `SAMPLE_MIN_NS` (0.3 ms, well
+ * inside a 4 ms scheduler slice); then it takes `samples` samples (fewer,
+ * but at least 11, when they would take more than 1.5 s), each a batch
+ * timed by two `performance.now()` reads around the same driver loop the
+ * warm-up used. The samples (per operation) come back in time order; the
+ * parent reduces them to one figure, the per-process estimate
+ * ({@linkcode estimateOf}). Processes are the replicates. With `profile`,
+ * the process then measures the bytes the body allocates per operation
+ * (the allocation profile `run` records), so no second process is needed.
  *
  * Why the minimum by default: preemption and interrupts only ever add
  * time to a sample, never remove it, so the fastest of a process's samples
@@ -44,8 +52,9 @@ import {
   type SpawnHarnessOptions,
 } from "./harness/harness_process.ts";
 import type { Tier } from "./harness/v8_status.ts";
+import { type CaseProfile, profileFromReport } from "./alloc.ts";
 
-export type { SpawnHarnessOptions, Tier };
+export type { CaseProfile, SpawnHarnessOptions, Tier };
 
 /** The per-process statistics {@linkcode estimateOf} knows. */
 export const STATISTICS = ["median", "p25", "min", "mean"] as const;
@@ -87,6 +96,8 @@ export interface CaseMeasurement {
   timerResolutionNs: number;
   /** Whether `b.start()`/`b.end()` bounded the timed part (plain bench files). */
   explicitTiming: boolean;
+  /** With option `profile`: bytes per op and tiers, taken in the same process after the samples. */
+  profile?: CaseProfile;
 }
 
 /** Options of {@linkcode measureCase}. */
@@ -99,6 +110,8 @@ export interface MeasureCaseOptions extends SpawnHarnessOptions {
   warmup?: number;
   /** The per-process estimate. @default {DEFAULT_STATISTIC} */
   statistic?: Statistic;
+  /** After the samples, take the allocation profile in the same process ({@linkcode CaseMeasurement.profile}). @default {false} */
+  profile?: boolean;
 }
 
 /**
@@ -184,6 +197,7 @@ export async function measureCase(
     warmup: options.warmup ?? TIME_WARMUP_CALLS,
     mode: "time",
     ...(options.batch === undefined ? {} : { batch: options.batch }),
+    ...(options.profile === true ? { profile: true } : {}),
   }, options);
   const t = report.time!;
   const ops = ref.case.opsPerCall;
@@ -201,5 +215,8 @@ export async function measureCase(
     warmup: report.warmup,
     timerResolutionNs: t.timerResolutionNs,
     explicitTiming: t.explicitTiming,
+    ...(report.profile === undefined
+      ? {}
+      : { profile: profileFromReport(report) }),
   };
 }

@@ -49,7 +49,8 @@ import {
   type Statistic,
 } from "./measure_case.ts";
 import { HarnessProcessError, stderrTail } from "./harness/harness_process.ts";
-import { HARNESS_V8_FLAGS } from "./harness/case_harness.ts";
+import { applyProfiles, type CaseProfile } from "./alloc.ts";
+import { TIMING_V8_FLAGS } from "./harness/case_harness.ts";
 
 export { discoverBenchFiles };
 
@@ -58,8 +59,31 @@ export const ENGINES = ["harness", "deno-bench"] as const;
 /** One of {@linkcode ENGINES}. */
 export type Engine = typeof ENGINES[number];
 
-/** Processes (replicates) per tree when none are given. */
-export const DEFAULT_REPEAT = 5;
+/**
+ * Processes (replicates) per tree when none are given. Three: with the
+ * estimate's between-process CV at about 1-3% (README, "How stable are
+ * the figures"), three processes bound a case's figure as well as five
+ * did when the CV was 5-70%, and the whole default suite (638 cases) fits
+ * in 10 minutes on 2 cores only with three.
+ */
+export const DEFAULT_REPEAT = 3;
+
+/**
+ * The default of {@linkcode RunOptions.jobs}: the number of cores
+ * (`navigator.hardwareConcurrency`), at least 1.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultJobs } from "./runner.ts";
+ *
+ * assert(Number.isInteger(defaultJobs()) && defaultJobs() >= 1);
+ * ```
+ */
+export function defaultJobs(): number {
+  const n = globalThis.navigator?.hardwareConcurrency;
+  return Number.isInteger(n) && n > 0 ? n : 1;
+}
 /** How much of a failed process's standard error an error message quotes. */
 export const STDERR_TAIL_CHARS = 600;
 
@@ -107,6 +131,20 @@ export interface RunOptions {
   samples?: number;
   /** `harness` engine: the per-process estimate. @default {DEFAULT_STATISTIC} */
   statistic?: Statistic;
+  /**
+   * `harness` engine: processes run at once. Each still measures one case
+   * alone in a fresh process; the estimate (the fastest sample) needs only
+   * some undisturbed samples, which a process on its own core has.
+   * @default {defaultJobs()} (the number of cores)
+   */
+  jobs?: number;
+  /**
+   * `harness` engine: the first round's process of each case also takes
+   * its allocation profile after its samples (bytes per op, tiers,
+   * warnings: {@linkcode applyProfiles}), so no extra process is needed.
+   * @default {false}
+   */
+  profile?: boolean;
   /** Operations per call of cases from plain bench files. @default {1} */
   opsPerCall?: number;
   /** The `deno` binary to spawn. @default {Deno.execPath()} */
@@ -387,7 +425,7 @@ function readSelectionEnv(): Record<string, string | undefined> {
  * const t = { cwd: dir, files: ["t_bench.ts"] };
  * const seen: string[] = [];
  * const [a, b] = await runTargets([{ label: "a", ...t }, { label: "b", ...t }], {
- *   repeat: 1, smoke: true, onProgress: (p) => seen.push(p.label),
+ *   repeat: 1, smoke: true, jobs: 1, onProgress: (p) => seen.push(p.label),
  * });
  * assert(seen.join() === "a,b" && a.benches.length === 1 && b.benches.length === 1);
  * await Deno.remove(dir, { recursive: true });
@@ -401,6 +439,12 @@ export async function runTargets(
   if (!Number.isInteger(repeat) || repeat < 1) {
     throw new RangeError(
       `Cannot run benches as 'repeat' must be a positive integer: current value is ${repeat}`,
+    );
+  }
+  const jobs = options.jobs ?? defaultJobs();
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    throw new RangeError(
+      `Cannot run benches as 'jobs' must be a positive integer: current value is ${jobs}`,
     );
   }
   const date = new Date().toISOString();
@@ -434,20 +478,26 @@ export async function runTargets(
         samples: options.smoke
           ? SMOKE_SAMPLES
           : options.samples ?? DEFAULT_SAMPLES,
-        v8Flags: HARNESS_V8_FLAGS.join(" "),
+        v8Flags: TIMING_V8_FLAGS.join(" "),
+        jobs,
       }
       : {}),
     ...options.flags,
   });
   if (engine === "harness") {
-    const benches = await runHarnessEngine(resolved, repeat, options);
-    return resolved.map((t, i) => ({
-      schema: RESULT_SCHEMA,
-      date,
-      env: envs[i],
-      flags: flagsOf(t),
-      benches: benches[i],
-    }));
+    const measured = await runHarnessEngine(resolved, repeat, jobs, options);
+    return resolved.map((t, i) => {
+      const r: ResultFile = {
+        schema: RESULT_SCHEMA,
+        date,
+        env: envs[i],
+        flags: flagsOf(t),
+        benches: measured.benches[i],
+      };
+      return options.profile === true && !options.smoke
+        ? applyProfiles(r, measured.profiles[i])
+        : r;
+    });
   }
   const runs: ResultFile[][] = resolved.map(() => []);
   const total = repeat * resolved.length;
@@ -505,8 +555,12 @@ function progressAt(
 async function runHarnessEngine(
   targets: readonly Required<BenchTarget>[],
   repeat: number,
+  jobs: number,
   options: RunOptions,
-): Promise<BenchResult[][]> {
+): Promise<{
+  benches: BenchResult[][];
+  profiles: Map<string, CaseProfile | Error>[];
+}> {
   const load = { filter: options.filter, opsPerCall: options.opsPerCall };
   const perTarget: Map<string, CaseRef>[] = [];
   const order: string[] = [];
@@ -520,49 +574,83 @@ async function runHarnessEngine(
     }
     perTarget.push(m);
   }
-  const results: Map<string, BenchResult>[] = targets.map(() => new Map());
-  const total = repeat *
-    perTarget.reduce((n, m) => n + m.size, 0);
-  const started = performance.now();
-  let index = 0;
+  // Every process in the order a single job would run them: round by
+  // round, each case in every target before the next case.
+  const queue: { round: number; key: string; target: number }[] = [];
   for (let round = 0; round < repeat; round++) {
     for (const key of order) {
       for (let i = 0; i < targets.length; i++) {
-        const ref = perTarget[i].get(key);
-        if (ref === undefined) continue;
-        const t0 = performance.now();
-        let m: CaseMeasurement | Error;
-        try {
-          m = await measureCase(ref, {
-            cwd: targets[i].cwd,
-            signal: options.signal,
-            denoPath: options.denoPath,
-            statistic: options.statistic,
-            ...(options.smoke
-              ? { samples: SMOKE_SAMPLES, batch: 1, warmup: 0 }
-              : { samples: options.samples }),
-          });
-        } catch (e) {
-          if (options.signal?.aborted || !(e instanceof HarnessProcessError)) {
-            throw e;
-          }
-          m = e;
-        }
-        addReplicate(results[i], key, ref, m);
-        options.onProgress?.(
-          progressAt(
-            ++index,
-            total,
-            targets[i].label,
-            t0,
-            started,
-            `${ref.case.group}/${ref.case.name}`,
-          ),
-        );
+        if (perTarget[i].has(key)) queue.push({ round, key, target: i });
       }
     }
   }
-  return results.map((m) => [...m.values()]);
+  const outcomes: (CaseMeasurement | Error)[] = new Array(queue.length);
+  const profiles: Map<string, CaseProfile | Error>[] = targets.map(() =>
+    new Map()
+  );
+  const profile = options.profile === true && !options.smoke;
+  const started = performance.now();
+  let next = 0;
+  let done = 0;
+  let stopped = false;
+  const worker = async () => {
+    while (next < queue.length && !stopped) {
+      const slot = next++;
+      const { round, key, target } = queue[slot];
+      const ref = perTarget[target].get(key)!;
+      const t0 = performance.now();
+      const withProfile = profile && round === 0;
+      let m: CaseMeasurement | Error;
+      try {
+        m = await measureCase(ref, {
+          cwd: targets[target].cwd,
+          signal: options.signal,
+          denoPath: options.denoPath,
+          statistic: options.statistic,
+          ...(options.smoke
+            ? { samples: SMOKE_SAMPLES, batch: 1, warmup: 0 }
+            : { samples: options.samples, profile: withProfile }),
+        });
+      } catch (e) {
+        if (options.signal?.aborted || !(e instanceof HarnessProcessError)) {
+          stopped = true;
+          throw e;
+        }
+        m = e;
+      }
+      outcomes[slot] = m;
+      if (withProfile) {
+        profiles[target].set(
+          key,
+          m instanceof Error ? m : m.profile ?? new Error("no profile"),
+        );
+      }
+      options.onProgress?.(
+        progressAt(
+          ++done,
+          queue.length,
+          targets[target].label,
+          t0,
+          started,
+          `${ref.case.group}/${ref.case.name}`,
+        ),
+      );
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(jobs, queue.length) }, worker),
+  );
+  // Replicates in queue order, whatever order the jobs finished in.
+  const results: Map<string, BenchResult>[] = targets.map(() => new Map());
+  queue.forEach(({ key, target }, slot) =>
+    addReplicate(
+      results[target],
+      key,
+      perTarget[target].get(key)!,
+      outcomes[slot],
+    )
+  );
+  return { benches: results.map((m) => [...m.values()]), profiles };
 }
 
 function addReplicate(

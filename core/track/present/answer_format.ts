@@ -61,8 +61,10 @@ export interface TransitionRow {
   model: string;
   /** Figures by column. */
   cells: Partial<Record<TableColumn, TransitionCell>>;
-  /** The native (C) reference of the row, where measured. */
+  /** The native (C) reference of the whole row (one without a mechanism), where measured. */
   native?: TransitionCell;
+  /** The native (C) figure of each mechanism's cell (references naming their mechanism and k), where measured; `ratio` is to the model's early return. */
+  natives: Partial<Record<TableColumn, TransitionCell>>;
 }
 
 function columnOf(b: BenchResult): TableColumn | undefined {
@@ -132,7 +134,7 @@ export function transitionTable(result: ResultFile): TransitionRow[] {
     const id = `${n} ${filter}`;
     let row = rows.get(id);
     if (row === undefined) {
-      row = { n, filter, model: "", cells: {} };
+      row = { n, filter, model: "", cells: {}, natives: {} };
       rows.set(id, row);
     }
     if (row.model === "" && typeof b.axes!.model === "string") {
@@ -142,7 +144,11 @@ export function transitionTable(result: ResultFile): TransitionRow[] {
   };
   for (const b of benches) {
     if (isNativeCase({ name: b.name, axes: b.axes! })) {
-      rowOf(b).native ??= cellOf(b);
+      const column = typeof b.axes!.mechanism === "string"
+        ? columnOf(b)
+        : undefined;
+      if (column !== undefined) rowOf(b).natives[column] ??= cellOf(b);
+      else if (b.axes!.mechanism === undefined) rowOf(b).native ??= cellOf(b);
       continue;
     }
     if (typeof b.axes!.mechanism !== "string") continue;
@@ -159,6 +165,9 @@ export function transitionTable(result: ResultFile): TransitionRow[] {
     for (const c of Object.values(row.cells)) c.ratio = c.median / early.median;
     if (row.native !== undefined) {
       row.native.ratio = row.native.median / early.median;
+    }
+    for (const c of Object.values(row.natives)) {
+      c.ratio = c.median / early.median;
     }
   }
   return out;
@@ -285,6 +294,7 @@ export function formatAnswer(
     out.push("(no transition benches in this result)");
   } else {
     const hasNative = rows.some((r) => r.native !== undefined);
+    const hasCellNative = rows.some((r) => Object.keys(r.natives).length > 0);
     const header = [
       "N (vCPU)",
       ...TABLE_COLUMNS,
@@ -294,7 +304,13 @@ export function formatAnswer(
       `${r.n}${r.filter > 0 ? ` filter=${r.filter}` : ""}${
         r.model === "" ? "" : ` ${r.model}`
       }`,
-      ...TABLE_COLUMNS.map((c) => cellText(r.cells[c], c !== "early return")),
+      ...TABLE_COLUMNS.map((c) =>
+        `${cellText(r.cells[c], c !== "early return")}${
+          r.natives[c] === undefined || r.cells[c] === undefined
+            ? ""
+            : ` (C ${fig(r.natives[c]!.median)})`
+        }`
+      ),
       ...(hasNative ? [cellText(r.native)] : []),
     ]);
     out.push(...table([header, ...body]));
@@ -303,7 +319,11 @@ export function formatAnswer(
         rows.some((r) => r.filter > 0) ? "; the filter rows omit none" : ""
       }).`,
     );
-    if (!hasNative) {
+    if (hasCellNative) {
+      out.push(
+        "(C x): the same mechanism in native C (core/native, -O2, one FFI call per batch), median ns per transition.",
+      );
+    } else if (!hasNative) {
       out.push("native C: no native transition reference in this result.");
     }
   }

@@ -11,13 +11,15 @@
  * | {@linkcode isNativeCase} | a native (C) reference case, picked by name or `reference` axis |
  * | {@linkcode TABLE_N}, {@linkcode FILTER_N}, {@linkcode HOT_OPS} | what the default plan covers |
  *
- * Sizing (measured, see the README): one harness process took 0.9 s at
- * load 13 on 2 cores and 2 to 5 s at load 20, so the default plan is 38
- * transition cases x 3 processes and 15 bitmap cases x 5 (5 so that the
- * rank test can separate strategies at alpha 0.01; 3 give the interval
- * the table prints): 189 processes, about 3 minutes at 0.9 s each. On a
- * busier machine `pmubench answer` stops starting rounds at its time
- * budget and says how many it kept.
+ * Sizing (measured, see the README): one harness process costs about
+ * 0.35 s of CPU (Deno start-up and module load are most of it) and two
+ * run at once on 2 cores, so the default plan, 38 transition cases and
+ * their 38 native references x 3 processes and 7 hot operations x 6
+ * cases (5 strategies and native C) x 5 (5 so that the rank test can
+ * separate strategies at alpha 0.01; 3 give the interval the table
+ * prints), 438 processes, takes about 2 minutes on a quiet machine. On a
+ * busier one `pmubench answer` stops starting rounds at its time budget
+ * and says how many it kept.
  *
  * @module
  */
@@ -68,6 +70,10 @@ export const FILTER_N: readonly number[] = Object.freeze([]);
 /** The hot bitmap operations of the default plan: op, set bits, placement. */
 export const HOT_OPS: readonly (readonly [string, number, string])[] = Object
   .freeze([
+    ["weight", 6, "both"],
+    ["isEmpty", 6, "both"],
+    ["or", 6, "both"],
+    ["andNot", 6, "both"],
     ["forEachSetBit", 6, "both"],
     ["forEachSetBit", 64, "both"],
     ["atomicOr+snapshotAndClear", 6, "both"],
@@ -176,7 +182,7 @@ export function selectTransitionCases(refs: readonly CaseRef[]): CaseRef[] {
  *   case: { group: `${op} bits=${bits}`, name: strategy, opsPerCall: 1,
  *     axes: { op, bits, placement: "both", strategy }, body: () => {} },
  * });
- * const picked = selectHotBitmapCases([ref("forEachSetBit", 6, "u64"), ref("forEachSetBit", 32, "u64"), ref("or", 6, "u64")]);
+ * const picked = selectHotBitmapCases([ref("forEachSetBit", 6, "u64"), ref("forEachSetBit", 32, "u64"), ref("intersects", 6, "u64")]);
  * assert.deepEqual(picked.map((r) => r.case.group), ["forEachSetBit bits=6"]);
  * ```
  */

@@ -630,6 +630,58 @@ export async function discoverBenchFiles(cwd: string): Promise<string[]> {
   return files.sort();
 }
 
+/**
+ * Bench paths as `deno bench` takes them: a file stays as given; a
+ * directory becomes the bench files {@linkcode discoverBenchFiles} finds
+ * under it (relative to `cwd`, sorted).
+ *
+ * @throws {RangeError} when a directory holds no bench file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { expandBenchPaths } from "./load_suite.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/bench`);
+ * await Deno.writeTextFile(`${dir}/bench/a_bench.ts`, "");
+ * await Deno.writeTextFile(`${dir}/bench/a_cases.ts`, "");
+ * assert.deepEqual(await expandBenchPaths(dir, ["bench/", "x_bench.ts"]), ["bench/a_bench.ts", "x_bench.ts"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function expandBenchPaths(
+  cwd: string,
+  paths: readonly string[],
+): Promise<string[]> {
+  const out: string[] = [];
+  let all: string[] | undefined;
+  for (const path of paths) {
+    let isDirectory = false;
+    try {
+      isDirectory = (await Deno.stat(absolute(cwd, path))).isDirectory;
+    } catch {
+      // Not there: left for the loader to report.
+    }
+    if (!isDirectory) {
+      out.push(path);
+      continue;
+    }
+    all ??= await discoverBenchFiles(cwd);
+    const dir = path.replace(/^\.\//, "").replace(/\/+$/, "");
+    const under = all.filter((f) =>
+      dir === "" || dir === "." || f.startsWith(`${dir}/`)
+    );
+    if (under.length === 0) {
+      throw new RangeError(
+        `Cannot run the benches of '${path}' as it holds no bench file (*_bench.ts, *.bench.ts, bench.ts): current value is an empty directory`,
+      );
+    }
+    out.push(...under);
+  }
+  return out;
+}
+
 async function readBenchConfig(
   cwd: string,
 ): Promise<{ include: string[]; exclude: string[] }> {

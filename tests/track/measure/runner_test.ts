@@ -72,6 +72,7 @@ Deno.test("runBenches() measures every case in its own processes (harness engine
     const r = await runBenches(dir, {
       repeat: 2,
       samples: 7,
+      jobs: 1,
       onProgress: (p) => seen.push(`${p.index}/${p.total} ${p.case}`),
     });
     // Round by round: every case once, then every case again.
@@ -104,6 +105,51 @@ Deno.test("runBenches() measures every case in its own processes (harness engine
     assert.ok("cases" in r.flags && "strategy" in r.flags);
     assert.equal(r.env.commit, null);
     assert.deepEqual(parseResultText(JSON.stringify(r), "r"), r);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runBenches() runs jobs processes at once, keeps replicates in round order and takes the profile in round one", async () => {
+  const dir = await tinyProject();
+  try {
+    const seen: string[] = [];
+    const r = await runBenches(dir, {
+      repeat: 3,
+      samples: 5,
+      jobs: 2,
+      profile: true,
+      onProgress: (p) => seen.push(`${p.index}/${p.total} ${p.case}`),
+    });
+    // Completion order may vary; every process is reported once, numbered.
+    assert.deepEqual(seen.map((l) => l.split(" ")[0]), [
+      "1/6",
+      "2/6",
+      "3/6",
+      "4/6",
+      "5/6",
+      "6/6",
+    ]);
+    assert.deepEqual(
+      seen.map((l) => l.slice(l.indexOf(" ") + 1)).sort(),
+      [
+        "tiny/product",
+        "tiny/product",
+        "tiny/product",
+        "tiny/sum x8",
+        "tiny/sum x8",
+        "tiny/sum x8",
+      ],
+    );
+    assert.equal(r.flags.jobs, 2);
+    for (const b of r.benches) {
+      assert.equal(b.replicates.length, 3);
+      assert.deepEqual(b.replicates, b.timing!.map((p) => p.estimate));
+      // The profile came from the first process: the sums allocate nothing.
+      assert.equal(b.profile?.bytesPerOp, 0);
+      assert.equal(typeof b.profile?.tier, "string");
+    }
+    assert.match(String(r.flags.allocation), /V8 used heap bytes/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -232,6 +278,16 @@ Deno.test("runTargets() rejects a bad repeat and a tree without benches", async 
           name: "RangeError",
           message:
             "Cannot run benches as 'repeat' must be a positive integer: current value is 0",
+        },
+      );
+    });
+    await t.step("jobs 0", async () => {
+      await assert.rejects(
+        runTargets([{ label: "x", cwd: dir }], { jobs: 0 }),
+        {
+          name: "RangeError",
+          message:
+            "Cannot run benches as 'jobs' must be a positive integer: current value is 0",
         },
       );
     });

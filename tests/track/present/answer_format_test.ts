@@ -124,6 +124,45 @@ Deno.test("transitionTable() puts a native reference beside its row", () => {
   assert.equal(row.native?.ratio, 0.25);
 });
 
+Deno.test("transitionTable() puts a mechanism's native figure beside its cell", () => {
+  const native = (mechanism: string, k: number, x: number): BenchResult => ({
+    ...transition(6, mechanism, k, x),
+    key: `t::N=6::native ${mechanism} k=${k}`,
+    name: `native ${mechanism} k=${k} x256`,
+    baseline: false,
+    axes: {
+      scope: "round trip",
+      N: 6,
+      k,
+      mechanism,
+      filter: 0,
+      reference: "native",
+    },
+  });
+  const r = result([
+    transition(6, "tracked", 0, 2),
+    transition(6, "all-bits", 0, 20),
+    native("tracked", 0, 1),
+    native("all-bits", 0, 4),
+    // No model cell for it: left out.
+    native("immediate", 6, 3),
+  ]);
+  const [row] = transitionTable(r);
+  assert.equal(row.native, undefined);
+  assert.deepEqual(Object.keys(row.natives).sort(), [
+    "all-bits",
+    "early return",
+  ]);
+  assert.equal(row.natives["all-bits"]!.median, 4);
+  assert.equal(row.natives["all-bits"]!.ratio, 2);
+  const text = formatAnswer(r);
+  assert.match(
+    text,
+    /^6 m6 +2 \[1\.8-2\.2\] \(C 1\) +- +20 \[18-22\] x10\.00 \(C 4\) +- +-$/m,
+  );
+  assert.match(text, /^\(C x\): the same mechanism in native C/m);
+});
+
 Deno.test("formatAnswer() prints the table, the ranking and where things are", () => {
   const benches = [
     ...[0, 4, 6, 8, 11, 16, 32, 64].flatMap((n) => [

@@ -3,6 +3,7 @@ import {
   collectBenchRegistrations,
   discoverBenchFiles,
   exactCasePattern,
+  expandBenchPaths,
   findCase,
   findSuite,
   loadCases,
@@ -231,6 +232,31 @@ Deno.test("discoverBenchFiles() finds bench files as deno bench does", async (t)
       await assert.rejects(discoverBenchFiles(dir), {
         name: "SyntaxError",
         message: /deno.json' as it is not JSON/,
+      });
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("expandBenchPaths() expands a directory and rejects one without bench files", async (t) => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/bench/sub`, { recursive: true });
+    await Deno.mkdir(`${dir}/empty`);
+    await Deno.writeTextFile(`${dir}/bench/b_bench.ts`, "");
+    await Deno.writeTextFile(`${dir}/bench/sub/a.bench.ts`, "");
+    await t.step("a directory becomes its bench files", async () => {
+      assert.deepEqual(await expandBenchPaths(dir, ["./bench"]), [
+        "bench/b_bench.ts",
+        "bench/sub/a.bench.ts",
+      ]);
+    });
+    await t.step("a directory without bench files", async () => {
+      await assert.rejects(expandBenchPaths(dir, ["empty/"]), {
+        name: "RangeError",
+        message:
+          "Cannot run the benches of 'empty/' as it holds no bench file (*_bench.ts, *.bench.ts, bench.ts): current value is an empty directory",
       });
     });
   } finally {

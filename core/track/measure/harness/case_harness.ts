@@ -90,6 +90,23 @@ export const HARNESS_V8_FLAGS: readonly string[] = Object.freeze([
   "--hash-seed=1",
 ]);
 
+/**
+ * V8 flags of the timing modes (`time`, `paired`): those of
+ * {@linkcode HARNESS_V8_FLAGS} with 16 MB semi-spaces instead of 64. With
+ * 64 MB semi-spaces V8 writes every young-generation cycle to pages the
+ * kernel must fault in again (measured: 136 MB of 1 KB strings took 370 ms
+ * on every pass; with 16 MB, 211 ms the first pass and 8 ms the next), so
+ * an allocating body was timed at its page faults: 118 ns/op instead of
+ * 5.4 for `isEmpty` u64, 306 instead of 33 for `weight` u64. Timing needs
+ * no collection-free region: a scavenge of dead objects inside a sample
+ * is part of what allocating costs.
+ */
+export const TIMING_V8_FLAGS: readonly string[] = Object.freeze(
+  HARNESS_V8_FLAGS.map((f) =>
+    f.replace(/^(--m(?:in|ax)-semi-space-size=)64$/, "$116")
+  ),
+);
+
 /** The no-op reference case: the harness loop calling an empty body. */
 export const NOOP_CASE: BenchCase = Object.freeze({
   group: "(reference)",
@@ -134,6 +151,8 @@ export interface HarnessArgs {
   start?: "base" | "head";
   /** `time` mode: calls per sample instead of calibrating (smoke runs use 1). @default {undefined} */
   batch?: number;
+  /** `time` mode: after the samples, take the allocation profile too (regions as in `profile` mode), so no second process is needed for it. @default {false} */
+  profile?: boolean;
   /** Operations per call of a plain bench file's cases. @default {1} */
   opsPerCall?: number;
   /**
@@ -174,6 +193,8 @@ export interface HarnessReport {
   onValgrind?: boolean;
   /** `time` mode: what the timing engine measured. */
   time?: TimeSamples;
+  /** `time` mode with {@linkcode HarnessArgs.profile}: the allocation profile taken after the samples. */
+  profile?: ProfileRegions;
   /** `paired` mode: what the paired slices measured. */
   paired?: PairedSlices;
   /** The sink digest, printed so the sunk values are observably used. */
@@ -194,6 +215,24 @@ export interface TimeSamples {
   timerCostNs: number;
   /** Whether `b.start()`/`b.end()` timed the samples (plain bench files) rather than the whole batch. */
   explicitTiming: boolean;
+}
+
+/** The profile regions of one process (`profile` mode's figures, or `time` mode's with {@linkcode HarnessArgs.profile}). */
+export interface ProfileRegions {
+  /** Calls in the first region (`n`); region `i` ran `PROFILE_REGIONS[i] * n`. */
+  calls: number;
+  /** Growth of the heap's used bytes over each region (negative: a collection ran inside). */
+  heapGrowth: number[];
+  /** Nanoseconds per call in the regions (coarse). */
+  nsPerCall: number;
+  /** Nanoseconds per call of the no-op reference in the same process. */
+  noopNsPerCall: number;
+  /** The body's tier before the regions. */
+  tierBefore: Tier;
+  /** The body's tier after them. */
+  tierAfter: Tier;
+  /** The driver loop's tier after them. */
+  driverTier: Tier;
 }
 
 /** What `paired` mode measured in one process. */
@@ -238,6 +277,7 @@ export function harnessArgv(args: HarnessArgs): string[] {
     `--mode=${args.mode}`,
     ...(args.kind === undefined ? [] : [`--kind=${args.kind}`]),
     ...(args.batch === undefined ? [] : [`--batch=${args.batch}`]),
+    ...(args.profile === true ? ["--profile=1"] : []),
     ...(args.opsPerCall === undefined
       ? []
       : [`--ops-per-call=${args.opsPerCall}`]),
@@ -278,6 +318,7 @@ export function parseHarnessArgv(argv: readonly string[]): HarnessArgs {
     "mode",
     "kind",
     "batch",
+    "profile",
     "ops-per-call",
     "perf-control",
     "head-module",
@@ -352,6 +393,7 @@ export function parseHarnessArgv(argv: readonly string[]): HarnessArgs {
     mode,
     ...(kind === undefined ? {} : { kind }),
     ...(v.has("batch") ? { batch: int("batch", 1) } : {}),
+    ...(v.get("profile") === "1" ? { profile: true } : {}),
     ...(v.has("ops-per-call") ? { opsPerCall: int("ops-per-call", 1) } : {}),
     ...(v.has("perf-control") ? { perfControl: v.get("perf-control")! } : {}),
     ...(v.has("head-module") ? { headModule: v.get("head-module")! } : {}),
@@ -404,6 +446,19 @@ export const WARMUP_CHUNK = 100;
 export const PROFILE_REGIONS: readonly number[] = Object.freeze([1, 2, 3, 4]);
 const regionCalls = PROFILE_REGIONS.reduce((a, b) => a + b, 0);
 
+/** Time mode: a body whose warm-up chunk grows the heap by more than this many bytes is taken to allocate (the heap read itself allocates a few hundred). */
+export const ALLOCATION_NOISE_BYTES = 4096;
+/** Bytes {@linkcode touchYoungGeneration} allocates: both 16 MB semi-spaces of {@linkcode TIMING_V8_FLAGS} once, and a margin for the part of the first already in use. */
+export const YOUNG_GENERATION_TOUCH_BYTES = 40 * 1024 * 1024;
+/** Time mode's profile regions allocate at most about this many bytes together (a quarter of a semi-space), so no scavenge falls inside them. */
+export const TIME_PROFILE_MAX_BYTES = 4 * 1024 * 1024;
+
+/** Time mode's profile ({@linkcode HarnessArgs.profile}) starts its regions at this many calls (as `run`'s profile processes did). */
+export const PROFILE_START_CALLS = 16;
+/** The no-op reference of a profile is timed over at least this many calls (about 0.1 ms). */
+export const NOOP_MIN_CALLS = 100_000;
+/** Time mode stops warming up after this long (ms), even short of the `warmup` calls or of Turbofan: a slow body has had its chance by then (the tier is recorded). */
+export const TIME_WARMUP_BUDGET_MS = 300;
 /** Profile mode doubles its region's calls until one region takes this long (1 ms). */
 export const PROFILE_REGION_NS = 1e6;
 /** ... or until it reaches this many calls. */
@@ -472,9 +527,16 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
   natives.prepareFunctionForOptimization(driveCase);
   let warmed = 0;
   const warmupCap = Math.max(args.warmup, 1) * MAX_WARMUP_FACTOR;
+  // Time mode also stops at a time budget (a slow body reaches its tier in
+  // far fewer calls than the cap); count mode never does, as its N and 2N
+  // processes must warm up identically however long Valgrind takes.
+  const warmupEnds = args.mode === "time"
+    ? performance.now() + TIME_WARMUP_BUDGET_MS
+    : Infinity;
   while (
-    warmed < args.warmup ||
-    (tierOf(body) !== "turbofan" && warmed < warmupCap)
+    (warmed < args.warmup ||
+      (tierOf(body) !== "turbofan" && warmed < warmupCap)) &&
+    (warmed === 0 || performance.now() < warmupEnds)
   ) {
     driveCase(body, WARMUP_CHUNK);
     warmed += WARMUP_CHUNK;
@@ -490,16 +552,53 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
   const usedBytes = () => readUsedHeapBytes();
   let report: HarnessReport;
   if (args.mode === "time") {
+    // A body that allocates would otherwise write its first samples to
+    // young-generation pages never touched before, paying a page fault
+    // every 4 KB. Touch them all once first.
+    gc();
+    const h0 = usedBytes();
+    driveCase(body, WARMUP_CHUNK);
+    const chunkBytes = usedBytes() - h0;
+    if (chunkBytes > ALLOCATION_NOISE_BYTES) {
+      touchYoungGeneration();
+      gc();
+    }
     const tierBefore = tierOf(body);
     const time = timeSamples(body, args.calls, args.batch);
+    const tierAfter = tierOf(body);
+    const driverTier = tierOf(driveCase);
+    // The allocation profile, after the samples so it cannot disturb them:
+    // regions small enough that no scavenge falls inside (the semi-spaces
+    // are 16 MB here), with its time taken from the samples.
+    const perCall = Math.max(chunkBytes, 0) / WARMUP_CHUNK;
+    const profile = args.profile === true
+      ? {
+        ...profileRegions(
+          body,
+          Math.max(
+            1,
+            Math.min(
+              PROFILE_START_CALLS,
+              Math.floor(TIME_PROFILE_MAX_BYTES / (regionCalls * perCall)),
+            ),
+          ),
+          args.warmup,
+          natives,
+          tierOf,
+          { grow: false },
+        ),
+        nsPerCall: Math.min(...time.samples),
+      }
+      : undefined;
     report = {
       ...identity,
       warmup: warmed,
       tierBefore,
-      tierAfter: tierOf(body),
-      driverTier: tierOf(driveCase),
+      tierAfter,
+      driverTier,
       heapGrowth: [],
       time,
+      ...(profile === undefined ? {} : { profile }),
       sink: sinkDigest(),
     };
   } else if (args.mode === "count") {
@@ -536,53 +635,97 @@ export async function runHarness(args: HarnessArgs): Promise<HarnessReport> {
       sink: sinkDigest(),
     };
   } else {
-    // Grow the region until it takes PROFILE_REGION_NS (coarse timing is
-    // enough here: only the no-op warning reads time, bytes are exact).
-    let calls = args.calls;
-    while (calls < PROFILE_MAX_CALLS) {
-      const t0 = performance.now();
-      driveCase(body, calls);
-      if ((performance.now() - t0) * 1e6 >= PROFILE_REGION_NS) break;
-      calls *= 2;
-    }
-    identity.calls = calls;
-    gc();
-    const tierBefore = tierOf(body);
-    const growth: number[] = [];
-    let ns = 0;
-    // Warm the heap read itself: its own tier-up allocates code once.
-    for (let i = 0; i < 100; i++) usedBytes();
-    for (const k of PROFILE_REGIONS) {
-      gc();
-      const h0 = usedBytes();
-      const t0 = performance.now();
-      driveCase(body, k * calls);
-      ns += (performance.now() - t0) * 1e6;
-      growth.push(usedBytes() - h0);
-    }
-    const tierAfter = tierOf(body);
-    const driverTier = tierOf(driveCase);
-    // The timed no-op reference, through its own driver, warmed the same way.
-    natives.prepareFunctionForOptimization(driveNoop);
-    driveNoop(NOOP_CASE.body, Math.max(args.warmup, WARMUP_CHUNK));
-    natives.optimizeFunctionOnNextCall(driveNoop);
-    driveNoop(NOOP_CASE.body, 1);
-    const t0 = performance.now();
-    driveNoop(NOOP_CASE.body, regionCalls * calls);
-    const noopNs = (performance.now() - t0) * 1e6 / (regionCalls * calls);
+    const p = profileRegions(body, args.calls, args.warmup, natives, tierOf);
+    identity.calls = p.calls;
     report = {
       ...identity,
       warmup: warmed,
-      tierBefore,
-      tierAfter,
-      driverTier,
-      heapGrowth: growth,
-      nsPerCall: ns / (regionCalls * calls),
-      noopNsPerCall: noopNs,
+      tierBefore: p.tierBefore,
+      tierAfter: p.tierAfter,
+      driverTier: p.driverTier,
+      heapGrowth: p.heapGrowth,
+      nsPerCall: p.nsPerCall,
+      noopNsPerCall: p.noopNsPerCall,
       sink: sinkDigest(),
     };
   }
   return report;
+}
+
+// Allocate YOUNG_GENERATION_TOUCH_BYTES of short-lived small objects, so
+// every young-generation page has been written once (and faulted in) and
+// scavenges flip between warm semi-spaces, as in a long-running program
+// (about 60 ms of page faults, paid only by bodies that allocate).
+// Its own sink (not the suites' blackhole, whose feedback the bodies
+// share): the strings escape into it, so none can be optimized away.
+const touchRing: string[] = ["", "", "", ""];
+function touchYoungGeneration(): void {
+  // A 1000-character string is about 1 KB, written by one builtin.
+  const per = 1024;
+  for (let i = 0; i < YOUNG_GENERATION_TOUCH_BYTES / per; i++) {
+    touchRing[i & 3] = String.fromCharCode(97 + (i & 15)).repeat(1000);
+  }
+}
+
+// Profile regions (module doc, step 5): grow the region until it takes
+// PROFILE_REGION_NS (coarse timing is enough here: only the no-op warning
+// reads time, bytes are exact), then regions of n, 2n, 3n and 4n calls,
+// each after a collection, then the timed no-op reference through its own
+// driver, warmed the same way.
+function profileRegions(
+  body: () => void,
+  startCalls: number,
+  warmup: number,
+  natives: V8Natives,
+  tierOf: (f: unknown) => Tier,
+  options: { grow?: boolean } = {},
+): ProfileRegions {
+  const gc = (globalThis as unknown as { gc: () => void }).gc;
+  let calls = startCalls;
+  while (options.grow !== false && calls < PROFILE_MAX_CALLS) {
+    const t0 = performance.now();
+    driveCase(body, calls);
+    if ((performance.now() - t0) * 1e6 >= PROFILE_REGION_NS) break;
+    calls *= 2;
+  }
+  gc();
+  const tierBefore = tierOf(body);
+  const growth: number[] = [];
+  let ns = 0;
+  // Warm the heap read itself: its own tier-up allocates code once.
+  for (let i = 0; i < 100; i++) readUsedHeapBytes();
+  for (const k of PROFILE_REGIONS) {
+    gc();
+    const h0 = readUsedHeapBytes();
+    const t0 = performance.now();
+    driveCase(body, k * calls);
+    ns += (performance.now() - t0) * 1e6;
+    growth.push(readUsedHeapBytes() - h0);
+  }
+  const tierAfter = tierOf(body);
+  const driverTier = tierOf(driveCase);
+  natives.prepareFunctionForOptimization(driveNoop);
+  driveNoop(NOOP_CASE.body, Math.max(warmup, WARMUP_CHUNK));
+  natives.optimizeFunctionOnNextCall(driveNoop);
+  driveNoop(NOOP_CASE.body, 1);
+  // Enough calls that the timer's resolution does not matter (time mode's
+  // regions can be a few calls), the least of three.
+  const noopCalls = Math.max(regionCalls * calls, NOOP_MIN_CALLS);
+  let noopNs = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    driveNoop(NOOP_CASE.body, noopCalls);
+    noopNs = Math.min(noopNs, (performance.now() - t0) * 1e6 / noopCalls);
+  }
+  return {
+    calls,
+    heapGrowth: growth,
+    nsPerCall: ns / (regionCalls * calls),
+    noopNsPerCall: noopNs,
+    tierBefore,
+    tierAfter,
+    driverTier,
+  };
 }
 
 /**
@@ -671,6 +814,7 @@ async function runPaired(
     warmed += n + 1;
   }
   const gc = (globalThis as unknown as { gc: () => void }).gc;
+  touchYoungGeneration();
   gc();
   for (const side of order) slice(side, WARMUP_CHUNK);
   const timer = measureTimer();
@@ -718,15 +862,44 @@ async function runPaired(
 
 /** A sample must last at least this many times the timer's resolution (and the cost of reading it), so neither matters. */
 export const SAMPLE_TIMER_FACTOR = 1000;
+/**
+ * ... and at least this long (0.3 ms), so that the target, and with it the
+ * batch, does not follow the measured timer cost (0.12-0.27 us a read here,
+ * which would make targets of 120-270 us and batches differing by 2x
+ * between processes of one case). Still more than ten times shorter than
+ * the scheduler's 4 ms time slice, so on a loaded machine most samples run
+ * undisturbed.
+ */
+export const SAMPLE_MIN_NS = 300_000;
+/** Calibration times each batch size this many times and keeps the least (preemption only adds). */
+export const CALIBRATION_TRIALS = 5;
+/** Time mode stops sampling after this long (ms) when it has {@linkcode MIN_SAMPLES} already: only bodies slower than about 10 ms a call reach it. */
+export const SAMPLING_BUDGET_MS = 1500;
+/** The fewest samples time mode takes (when fewer are asked, that many). */
+export const MIN_SAMPLES = 11;
 /** The most calls one sample may batch. */
 export const MAX_BATCH = 1 << 24;
 /** Samples a result keeps per process; more are downsampled evenly (in time order). */
 export const MAX_KEPT_SAMPLES = 128;
 
+/** {@linkcode measureTimer} reads the timer in this many bursts... */
+export const TIMER_BURSTS = 40;
+/** ... of this many reads each (about 0.1 ms a burst here, far shorter than a scheduler time slice). */
+export const TIMER_BURST_READS = 400;
+
 /**
  * The timer's resolution and the cost of one read, measured now: the
  * smallest non-zero step between consecutive `performance.now()` reads,
- * and the mean time of a read over a burst.
+ * and the least mean read time over {@linkcode TIMER_BURSTS} short bursts.
+ *
+ * Why short bursts: one long burst (it was 20,000 reads, about 5 ms) is
+ * often preempted on a loaded machine, and its mean then carried the
+ * preemption: the cost came out at 0.4-2.9 us instead of 0.12-0.27 us, so
+ * the sample target (1000 times the cost) grew to milliseconds, samples
+ * as long as the scheduler's 4 ms slice were rarely undisturbed (their
+ * times fell into steps of 4 ms), and the calibrated batch differed
+ * between processes of one case. A short burst is rarely preempted, and
+ * the least of 40 is one that was not.
  *
  * @example
  * ```ts
@@ -739,25 +912,30 @@ export const MAX_KEPT_SAMPLES = 128;
  */
 export function measureTimer(): { resolutionNs: number; costNs: number } {
   let resolution = Infinity;
-  let last = performance.now();
-  const reads = 20_000;
-  const t0 = last;
-  for (let i = 0; i < reads; i++) {
-    const now = performance.now();
-    if (now > last && now - last < resolution) resolution = now - last;
-    last = now;
+  let cost = Infinity;
+  let span = 0;
+  for (let b = 0; b < TIMER_BURSTS; b++) {
+    let last = performance.now();
+    const t0 = last;
+    for (let i = 0; i < TIMER_BURST_READS; i++) {
+      const now = performance.now();
+      if (now > last && now - last < resolution) resolution = now - last;
+      last = now;
+    }
+    cost = Math.min(cost, (last - t0) * 1e6 / TIMER_BURST_READS);
+    span += last - t0;
   }
-  const costNs = Math.max((last - t0) * 1e6 / reads, 1);
-  // A timer that never moved in the burst is coarser than the burst.
+  const costNs = Math.max(cost, 1);
+  // A timer that never moved in the bursts is coarser than all of them.
   const resolutionNs = Number.isFinite(resolution)
     ? resolution * 1e6
-    : Math.max((last - t0) * 1e6, 1e6);
+    : Math.max(span * 1e6, 1e6);
   return { resolutionNs, costNs };
 }
 
 /**
  * The calls per sample: doubled from 1 until a batch lasts `targetNs`
- * (the least of three timings through `time`, which returns the ns a
+ * (the least of {@linkcode CALIBRATION_TRIALS} timings through `time`, which returns the ns a
  * batch of `calls` took, so a preempted timing does not stop the doubling
  * early), or {@linkcode MAX_BATCH}.
  *
@@ -777,13 +955,37 @@ export function calibrateBatch(
 ): number {
   let calls = 1;
   while (calls < MAX_BATCH) {
-    // The least of three: the first batch of a new size may still carry
+    // The least of several: the first batch of a new size may still carry
     // one-off work, and any of them may be preempted (which only adds).
-    const ns = Math.min(time(calls), time(calls), time(calls));
+    let ns = Infinity;
+    for (let t = 0; t < CALIBRATION_TRIALS; t++) ns = Math.min(ns, time(calls));
     if (ns >= targetNs) break;
     calls *= 2;
   }
   return calls;
+}
+
+/**
+ * How long a time-mode sample must last, ns: {@linkcode SAMPLE_TIMER_FACTOR}
+ * times the timer's resolution or read cost, whichever is larger, and at
+ * least {@linkcode SAMPLE_MIN_NS}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sampleTargetNs } from "./case_harness.ts";
+ *
+ * assert.equal(sampleTargetNs({ resolutionNs: 100, costNs: 250 }), 300_000);
+ * assert.equal(sampleTargetNs({ resolutionNs: 1e6, costNs: 250 }), 1e9);
+ * ```
+ */
+export function sampleTargetNs(
+  timer: { resolutionNs: number; costNs: number },
+): number {
+  return Math.max(
+    SAMPLE_TIMER_FACTOR * Math.max(timer.resolutionNs, timer.costNs),
+    SAMPLE_MIN_NS,
+  );
 }
 
 // Samples go through the warm-up driver (already optimized, with the body
@@ -806,12 +1008,14 @@ function timeSamples(
     const inner = explicit?.() ?? -1;
     return (inner >= 0 ? inner : ms * 1e6);
   };
-  const target = SAMPLE_TIMER_FACTOR *
-    Math.max(timer.resolutionNs, timer.costNs);
+  const target = sampleTargetNs(timer);
   const batch = fixedBatch ?? calibrateBatch(timeBatch, target);
   const all: number[] = [];
   let explicitTiming = false;
+  const fewest = Math.min(samples, MIN_SAMPLES);
+  const ends = performance.now() + SAMPLING_BUDGET_MS;
   for (let i = 0; i < samples; i++) {
+    if (i >= fewest && performance.now() > ends) break;
     const ms = driveTimed(body, batch);
     const inner = explicit?.() ?? -1;
     if (inner >= 0) explicitTiming = true;

@@ -27,6 +27,7 @@ import {
   harnessArgv,
   type HarnessReport,
   readHarnessReport,
+  TIMING_V8_FLAGS,
 } from "./case_harness.ts";
 
 /** The harness script, beside this module. */
@@ -228,7 +229,11 @@ export async function spawnHarness(
     "run",
     "--allow-all",
     "--no-prompt",
-    `--v8-flags=${HARNESS_V8_FLAGS.join(",")}`,
+    `--v8-flags=${
+      (args.mode === "time" || args.mode === "paired"
+        ? TIMING_V8_FLAGS
+        : HARNESS_V8_FLAGS).join(",")
+    }`,
     HARNESS_PATH,
     ...harnessArgv(args),
   ];

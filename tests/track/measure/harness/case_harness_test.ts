@@ -5,8 +5,13 @@ import {
   harnessArgv,
   NOOP_CASE,
   parseHarnessArgv,
+  PROFILE_REGIONS,
+  PROFILE_START_CALLS,
   readHarnessReport,
   runHarness,
+  SAMPLE_MIN_NS,
+  SAMPLE_TIMER_FACTOR,
+  sampleTargetNs,
 } from "../../../../core/track/measure/harness/case_harness.ts";
 import {
   CLIENT_REQUEST_CODE,
@@ -226,6 +231,74 @@ Deno.test("spawnHarness() time mode calibrates a batch and returns the samples",
   assert.equal(report.driverTier, "turbofan");
 });
 
+Deno.test("spawnHarness() time mode takes the allocation profile after the samples when asked", async () => {
+  const args = {
+    module: tinyCases,
+    group: "tiny",
+    name: "sum x8",
+    calls: 5,
+    warmup: 100,
+    mode: "time" as const,
+    profile: true,
+  };
+  assert.deepEqual(parseHarnessArgv(harnessArgv(args)), args);
+  const { report } = await spawnHarness({
+    module: tinyCases,
+    group: "tiny",
+    name: "sum x8",
+    calls: 5,
+    warmup: 100,
+    mode: "time",
+    profile: true,
+  });
+  assert.equal(report.time!.sampleCount, 5);
+  const p = report.profile!;
+  assert.equal(p.heapGrowth.length, PROFILE_REGIONS.length);
+  // Regions of at most PROFILE_START_CALLS calls (no growth in time mode),
+  // timed by the samples, and nothing allocated by the sum.
+  assert(p.calls >= 1 && p.calls <= PROFILE_START_CALLS);
+  assert.equal(p.nsPerCall, Math.min(...report.time!.samples));
+  assert.equal(new Set(p.heapGrowth).size, 1);
+});
+
+Deno.test("spawnHarness() time mode stops warming up a slow body at its time budget", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pmubench-slow-" });
+  try {
+    // 5 ms a call: one warm-up chunk outlasts the budget.
+    await Deno.writeTextFile(
+      `${dir}/slow_bench.ts`,
+      `let s = 0; Deno.bench("slow", () => { const t = performance.now(); while (performance.now() - t < 5) s++; });`,
+    );
+    const { report } = await spawnHarness({
+      module: `file://${dir}/slow_bench.ts`,
+      kind: "bench",
+      group: "",
+      name: "slow",
+      calls: 3,
+      warmup: 1000,
+      mode: "time",
+    }, { cwd: dir });
+    assert(
+      report.warmup < 1000,
+      `warm-up stopped at the budget: ${report.warmup} calls`,
+    );
+    assert(report.time!.batch === 1 && report.time!.sampleCount === 3);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sampleTargetNs() keeps samples at least SAMPLE_MIN_NS long and timer-dominated cost negligible", () => {
+  assert.equal(
+    sampleTargetNs({ resolutionNs: 90, costNs: 200 }),
+    SAMPLE_MIN_NS,
+  );
+  assert.equal(
+    sampleTargetNs({ resolutionNs: 1000, costNs: 200 }),
+    SAMPLE_TIMER_FACTOR * 1000,
+  );
+});
+
 Deno.test("calibrateBatch() doubles until a batch lasts the target", async (t) => {
   await t.step("fast body: many calls", () => {
     const seen: number[] = [];
@@ -238,6 +311,15 @@ Deno.test("calibrateBatch() doubles until a batch lasts the target", async (t) =
   });
   await t.step("slow body: one call", () => {
     assert.equal(calibrateBatch(() => 5000, 1000), 1);
+  });
+  await t.step("a preempted timing does not stop the doubling early", () => {
+    let n = 0;
+    // Every other timing is hit by a 1 ms preemption.
+    const b = calibrateBatch(
+      (calls) => calls * 10 + (n++ % 2 === 0 ? 1e6 : 0),
+      1000,
+    );
+    assert.equal(b, 128);
   });
 });
 

@@ -27,7 +27,7 @@ export const suite = {
     bitmapCase("forEachSetBit", 6, "u32pair"),
     bitmapCase("forEachSetBit", 6, "u64"),
     // Not a hot operation of the default plan.
-    bitmapCase("or", 6, "u64"),
+    bitmapCase("intersects", 6, "u64"),
   ],
 };
 

@@ -6,12 +6,8 @@
  */
 
 import { addWorktree, type Worktree } from "../track/measure/git.ts";
-import { writeResultFile } from "../track/result/result.ts";
-import {
-  BenchProcessError,
-  type BenchTarget,
-  runTargets,
-} from "../track/measure/runner.ts";
+import { benchKey, writeResultFile } from "../track/result/result.ts";
+import { type BenchTarget, runTargets } from "../track/measure/runner.ts";
 import {
   COMPARE_FLAGS,
   COMPARE_FLAGS_HELP,
@@ -24,6 +20,7 @@ import {
   formatProgress,
   INTERRUPT_EXIT_CODES,
   isInterrupted,
+  measurementErrorExit,
   projectDir,
   readEngineFlags,
   RUN_FLAGS,
@@ -35,7 +32,6 @@ import {
   type CaseRef,
   discoverBenchFiles,
   loadCases,
-  SuiteLoadError,
 } from "../track/suite/load_suite.ts";
 import {
   comparePaired,
@@ -43,7 +39,6 @@ import {
   type PairedComparison,
 } from "../track/measure/paired.ts";
 import { chooseCalls, countCase } from "../track/measure/instructions.ts";
-import { HarnessProcessError } from "../track/measure/harness/harness_process.ts";
 import type { Io } from "./command.ts";
 
 function short(commit: string | null): string {
@@ -222,13 +217,7 @@ Exit codes: 0 no bench regressed, 1 a bench regressed, 2 bad usage or input
           onProgress: (p) => io.stderr(formatProgress(p)),
           flags: { command: "ab" },
         })
-      ).catch((e) => {
-        if (e instanceof BenchProcessError || e instanceof SuiteLoadError) {
-          io.stderr(`pmubench ab: ${e.message}\n`);
-          return EXIT_USAGE;
-        }
-        throw e;
-      });
+      ).catch((e) => measurementErrorExit("ab", e, io));
       if (typeof outcome === "number") return outcome;
       if (isInterrupted(outcome)) {
         io.stderr(
@@ -328,7 +317,7 @@ async function runPairedAb(o: {
   const outcome = await whileInterruptible(async (signal) => {
     const baseRefs = await load("base", o.baseCwd);
     const headRefs = await load("head", o.headCwd);
-    const key = (r: CaseRef) => `${r.file}\u0000${r.case.group}/${r.case.name}`;
+    const key = (r: CaseRef) => benchKey(r.file, r.case);
     const byKey = new Map(baseRefs.map((r) => [key(r), r]));
     io.stdout(`base: ${o.baseName}\nhead: ${o.headName}\n`);
     if (o.metrics.includes("time")) {
@@ -406,15 +395,11 @@ async function runPairedAb(o: {
     }
     return { pairs };
   }).catch((e) => {
-    if (
-      e instanceof HarnessProcessError || e instanceof SuiteLoadError ||
-      e instanceof NoBenchFilesError ||
-      e instanceof BenchProcessError
-    ) {
+    if (e instanceof NoBenchFilesError) {
       io.stderr(`pmubench ab: ${e.message}\n`);
       return EXIT_USAGE;
     }
-    throw e;
+    return measurementErrorExit("ab", e, io);
   });
   if (isInterrupted(outcome)) {
     io.stderr(

@@ -12,17 +12,12 @@ import { runPlan } from "../track/measure/run_plan.ts";
 import { formatAnswer } from "../track/present/answer_format.ts";
 import { renderReport } from "../track/present/report.ts";
 import { type ResultFile, writeResultFile } from "../track/result/result.ts";
-import {
-  BenchProcessError,
-  claimResultPath,
-  defaultResultPath,
-} from "../track/measure/runner.ts";
-import { SuiteLoadError } from "../track/suite/load_suite.ts";
-import { HarnessProcessError } from "../track/measure/harness/harness_process.ts";
+import { claimResultPath, defaultResultPath } from "../track/measure/runner.ts";
 import {
   formatProgress,
   INTERRUPT_EXIT_CODES,
   isInterrupted,
+  measurementErrorExit,
   projectDir,
   reportFailures,
   whileInterruptible,
@@ -138,17 +133,7 @@ load; 130/143/129 interrupted (nothing written).
         signal,
         onProgress: (p) => io.stderr(formatProgress(p)),
       })
-    ).catch((e) => {
-      if (e instanceof BenchProcessError || e instanceof SuiteLoadError) {
-        io.stderr(`pmubench answer: ${e.message}\n`);
-        return EXIT_USAGE;
-      }
-      if (e instanceof HarnessProcessError) {
-        io.stderr(`pmubench answer: ${e.message.split("\n")[0]}\n`);
-        return EXIT_USAGE;
-      }
-      throw e;
-    });
+    ).catch((e) => measurementErrorExit("answer", e, io));
     if (typeof outcome === "number") return outcome;
     if (isInterrupted(outcome)) {
       io.stderr(

@@ -259,6 +259,45 @@ export function isInterrupted(
 }
 
 /**
+ * What a measuring command does with an error of its measurement: a bench
+ * process that failed, a suite that does not load, a harness that broke or
+ * a missing Valgrind is bad input, said in one sentence (a harness's first
+ * line only) with exit 2; anything else is rethrown.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { measurementErrorExit } from "./run.ts";
+ * import { bufferIo } from "./command.ts";
+ * import { SuiteLoadError } from "../track/suite/load_suite.ts";
+ *
+ * const io = bufferIo();
+ * const e = new SuiteLoadError("x_bench.ts", new SyntaxError("bad"));
+ * assert.equal(measurementErrorExit("run", e, io), 2);
+ * assert.equal(io.err(), "pmubench run: Cannot load bench module 'x_bench.ts': SyntaxError: bad\n");
+ * assert.throws(() => measurementErrorExit("run", new TypeError("bug"), io), TypeError);
+ * ```
+ */
+export function measurementErrorExit(
+  command: string,
+  e: unknown,
+  io: Io,
+): number {
+  if (
+    e instanceof BenchProcessError || e instanceof ValgrindUnavailableError ||
+    e instanceof SuiteLoadError
+  ) {
+    io.stderr(`pmubench ${command}: ${e.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (e instanceof HarnessProcessError) {
+    io.stderr(`pmubench ${command}: ${e.message.split("\n")[0]}\n`);
+    return EXIT_USAGE;
+  }
+  throw e;
+}
+
+/**
  * A progress line for one instruction count, e.g.
  * `"count 2/3 tiny/sum x8: 9.25 instr/op 10.6s"`.
  *
@@ -517,20 +556,7 @@ ended, temporary files removed, nothing written).
         });
       }
       return result;
-    }).catch((e) => {
-      if (
-        e instanceof BenchProcessError ||
-        e instanceof ValgrindUnavailableError || e instanceof SuiteLoadError
-      ) {
-        io.stderr(`pmubench run: ${e.message}\n`);
-        return EXIT_USAGE;
-      }
-      if (e instanceof HarnessProcessError) {
-        io.stderr(`pmubench run: ${e.message.split("\n")[0]}\n`);
-        return EXIT_USAGE;
-      }
-      throw e;
-    });
+    }).catch((e) => measurementErrorExit("run", e, io));
     if (typeof outcome === "number") return outcome;
     if (isInterrupted(outcome)) {
       io.stderr(

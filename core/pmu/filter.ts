@@ -75,11 +75,11 @@ export interface EventFilterOptions {
  */
 export class EventFilter {
   /** Whether listed events are the only ones allowed, or the ones denied. */
-  readonly action: FilterAction;
+  declare readonly action: FilterAction;
   /** The masked events as {@linkcode eventKey} values, sorted ascending, without duplicates. */
-  readonly keys: Uint32Array;
+  declare readonly keys: Uint32Array;
   /** `fixed_counter_bitmap`. */
-  readonly fixedCounterBitmap: number;
+  declare readonly fixedCounterBitmap: number;
 
   /** Use {@linkcode createEventFilter}, which validates its input. */
   constructor(

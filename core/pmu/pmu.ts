@@ -79,47 +79,48 @@ export interface KvmPmuOptions {
  * ```
  */
 export class KvmPmu {
+  // `declare`d fields: see Vcpu (V8 then knows each bitmap's class).
   /** CPU vendor (vendor `kvm_pmu_ops`). */
-  readonly vendor: Vendor;
+  declare readonly vendor: Vendor;
   /** `vendor === "amd"`, for the hot paths. */
-  readonly isAmd: boolean;
+  declare readonly isAmd: boolean;
   /** `pmu->version` (AMD: 1, or 2 with PerfMonV2; Intel models: 2). */
-  readonly version: number;
+  declare readonly version: number;
   /** `nr_arch_gp_counters`. */
-  readonly nrArchGpCounters: number;
+  declare readonly nrArchGpCounters: number;
   /** `nr_arch_fixed_counters`. */
-  readonly nrArchFixedCounters: number;
+  declare readonly nrArchFixedCounters: number;
   /** `kvm_vcpu_has_mediated_pmu()`. */
-  readonly mediated: boolean;
+  declare readonly mediated: boolean;
   /** Guest CPUID has PerfCtrExtCore (F15H MSRs exist). */
-  readonly perfCtrCore: boolean;
+  declare readonly perfCtrCore: boolean;
   /** Low half of `reserved_bits`. */
-  readonly reservedBitsLo: number;
+  declare readonly reservedBitsLo: number;
   /** High half of `reserved_bits`. */
-  readonly reservedBitsHi: number;
+  declare readonly reservedBitsHi: number;
   /** Low half of `global_ctrl_rsvd` (= `global_status_rsvd` in the model). */
-  readonly globalCtrlRsvdLo: number;
+  declare readonly globalCtrlRsvdLo: number;
   /** High half of `global_ctrl_rsvd`. */
-  readonly globalCtrlRsvdHi: number;
+  declare readonly globalCtrlRsvdHi: number;
   /** `fixed_ctr_ctrl_rsvd` (low 32 bits; the high half is all reserved). */
-  readonly fixedCtrCtrlRsvd: number;
+  declare readonly fixedCtrCtrlRsvd: number;
   /** Masked event key (`eventKey()`) of `kvm_pmu_eventsel.INSTRUCTIONS_RETIRED`. */
-  readonly instructionsEventKey: number;
+  declare readonly instructionsEventKey: number;
   /** Masked event key of `kvm_pmu_eventsel.BRANCH_INSTRUCTIONS_RETIRED`. */
-  readonly branchesEventKey: number;
+  declare readonly branchesEventKey: number;
 
   /** `gp_counters[i].eventsel`, bits 31:0. */
-  readonly eventselLo: Uint32Array;
+  declare readonly eventselLo: Uint32Array;
   /** `gp_counters[i].eventsel`, bits 63:32. */
-  readonly eventselHi: Uint32Array;
+  declare readonly eventselHi: Uint32Array;
   /** `gp_counters[i].eventsel_hw`, bits 31:0. */
-  readonly eventselHwLo: Uint32Array;
+  declare readonly eventselHwLo: Uint32Array;
   /** `gp_counters[i].eventsel_hw`, bits 63:32. */
-  readonly eventselHwHi: Uint32Array;
+  declare readonly eventselHwHi: Uint32Array;
   /** `gp_counters[i].counter` (48-bit values, exact in a double). */
-  readonly counter: Float64Array;
+  declare readonly counter: Float64Array;
   /** `fixed_counters[i].counter`. */
-  readonly fixedCounter: Float64Array;
+  declare readonly fixedCounter: Float64Array;
   /** `fixed_ctr_ctrl`: one 4-bit field per fixed counter. */
   fixedCtrCtrl = 0;
   /** `fixed_ctr_ctrl_hw`: what the hardware runs. */
@@ -134,15 +135,15 @@ export class KvmPmu {
   globalStatusHi = 0;
 
   /** `reprogram_pmi`: counters with pending reprogram work (`__reprogram_pmi` for atomic ops). */
-  readonly reprogramPmi: Bitmap64;
+  declare readonly reprogramPmi: Bitmap64;
   /** `all_valid_pmc_idx`. */
-  readonly allValidPmcIdx: Bitmap64;
+  declare readonly allValidPmcIdx: Bitmap64;
   /** `pmc_in_use`. */
-  readonly pmcInUse: Bitmap64;
+  declare readonly pmcInUse: Bitmap64;
   /** `pmc_counting_instructions`. */
-  readonly pmcCountingInstructions: Bitmap64;
+  declare readonly pmcCountingInstructions: Bitmap64;
   /** `pmc_counting_branches`. */
-  readonly pmcCountingBranches: Bitmap64;
+  declare readonly pmcCountingBranches: Bitmap64;
   /**
    * The series' sticky bitmap: counters whose HO/GO bits make them need
    * re-evaluation on every nested transition and EFER.SVME toggle. The
@@ -152,11 +153,11 @@ export class KvmPmu {
    * by event-select writes (and `kvm_pmu_reset()` at creation); transitions
    * and INIT only read it.
    */
-  readonly reprogramPmcOnNestedTransition: Bitmap64;
+  declare readonly reprogramPmcOnNestedTransition: Bitmap64;
   /** `kvm_pmu_handle_event()`'s local copy of `reprogram_pmi` (scratch, so handling never allocates). */
-  readonly reprogramSnapshot: Bitmap64;
+  declare readonly reprogramSnapshot: Bitmap64;
   /** Scratch mask for `kvm_pmu_request_counters_reprogram()` callers (global control diffs). */
-  readonly scratchMask: Bitmap64;
+  declare readonly scratchMask: Bitmap64;
 
   /**
    * `kvm_pmu_init()` + `kvm_pmu_refresh()` for `model`.

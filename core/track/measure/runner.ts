@@ -8,6 +8,7 @@
  * | {@linkcode runTargets} | several trees (e.g. base and head), processes interleaved A B A B per case |
  * | {@linkcode ENGINES}, {@linkcode Engine} | `harness` (the timing engine, default) or `deno-bench` (`deno bench --json` processes, for comparison) |
  * | {@linkcode readSelection} | the selection a result records (filter, `PMUBENCH_CASES`, `PMUBENCH_STRATEGY`) |
+ * | {@linkcode rerunThrottled}, {@linkcode throttledSlots}, {@linkcode fastestCpu}, {@linkcode probeQuantile} | the throttle guard: which processes ran on a slowed CPU, and measuring them again |
  * | {@linkcode runBenchProcess} | `deno-bench` engine: one `deno bench --json` process, one replicate |
  * | {@linkcode mergeReplicates} | per-process results into one result |
  * | {@linkcode enrichFromCases} | `opsPerCall` and axes from the suite loader |
@@ -21,6 +22,9 @@
  * default: see {@linkcode ./measure_case.ts}). Replicates are taken round by round (every case once, then
  * every case again), and with several trees each case is measured in
  * every tree before the next, so drift of the machine hits every tree alike.
+ * After the last round the throttle guard ({@linkcode rerunThrottled})
+ * measures again the processes whose CPU ran slow, where the host had
+ * slowed the virtual CPU they ran on.
  *
  * The library never prints: progress goes to an `onProgress` callback.
  *
@@ -28,6 +32,7 @@
  */
 
 import { readEnvironment } from "./environment.ts";
+import { runTool } from "../../common/run_tool.ts";
 import {
   benchKey,
   type BenchResult,
@@ -35,6 +40,7 @@ import {
   type ResultEnv,
   type ResultFile,
   resultFromDenoBench,
+  type TimedProcess,
 } from "../result/result.ts";
 import {
   type CaseRef,
@@ -113,6 +119,8 @@ export interface RunProgress {
   elapsed?: number;
   /** Estimated seconds left (mean process time so far times processes left). */
   remaining?: number;
+  /** Why this process ran again, e.g. `"re-run: CPU probe 1.42x the run's usual"`. */
+  note?: string;
 }
 
 /** Options of {@linkcode runBenches} and {@linkcode runTargets}. */
@@ -145,6 +153,17 @@ export interface RunOptions {
    * @default {false}
    */
   profile?: boolean;
+  /**
+   * `harness` engine: after the last round, measure again every process
+   * whose CPU ran slow ({@linkcode throttledSlots}), in at most
+   * {@linkcode THROTTLE_RERUNS} passes of at most a quarter of the run's
+   * processes each, pinned with `taskset` to the CPU whose processes
+   * probed fastest ({@linkcode fastestCpu}) where it can, one at a time;
+   * the slow process is kept in the bench's `discarded`, not in its
+   * replicates.
+   * @default {true} (never in smoke runs)
+   */
+  throttleGuard?: boolean;
   /** Operations per call of cases from plain bench files. @default {1} */
   opsPerCall?: number;
   /** The `deno` binary to spawn. @default {Deno.execPath()} */
@@ -463,7 +482,8 @@ export async function runTargets(
   for (const t of resolved) envs.push(await readEnvironment(t.cwd));
   const engine = options.engine ?? "harness";
   const selection = readSelection(options.filter);
-  const flagsOf = (t: Required<BenchTarget>) => ({
+  let reruns: number[] = [];
+  const flagsOf = (t: Required<BenchTarget>, i: number) => ({
     repeat,
     filter: selection.filter,
     cases: selection.cases,
@@ -481,18 +501,22 @@ export async function runTargets(
         v8Flags: TIMING_V8_FLAGS.join(" "),
         jobs,
         ...(options.smoke ? {} : { priming: PRIMING_NOTE }),
+        ...(options.smoke || options.throttleGuard === false
+          ? {}
+          : { throttleGuard: THROTTLE_NOTE, reruns: reruns[i] ?? 0 }),
       }
       : {}),
     ...options.flags,
   });
   if (engine === "harness") {
     const measured = await runHarnessEngine(resolved, repeat, jobs, options);
+    reruns = measured.reruns;
     return resolved.map((t, i) => {
       const r: ResultFile = {
         schema: RESULT_SCHEMA,
         date,
         env: envs[i],
-        flags: flagsOf(t),
+        flags: flagsOf(t, i),
         benches: measured.benches[i],
       };
       return options.profile === true && !options.smoke
@@ -523,7 +547,11 @@ export async function runTargets(
     const t = resolved[i];
     const env = envs[i];
     if (env.cpu === "") env.cpu = runs[i][0]?.env.cpu ?? "";
-    const merged = mergeReplicates(runs[i], { date, env, flags: flagsOf(t) });
+    const merged = mergeReplicates(runs[i], {
+      date,
+      env,
+      flags: flagsOf(t, i),
+    });
     out.push(await enrichFromCases(merged, { cwd: t.cwd, files: t.files }));
   }
   return out;
@@ -544,6 +572,206 @@ export const SMOKE_SAMPLES = 3;
 export const PRIMING_NOTE =
   "one unrecorded process per bench file and tree before the first round (fills Deno's module caches)";
 
+/**
+ * The probe most processes of a run reach: this quantile of the run's
+ * `cpuProbeNs` values (the 10th percentile; the least alone is a freak
+ * more often than not).
+ */
+export const THROTTLE_REFERENCE_QUANTILE = 0.1;
+/**
+ * A process whose CPU probe (`cpuProbeNs`) took more than `1 +` this times
+ * the run's reference ({@linkcode THROTTLE_REFERENCE_QUANTILE}) ran on a
+ * slowed CPU. Measured on this 2-core VM (the whole default suite, 2,870
+ * processes): the probes of most processes lie within 1.05-1.15 times the
+ * least (the two virtual CPUs run a few percent apart), with a tail to
+ * 1.3-1.9 from the episodes in which the host slows one of them; a
+ * process in that tail is slow in every sample.
+ */
+export const THROTTLE_TOLERANCE = 0.1;
+/** Passes of re-runs {@linkcode RunOptions.throttleGuard} makes at most. */
+export const THROTTLE_RERUNS = 2;
+/** Each pass re-runs at most this share of the run's processes, the slowest probes first, so the guard adds at most half to a run. */
+export const THROTTLE_PASS_SHARE = 1 / 4;
+
+/** What `flags.throttleGuard` says of a harness-engine run that used it. */
+export const THROTTLE_NOTE =
+  `after the last round, each process whose CPU probe took more than ${
+    1 + THROTTLE_TOLERANCE
+  }x the run's 10th percentile was measured again (at most ${THROTTLE_RERUNS} passes, each of at most a quarter of the processes), pinned with taskset to the CPU whose processes probed fastest where it could; the slow process is kept in the bench's 'discarded'`;
+
+/** Options of {@linkcode throttledSlots}. */
+export interface ThrottleOptions {
+  /** The probe a normal process reaches. @default {the THROTTLE_REFERENCE_QUANTILE quantile of `probes`} */
+  reference?: number;
+  /** @default {THROTTLE_TOLERANCE} */
+  tolerance?: number;
+  /** Return at most this many, the slowest first. @default {Infinity} */
+  most?: number;
+}
+
+/**
+ * The `q` quantile (0 to 1, nearest rank below) of the defined values, or
+ * `NaN` when there are none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { probeQuantile } from "./runner.ts";
+ *
+ * assert.equal(probeQuantile([5, undefined, 1, 3, 2, 4], 0.2), 1);
+ * assert.equal(probeQuantile([5, 1, 3, 2, 4], 0.5), 3);
+ * assert(Number.isNaN(probeQuantile([undefined], 0.1)));
+ * ```
+ */
+export function probeQuantile(
+  values: readonly (number | undefined)[],
+  q: number,
+): number {
+  const xs = values.filter((v): v is number => v !== undefined)
+    .sort((a, b) => a - b);
+  return xs.length === 0 ? NaN : xs[Math.floor(q * (xs.length - 1))];
+}
+
+/**
+ * The indexes of `probes` (each process's `cpuProbeNs`; `undefined` for a
+ * process that failed) whose CPU ran slow: above `(1 + tolerance)` times
+ * `reference`; in index order, but when there are more than `most`, the
+ * `most` slowest.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { throttledSlots } from "./runner.ts";
+ *
+ * assert.deepEqual(throttledSlots([100, 104, 180, undefined, 109, 112]), [2, 5]);
+ * assert.deepEqual(throttledSlots([150, 152], { reference: 100 }), [0, 1]);
+ * assert.deepEqual(throttledSlots([100, 130, 190, 150], { reference: 100, most: 2 }), [2, 3]);
+ * ```
+ */
+export function throttledSlots(
+  probes: readonly (number | undefined)[],
+  options: ThrottleOptions = {},
+): number[] {
+  const reference = options.reference ??
+    probeQuantile(probes, THROTTLE_REFERENCE_QUANTILE);
+  const limit = reference * (1 + (options.tolerance ?? THROTTLE_TOLERANCE));
+  const slow: number[] = [];
+  probes.forEach((p, i) => {
+    if (p !== undefined && p > limit) slow.push(i);
+  });
+  const most = options.most ?? Infinity;
+  if (slow.length <= most) return slow;
+  return slow.sort((a, b) => probes[b]! - probes[a]!).slice(0, most)
+    .sort((a, b) => a - b);
+}
+
+/** What {@linkcode rerunThrottled} needs besides the outcomes. */
+export interface RerunOptions<T> {
+  /** Measure these slots again (progress notes say why); one outcome each, in order. */
+  measure: (
+    slots: readonly number[],
+    notes: readonly string[],
+  ) => Promise<(T | Error)[]>;
+  /** Per slot, where a replaced process goes (filled here). */
+  discarded: T[][];
+}
+
+/**
+ * The throttle guard ({@linkcode RunOptions.throttleGuard}): at most
+ * {@linkcode THROTTLE_RERUNS} passes, each measuring again the slots
+ * {@linkcode throttledSlots} picks against the
+ * {@linkcode THROTTLE_REFERENCE_QUANTILE} quantile of every probe so far
+ * (at most {@linkcode THROTTLE_PASS_SHARE}
+ * of them, the slowest probes first) and putting the new process in place
+ * of the slow one, which goes to `discarded`. A re-run that fails leaves
+ * the slow process in place. Returns the slots replaced, once per
+ * replacement.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rerunThrottled } from "./runner.ts";
+ *
+ * const outcomes = [{ cpuProbeNs: 100 }, { cpuProbeNs: 150 }, { cpuProbeNs: 102 }, { cpuProbeNs: 104 }];
+ * const discarded = outcomes.map(() => []);
+ * const redone = await rerunThrottled(outcomes, {
+ *   discarded,
+ *   measure: async (slots) => slots.map(() => ({ cpuProbeNs: 101 })),
+ * });
+ * assert.deepEqual(redone, [1]);
+ * assert.deepEqual(outcomes[1], { cpuProbeNs: 101 });
+ * assert.deepEqual(discarded[1], [{ cpuProbeNs: 150 }]);
+ * ```
+ */
+export async function rerunThrottled<T extends { cpuProbeNs: number }>(
+  outcomes: (T | Error)[],
+  options: RerunOptions<T>,
+): Promise<number[]> {
+  const redone: number[] = [];
+  const most = Math.max(1, Math.floor(outcomes.length * THROTTLE_PASS_SHARE));
+  const probeOf = (m: T | Error) =>
+    m instanceof Error ? undefined : m.cpuProbeNs;
+  for (let pass = 0; pass < THROTTLE_RERUNS; pass++) {
+    const probes = outcomes.map(probeOf);
+    // The reference is taken over every process measured so far.
+    const reference = probeQuantile(
+      [...probes, ...options.discarded.flat().map(probeOf)],
+      THROTTLE_REFERENCE_QUANTILE,
+    );
+    const slots = throttledSlots(probes, { reference, most });
+    if (slots.length === 0) break;
+    const notes = slots.map((slot) =>
+      `re-run: CPU probe ${
+        (probes[slot]! / reference).toFixed(2)
+      }x the run's usual`
+    );
+    const again = await options.measure(slots, notes);
+    slots.forEach((slot, i) => {
+      const m = again[i];
+      if (m instanceof Error) return;
+      options.discarded[slot].push(outcomes[slot] as T);
+      outcomes[slot] = m;
+      redone.push(slot);
+    });
+  }
+  return redone;
+}
+
+/**
+ * The CPU whose processes probed fastest (least median `cpuProbeNs`), when
+ * the processes ran on at least two known CPUs; else `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fastestCpu } from "./runner.ts";
+ *
+ * const p = (cpu: number, cpuProbeNs: number) => ({ cpu, cpuProbeNs });
+ * assert.equal(fastestCpu([p(0, 150), p(1, 100), p(0, 140), p(1, 104)]), 1);
+ * assert.equal(fastestCpu([p(0, 150), p(0, 100)]), undefined);
+ * assert.equal(fastestCpu([p(-1, 150), p(1, 100), new Error("crashed")]), undefined);
+ * ```
+ */
+export function fastestCpu(
+  outcomes: readonly ({ cpu: number; cpuProbeNs: number } | Error)[],
+): number | undefined {
+  const byCpu = new Map<number, number[]>();
+  for (const m of outcomes) {
+    if (m instanceof Error || m.cpu < 0) continue;
+    let list = byCpu.get(m.cpu);
+    if (list === undefined) byCpu.set(m.cpu, list = []);
+    list.push(m.cpuProbeNs);
+  }
+  if (byCpu.size < 2) return undefined;
+  let best: number | undefined;
+  let bestProbe = Infinity;
+  for (const [cpu, probes] of byCpu) {
+    const median = probeQuantile(probes, 0.5);
+    if (median < bestProbe) [best, bestProbe] = [cpu, median];
+  }
+  return best;
+}
+
 function progressAt(
   index: number,
   total: number,
@@ -551,6 +779,7 @@ function progressAt(
   t0: number,
   started: number,
   name?: string,
+  note?: string,
 ): RunProgress {
   const now = performance.now();
   const elapsed = (now - started) / 1000;
@@ -562,6 +791,7 @@ function progressAt(
     ...(name === undefined ? {} : { case: name }),
     elapsed,
     remaining: elapsed / index * (total - index),
+    ...(note === undefined ? {} : { note }),
   };
 }
 
@@ -573,6 +803,8 @@ async function runHarnessEngine(
 ): Promise<{
   benches: BenchResult[][];
   profiles: Map<string, CaseProfile | Error>[];
+  /** Per target, the processes measured again by the throttle guard. */
+  reruns: number[];
 }> {
   const load = { filter: options.filter, opsPerCall: options.opsPerCall };
   const perTarget: Map<string, CaseRef>[] = [];
@@ -598,62 +830,101 @@ async function runHarnessEngine(
     }
   }
   const outcomes: (CaseMeasurement | Error)[] = new Array(queue.length);
+  const discarded: CaseMeasurement[][] = queue.map(() => []);
   const profiles: Map<string, CaseProfile | Error>[] = targets.map(() =>
     new Map()
   );
   const profile = options.profile === true && !options.smoke;
   if (!options.smoke) await primeCaches(targets, perTarget, options);
   const started = performance.now();
-  let next = 0;
+  let total = queue.length;
   let done = 0;
-  let stopped = false;
-  const worker = async () => {
-    while (next < queue.length && !stopped) {
-      const slot = next++;
-      const { round, key, target } = queue[slot];
-      const ref = perTarget[target].get(key)!;
-      const t0 = performance.now();
-      const withProfile = profile && round === 0;
-      let m: CaseMeasurement | Error;
-      try {
-        m = await measureCase(ref, {
-          cwd: targets[target].cwd,
-          signal: options.signal,
-          denoPath: options.denoPath,
-          statistic: options.statistic,
-          ...(options.smoke
-            ? { samples: SMOKE_SAMPLES, batch: 1, warmup: 0 }
-            : { samples: options.samples, profile: withProfile }),
-        });
-      } catch (e) {
-        if (options.signal?.aborted || !(e instanceof HarnessProcessError)) {
-          stopped = true;
-          throw e;
+  // Measure the given slots of the queue, `jobs` processes at once; with
+  // `notes`, each slot is a re-run and its progress says why.
+  const measureSlots = async (
+    slots: readonly number[],
+    notes?: readonly string[],
+    pin?: number,
+  ): Promise<(CaseMeasurement | Error)[]> => {
+    const got: (CaseMeasurement | Error)[] = new Array(slots.length);
+    // Pinned processes share one CPU: one at a time.
+    const width = pin === undefined ? jobs : 1;
+    let next = 0;
+    let stopped = false;
+    const worker = async () => {
+      while (next < slots.length && !stopped) {
+        const i = next++;
+        const { round, key, target } = queue[slots[i]];
+        const ref = perTarget[target].get(key)!;
+        const t0 = performance.now();
+        const withProfile = profile && round === 0 && notes === undefined;
+        let m: CaseMeasurement | Error;
+        try {
+          m = await measureCase(ref, {
+            cwd: targets[target].cwd,
+            signal: options.signal,
+            denoPath: options.denoPath,
+            statistic: options.statistic,
+            ...(pin === undefined
+              ? {}
+              : { wrapper: ["taskset", "-c", String(pin)] }),
+            ...(options.smoke
+              ? { samples: SMOKE_SAMPLES, batch: 1, warmup: 0 }
+              : { samples: options.samples, profile: withProfile }),
+          });
+        } catch (e) {
+          if (options.signal?.aborted || !(e instanceof HarnessProcessError)) {
+            stopped = true;
+            throw e;
+          }
+          m = e;
         }
-        m = e;
-      }
-      outcomes[slot] = m;
-      if (withProfile) {
-        profiles[target].set(
-          key,
-          m instanceof Error ? m : m.profile ?? new Error("no profile"),
+        got[i] = m;
+        if (withProfile) {
+          profiles[target].set(
+            key,
+            m instanceof Error ? m : m.profile ?? new Error("no profile"),
+          );
+        }
+        options.onProgress?.(
+          progressAt(
+            ++done,
+            total,
+            targets[target].label,
+            t0,
+            started,
+            `${ref.case.group}/${ref.case.name}`,
+            notes?.[i],
+          ),
         );
       }
-      options.onProgress?.(
-        progressAt(
-          ++done,
-          queue.length,
-          targets[target].label,
-          t0,
-          started,
-          `${ref.case.group}/${ref.case.name}`,
-        ),
-      );
-    }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(width, slots.length) }, worker),
+    );
+    return got;
   };
-  await Promise.all(
-    Array.from({ length: Math.min(jobs, queue.length) }, worker),
-  );
+  const first = await measureSlots(queue.map((_, slot) => slot));
+  first.forEach((m, slot) => outcomes[slot] = m);
+  const reruns = targets.map(() => 0);
+  if (!options.smoke && options.throttleGuard !== false) {
+    let canPin: boolean | undefined;
+    const redone = await rerunThrottled(outcomes, {
+      discarded,
+      measure: async (slots, notes) => {
+        total += slots.length;
+        // The host slows one virtual CPU at a time: measure again on the
+        // one whose processes ran fastest, where `taskset` can pin.
+        const pin = fastestCpu(outcomes);
+        canPin ??= pin !== undefined &&
+          (await runTool("taskset", { args: ["-V"] })).started;
+        return canPin && pin !== undefined
+          ? measureSlots(slots, notes.map((n) => `${n}, on CPU ${pin}`), pin)
+          : measureSlots(slots, notes);
+      },
+    });
+    for (const slot of redone) reruns[queue[slot].target]++;
+  }
   // Replicates in queue order, whatever order the jobs finished in.
   const results: Map<string, BenchResult>[] = targets.map(() => new Map());
   queue.forEach(({ key, target }, slot) =>
@@ -662,9 +933,14 @@ async function runHarnessEngine(
       key,
       perTarget[target].get(key)!,
       outcomes[slot],
+      discarded[slot],
     )
   );
-  return { benches: results.map((m) => [...m.values()]), profiles };
+  return {
+    benches: results.map((m) => [...m.values()]),
+    profiles,
+    reruns,
+  };
 }
 
 // One short process per bench file and tree, its result dropped (see
@@ -704,6 +980,7 @@ function addReplicate(
   key: string,
   ref: CaseRef,
   m: CaseMeasurement | Error,
+  slow: readonly CaseMeasurement[] = [],
 ): void {
   let b = into.get(key);
   if (b === undefined) {
@@ -728,7 +1005,12 @@ function addReplicate(
     return;
   }
   b.replicates.push(m.estimate);
-  b.timing!.push({
+  b.timing!.push(timedProcess(m));
+  if (slow.length > 0) (b.discarded ??= []).push(...slow.map(timedProcess));
+}
+
+function timedProcess(m: CaseMeasurement): TimedProcess {
+  return {
     estimate: m.estimate,
     batch: m.batch,
     sampleCount: m.sampleCount,
@@ -736,8 +1018,10 @@ function addReplicate(
     tierAfter: m.tierAfter,
     warmup: m.warmup,
     explicitTiming: m.explicitTiming,
+    cpuProbeNs: Number(m.cpuProbeNs.toPrecision(6)),
+    cpu: m.cpu,
     samples: m.samples.map((x) => Number(x.toPrecision(6))),
-  });
+  };
 }
 
 /**

@@ -104,6 +104,10 @@ export interface TimedProcess {
   explicitTiming: boolean;
   /** Per-sample figures in the result's unit, time order (downsampled evenly when many). */
   samples: number[];
+  /** How fast the process's CPU ran while sampling (the least time of a fixed chain of memory read-modify-writes, run once after each sample), ns; absent in older files. */
+  cpuProbeNs?: number;
+  /** The CPU the process last ran on (-1: unknown); absent in older files. */
+  cpu?: number;
 }
 
 /** Allocation and JIT tier of a case (`run`'s profile process, or the counting processes). */
@@ -164,6 +168,13 @@ export interface BenchFields {
   processes?: ProcessFigures[];
   /** Per process, what the timing engine measured (engine `harness`). */
   timing?: TimedProcess[];
+  /**
+   * Processes the runner measured and then set aside because their CPU ran
+   * slow ({@linkcode TimedProcess.cpuProbeNs} beyond the run's tolerance),
+   * each replaced by a new process; kept so no figure is lost. Not in
+   * `replicates`.
+   */
+  discarded?: TimedProcess[];
   /** Allocation and tier, where profiled. */
   profile?: BenchProfile;
   /** How the instruction counter measured it (`metric: "instructions"`). */
@@ -643,6 +654,7 @@ function orderBench(b: BenchResult): BenchResult {
   if (b.extra !== undefined) out.extra = b.extra;
   if (b.processes !== undefined) out.processes = b.processes;
   if (b.timing !== undefined) out.timing = b.timing;
+  if (b.discarded !== undefined) out.discarded = b.discarded;
   // Fields added by later versions survive a rewrite.
   for (const [k, v] of Object.entries(b)) if (!(k in out)) out[k] = v;
   // The same fields as `b` (a bench of either kind), in another order.
@@ -1053,7 +1065,10 @@ function validateResult(data: Obj, source: string): ResultFile {
       out.warning = requireString(b.warning, `${w}.warning`, at);
     }
     // The typed figures: objects of finite numbers and strings, as written.
-    const typed = (k: "profile" | "count" | "hw" | "timing", v: unknown) => {
+    const typed = (
+      k: "profile" | "count" | "hw" | "timing" | "discarded",
+      v: unknown,
+    ) => {
       if (v === undefined) return;
       const finite = (y: unknown, field: string) => {
         if (typeof y !== "number" || !Number.isFinite(y)) {
@@ -1089,21 +1104,22 @@ function validateResult(data: Obj, source: string): ResultFile {
           } else finite(y, `${field}.${f}`);
         }
       };
-      if (k === "timing") {
+      if (k === "timing" || k === "discarded") {
         if (!Array.isArray(v)) {
           throw new TypeError(
-            `${at(`${w}.timing`)} must be an array: current value is ${
+            `${at(`${w}.${k}`)} must be an array: current value is ${
               describeValue(v)
             }`,
           );
         }
-        v.forEach((p, j) => check(p, `${w}.timing[${j}]`));
+        v.forEach((p, j) => check(p, `${w}.${k}[${j}]`));
       } else check(v, `${w}.${k}`);
     };
     typed("profile", b.profile);
     typed("count", b.count);
     typed("hw", b.hw);
     typed("timing", b.timing);
+    typed("discarded", b.discarded);
     if (b.extra !== undefined) {
       out.extra = requireScalarRecord(
         b.extra,

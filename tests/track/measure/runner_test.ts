@@ -5,9 +5,17 @@ import {
   discoverBenchFiles,
   enrichFromCases,
   mergeReplicates,
+  probeQuantile,
+  rerunThrottled,
   runBenches,
   runBenchProcess,
   runTargets,
+  THROTTLE_NOTE,
+  THROTTLE_PASS_SHARE,
+  THROTTLE_REFERENCE_QUANTILE,
+  THROTTLE_RERUNS,
+  THROTTLE_TOLERANCE,
+  throttledSlots,
 } from "../../../core/track/measure/runner.ts";
 import {
   isFailed,
@@ -73,6 +81,8 @@ Deno.test("runBenches() measures every case in its own processes (harness engine
       repeat: 2,
       samples: 7,
       jobs: 1,
+      // The process count is the point here; the guard may add re-runs.
+      throttleGuard: false,
       onProgress: (p) => seen.push(`${p.index}/${p.total} ${p.case}`),
     });
     // Round by round: every case once, then every case again.
@@ -92,6 +102,7 @@ Deno.test("runBenches() measures every case in its own processes (harness engine
     assert.deepEqual(sum.replicates, sum.timing!.map((p) => p.estimate));
     for (const p of sum.timing!) {
       assert.equal(p.samples.length, 7);
+      assert(p.cpuProbeNs! > 0, `the CPU probe is recorded: ${p.cpuProbeNs}`);
       assert(p.batch >= 64, `a body of a few ns is batched: ${p.batch}`);
       assert.equal(p.tierBefore, "turbofan");
     }
@@ -119,6 +130,7 @@ Deno.test("runBenches() runs jobs processes at once, keeps replicates in round o
       samples: 5,
       jobs: 2,
       profile: true,
+      throttleGuard: false,
       onProgress: (p) => seen.push(`${p.index}/${p.total} ${p.case}`),
     });
     // Completion order may vary; every process is reported once, numbered.
@@ -480,4 +492,171 @@ Deno.test("defaultResultPath() names the file by date and short commit", async (
       ".pmubench/results/2025-03-04T05-06-07Z-nogit.json",
     );
   });
+});
+
+Deno.test("throttledSlots() picks the processes whose CPU ran slow", async (t) => {
+  await t.step(
+    "above the tolerance over the reference, failed ones never",
+    () => {
+      const edge = 100 * (1 + THROTTLE_TOLERANCE);
+      assert.deepEqual(
+        throttledSlots([100, edge, edge + 1, undefined, 190], {
+          reference: 100,
+        }),
+        [2, 4],
+      );
+    },
+  );
+  await t.step(
+    `the reference is the run's ${THROTTLE_REFERENCE_QUANTILE} quantile, not one freak fast probe`,
+    () => {
+      // Twenty processes at 100-109 and one at 60: none of the twenty is
+      // slow, though all are against the one.
+      const probes = [
+        60,
+        ...Array.from({ length: 20 }, (_, i) => 100 + i % 10),
+      ];
+      assert.equal(probeQuantile(probes, THROTTLE_REFERENCE_QUANTILE), 100);
+      assert.deepEqual(throttledSlots(probes), []);
+      assert.equal(throttledSlots(probes, { reference: 60 }).length, 20);
+      assert.deepEqual(throttledSlots([...probes, 150]), [21]);
+    },
+  );
+  await t.step("at most `most`, the slowest, in slot order", () => {
+    assert.deepEqual(
+      throttledSlots([100, 150, 300, 200, 120], { reference: 100, most: 2 }),
+      [2, 3],
+    );
+  });
+  await t.step("nothing measured: nothing to re-run", () => {
+    assert.deepEqual(throttledSlots([undefined, undefined]), []);
+  });
+});
+
+/** A fake process: its CPU probe and an id to follow it. */
+interface FakeProcess {
+  cpuProbeNs: number;
+  id: string;
+}
+
+/** Fake processes with these probes, ids a, b, c, ... and empty discard lists. */
+function fakeRun(probes: readonly number[]): {
+  outcomes: (FakeProcess | Error)[];
+  discarded: FakeProcess[][];
+} {
+  return {
+    outcomes: probes.map((cpuProbeNs, i) => ({
+      cpuProbeNs,
+      id: String.fromCharCode(97 + i),
+    })),
+    discarded: probes.map(() => []),
+  };
+}
+
+Deno.test("rerunThrottled() replaces slow processes and keeps them", async (t) => {
+  await t.step(
+    "a slow process is measured again and kept in discarded",
+    async () => {
+      const { outcomes, discarded } = fakeRun([100, 180, 103, 101]);
+      const calls: string[] = [];
+      const redone = await rerunThrottled(outcomes, {
+        discarded,
+        measure: (slots, notes) => {
+          calls.push(`${slots.join()}: ${notes.join()}`);
+          return Promise.resolve(
+            slots.map((s) => ({ cpuProbeNs: 102, id: `${s}'` })),
+          );
+        },
+      });
+      assert.deepEqual(redone, [1]);
+      assert.deepEqual(calls, ["1: re-run: CPU probe 1.80x the run's usual"]);
+      assert.deepEqual(outcomes.map((o) => (o as FakeProcess).id), [
+        "a",
+        "1'",
+        "c",
+        "d",
+      ]);
+      assert.deepEqual(discarded[1], [{ cpuProbeNs: 180, id: "b" }]);
+      assert.deepEqual(discarded[0], []);
+    },
+  );
+  await t.step(
+    `at most ${THROTTLE_RERUNS} passes while the CPU stays slow`,
+    async () => {
+      const { outcomes, discarded } = fakeRun([100, 200, 100, 100]);
+      let passes = 0;
+      const redone = await rerunThrottled(outcomes, {
+        discarded,
+        // The CPU stays slow: every re-run is as slow as the first.
+        measure: (slots) => {
+          passes++;
+          return Promise.resolve(
+            slots.map(() => ({ cpuProbeNs: 200, id: `p${passes}` })),
+          );
+        },
+      });
+      assert.equal(passes, THROTTLE_RERUNS);
+      assert.deepEqual(redone, Array(THROTTLE_RERUNS).fill(1));
+      assert.equal(discarded[1].length, THROTTLE_RERUNS);
+      assert.equal((outcomes[1] as FakeProcess).id, `p${THROTTLE_RERUNS}`);
+    },
+  );
+  await t.step("a failed re-run leaves the slow process in place", async () => {
+    const { outcomes, discarded } = fakeRun([100, 200, 100, 100]);
+    const redone = await rerunThrottled(outcomes, {
+      discarded,
+      measure: (slots) =>
+        Promise.resolve(slots.map(() => new Error("crashed"))),
+    });
+    assert.deepEqual(redone, []);
+    assert.equal((outcomes[1] as FakeProcess).id, "b");
+    assert.deepEqual(discarded[1], []);
+  });
+  await t.step(
+    "each pass re-runs at most its share of the processes, slowest first",
+    async () => {
+      const probes = [100, 300, 150, 250, 200, 100, 100, 100];
+      const { outcomes, discarded } = fakeRun(probes);
+      const seen: number[][] = [];
+      await rerunThrottled(outcomes, {
+        discarded,
+        measure: (slots) => {
+          seen.push([...slots]);
+          return Promise.resolve(
+            slots.map(() => ({ cpuProbeNs: 100, id: "new" })),
+          );
+        },
+      });
+      const most = Math.floor(probes.length * THROTTLE_PASS_SHARE);
+      assert.deepEqual(seen[0], [1, 3].slice(0, most));
+      assert(seen.every((s) => s.length <= most));
+    },
+  );
+});
+
+Deno.test("runBenches() records the CPU probe and the guard in the result", async () => {
+  const dir = await tinyProject();
+  try {
+    const r = await runBenches(dir, { repeat: 1, samples: 5, jobs: 1 });
+    assert.equal(r.flags.throttleGuard, THROTTLE_NOTE);
+    assert.equal(typeof r.flags.reruns, "number");
+    for (const b of r.benches) {
+      // Re-runs replace processes; the replicates stay one per round.
+      assert.equal(b.replicates.length, 1);
+      for (const p of [...b.timing!, ...(b.discarded ?? [])]) {
+        assert(p.cpuProbeNs! > 0);
+      }
+    }
+    assert.deepEqual(parseResultText(JSON.stringify(r), "r"), r);
+    const off = await runBenches(dir, {
+      repeat: 1,
+      samples: 5,
+      jobs: 1,
+      throttleGuard: false,
+    });
+    assert.equal(off.flags.throttleGuard, undefined);
+    assert(off.benches.every((b) => b.discarded === undefined));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

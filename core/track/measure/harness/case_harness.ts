@@ -215,6 +215,10 @@ export interface TimeSamples {
   timerCostNs: number;
   /** Whether `b.start()`/`b.end()` timed the samples (plain bench files) rather than the whole batch. */
   explicitTiming: boolean;
+  /** How fast this process's CPU ran while sampling: the least time of one run of {@linkcode cpuProbe}'s workload, run once after each sample, ns. */
+  cpuProbeNs: number;
+  /** The CPU the process last ran on, after the samples ({@linkcode currentCpu}); -1 where unknown. */
+  cpu: number;
 }
 
 /** The profile regions of one process (`profile` mode's figures, or `time` mode's with {@linkcode HarnessArgs.profile}). */
@@ -882,6 +886,76 @@ export const MAX_BATCH = 1 << 24;
 /** Samples a result keeps per process; more are downsampled evenly (in time order). */
 export const MAX_KEPT_SAMPLES = 128;
 
+/** {@linkcode cpuProbe} times its workload this many times and keeps the least. */
+export const CPU_PROBE_REPS = 7;
+/** Steps of {@linkcode cpuProbe}'s workload (about 30 us here). */
+export const CPU_PROBE_STEPS = 16_384;
+
+/** The cell {@linkcode cpuProbe}'s workload adds to: an array element, so every step is a load and a store the JIT must keep. */
+const probeCell = new Int32Array(2);
+
+// A chain of read-modify-writes of one memory word: each step waits for
+// the previous store (store-to-load forwarding), like a hot counter.
+function probeWork(steps: number): void {
+  for (let i = 0; i < steps; i++) probeCell[i & 1] += i;
+}
+
+/**
+ * How fast the CPU this process runs on is right now: the least time, in
+ * ns, of {@linkcode CPU_PROBE_REPS} runs of a fixed chain of
+ * {@linkcode CPU_PROBE_STEPS} read-modify-writes of one memory word (no
+ * allocation, nothing the case or the heap can change). Time mode runs
+ * the workload once after every sample and reports its least time as
+ * {@linkcode TimeSamples.cpuProbeNs}; the runner compares it across the
+ * processes of a run. On this 2-core VM the host runs the two virtual
+ * CPUs at speeds up to 10% apart, and at times one of them 1.4-1.9x
+ * slower for tens of seconds; a process scheduled there is slow in every
+ * sample (README, "How stable are the figures").
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cpuProbe } from "./case_harness.ts";
+ *
+ * const ns = cpuProbe();
+ * assert(Number.isFinite(ns) && ns > 0);
+ * ```
+ */
+export function cpuProbe(): number {
+  probeWork(CPU_PROBE_STEPS); // compiled before the first timed run
+  let best = Infinity;
+  for (let r = 0; r < CPU_PROBE_REPS; r++) {
+    const t0 = performance.now();
+    probeWork(CPU_PROBE_STEPS);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best * 1e6;
+}
+
+/**
+ * The CPU this process last ran on (field 39 of Linux's `/proc/self/stat`),
+ * or -1 where that cannot be read (another OS, no read permission).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { currentCpu } from "./case_harness.ts";
+ *
+ * const cpu = currentCpu();
+ * assert(Number.isInteger(cpu) && cpu >= -1);
+ * ```
+ */
+export function currentCpu(): number {
+  try {
+    const stat = Deno.readTextFileSync("/proc/self/stat");
+    // Fields after the command name, which is in parentheses: state is 3.
+    const cpu = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[36]);
+    return Number.isInteger(cpu) && cpu >= 0 ? cpu : -1;
+  } catch {
+    return -1;
+  }
+}
+
 /** {@linkcode measureTimer} reads the timer in this many bursts... */
 export const TIMER_BURSTS = 40;
 /** ... of this many reads each (about 0.1 ms a burst here, far shorter than a scheduler time slice). */
@@ -1001,6 +1075,7 @@ function timeSamples(
   samples: number,
   fixedBatch: number | undefined,
 ): TimeSamples {
+  cpuProbe(); // compiles the probe before any sample
   const timer = measureTimer();
   const explicit = explicitTimingOf(body);
   const timeBatch = (calls: number) => {
@@ -1012,6 +1087,7 @@ function timeSamples(
   const batch = fixedBatch ?? calibrateBatch(timeBatch, target);
   const all: number[] = [];
   let explicitTiming = false;
+  let probeNs = Infinity;
   const fewest = Math.min(samples, MIN_SAMPLES);
   const ends = performance.now() + SAMPLING_BUDGET_MS;
   for (let i = 0; i < samples; i++) {
@@ -1020,6 +1096,11 @@ function timeSamples(
     const inner = explicit?.() ?? -1;
     if (inner >= 0) explicitTiming = true;
     all.push((inner >= 0 ? inner : ms * 1e6) / batch);
+    // One run of the CPU probe after each sample: its least time over the
+    // samples is how fast this CPU ran while they were taken.
+    const p0 = performance.now();
+    probeWork(CPU_PROBE_STEPS);
+    probeNs = Math.min(probeNs, (performance.now() - p0) * 1e6);
   }
   const stride = Math.max(1, all.length / MAX_KEPT_SAMPLES);
   const kept: number[] = [];
@@ -1034,6 +1115,8 @@ function timeSamples(
     timerResolutionNs: timer.resolutionNs,
     timerCostNs: timer.costNs,
     explicitTiming,
+    cpuProbeNs: probeNs,
+    cpu: currentCpu(),
   };
 }
 

@@ -102,6 +102,13 @@ export async function runPlan(
       repeat: Math.max(...runs.map((r) => r.length)),
       files: [...new Set(runs.map((r) => String(r[0].flags.files)))].join(","),
       plan: plan.name,
+      // Each round is its own run: the guard's re-runs add up.
+      ...(first.flags.reruns === undefined ? {} : {
+        reruns: runs.flat().reduce(
+          (n, r) => n + Number(r.flags.reruns ?? 0),
+          0,
+        ),
+      }),
       parts: plan.parts.map((p, i) =>
         `${p.label} x${runs[i].length}${
           runs[i].length < p.repeat ? `/${p.repeat}` : ""
@@ -126,11 +133,15 @@ function gatherRounds(runs: readonly ResultFile[]): BenchResult[] {
           ...b,
           replicates: [...b.replicates],
           ...(b.timing === undefined ? {} : { timing: [...b.timing] }),
+          ...(b.discarded === undefined ? {} : { discarded: [...b.discarded] }),
         });
         continue;
       }
       m.replicates.push(...b.replicates);
       if (b.timing !== undefined) m.timing = [...(m.timing ?? []), ...b.timing];
+      if (b.discarded !== undefined) {
+        m.discarded = [...(m.discarded ?? []), ...b.discarded];
+      }
       if (b.failed !== undefined) m.failed ??= b.failed;
     }
   }

@@ -46,3 +46,25 @@ Deno.test("runPlan() starts no round past the budget and records the rounds kept
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("runPlan() adds up the guard's re-runs of every round", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a_bench.ts`, 'Deno.bench("a", () => {});');
+    const r = await runPlan(dir, {
+      name: "guarded",
+      parts: [{ label: "a", files: ["a_bench.ts"], repeat: 2 }],
+    });
+    // Two rounds, two runs: each says how many it re-ran (usually none).
+    assert.equal(typeof r.flags.reruns, "number");
+    const b = r.benches[0];
+    assert.equal(b.replicates.length, 2);
+    assert.equal(
+      (b.discarded ?? []).length,
+      r.flags.reruns,
+      "every re-run left its slow process in discarded",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -463,7 +463,7 @@ it cannot, one line says so.
 Options:
   --metric M       time (default) or instructions
 ${RUN_FLAGS_HELP}
-                   (instructions: default 1; each replicate is a fresh N/2N pair)
+  --repeat with --metric instructions: default 1 (each replicate is a fresh N/2N pair)
   --jobs J         processes at once: time, default the number of cores (each still
                    measures one case alone); instructions, default 1
   --valgrind CMD   instructions: the valgrind command (default: valgrind on PATH)

@@ -164,6 +164,8 @@ export interface RunOptions {
    * @default {true} (never in smoke runs)
    */
   throttleGuard?: boolean;
+  /** The guard's tolerance over the run's reference probe. @default {THROTTLE_TOLERANCE} */
+  throttleTolerance?: number;
   /** Operations per call of cases from plain bench files. @default {1} */
   opsPerCall?: number;
   /** The `deno` binary to spawn. @default {Deno.execPath()} */
@@ -674,6 +676,8 @@ export interface RerunOptions<T> {
   ) => Promise<(T | Error)[]>;
   /** Per slot, where a replaced process goes (filled here). */
   discarded: T[][];
+  /** @default {THROTTLE_TOLERANCE} */
+  tolerance?: number;
 }
 
 /**
@@ -718,7 +722,11 @@ export async function rerunThrottled<T extends { cpuProbeNs: number }>(
       [...probes, ...options.discarded.flat().map(probeOf)],
       THROTTLE_REFERENCE_QUANTILE,
     );
-    const slots = throttledSlots(probes, { reference, most });
+    const slots = throttledSlots(probes, {
+      reference,
+      most,
+      tolerance: options.tolerance,
+    });
     if (slots.length === 0) break;
     const notes = slots.map((slot) =>
       `re-run: CPU probe ${
@@ -911,14 +919,16 @@ async function runHarnessEngine(
     let canPin: boolean | undefined;
     const redone = await rerunThrottled(outcomes, {
       discarded,
+      tolerance: options.throttleTolerance,
       measure: async (slots, notes) => {
         total += slots.length;
         // The host slows one virtual CPU at a time: measure again on the
         // one whose processes ran fastest, where `taskset` can pin.
         const pin = fastestCpu(outcomes);
-        canPin ??= pin !== undefined &&
-          (await runTool("taskset", { args: ["-V"] })).started;
-        return canPin && pin !== undefined
+        if (pin !== undefined) {
+          canPin ??= (await runTool("taskset", { args: ["-V"] })).started;
+        }
+        return canPin === true && pin !== undefined
           ? measureSlots(slots, notes.map((n) => `${n}, on CPU ${pin}`), pin)
           : measureSlots(slots, notes);
       },

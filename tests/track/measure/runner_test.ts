@@ -660,3 +660,49 @@ Deno.test("runBenches() records the CPU probe and the guard in the result", asyn
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("runBenches() re-runs the processes the guard picks and keeps the slow ones", async () => {
+  const dir = await tinyProject();
+  try {
+    const notes: string[] = [];
+    // A tolerance of -0.99 makes every process "slow": the guard re-runs
+    // the most it may, a quarter of the 8 processes in each of its passes.
+    const r = await runBenches(dir, {
+      repeat: 4,
+      samples: 5,
+      jobs: 2,
+      throttleTolerance: -0.99,
+      onProgress: (p) => {
+        if (p.note !== undefined) notes.push(p.note);
+      },
+    });
+    const most = Math.floor(8 * THROTTLE_PASS_SHARE);
+    assert.equal(notes.length, most * THROTTLE_RERUNS);
+    assert(
+      notes.every((n) =>
+        /^re-run: CPU probe \d+\.\d\dx the run's usual/.test(n)
+      ),
+      notes.join("; "),
+    );
+    assert.equal(r.flags.reruns, notes.length);
+    const discarded = r.benches.flatMap((b) => b.discarded ?? []);
+    assert.equal(discarded.length, notes.length);
+    for (const b of r.benches) {
+      assert.equal(b.replicates.length, 4, "re-runs replace, never add");
+      assert.deepEqual(b.replicates, b.timing!.map((p) => p.estimate));
+    }
+    // Where the re-runs were pinned, the note names the CPU and every
+    // process that ran there says so.
+    const pinned = notes.map((n) => /, on CPU (\d+)$/.exec(n)?.[1]);
+    if (pinned.every((c) => c !== undefined)) {
+      assert(
+        r.benches.some((b) =>
+          b.timing!.some((p) => String(p.cpu) === pinned[0])
+        ),
+      );
+    }
+    assert.deepEqual(parseResultText(JSON.stringify(r), "r"), r);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -484,8 +484,8 @@ export async function runTargets(
   for (const t of resolved) envs.push(await readEnvironment(t.cwd));
   const engine = options.engine ?? "harness";
   const selection = readSelection(options.filter);
-  let reruns: number[] = [];
-  const flagsOf = (t: Required<BenchTarget>, i: number) => ({
+  // `reruns`: the throttle guard's count for this tree (harness engine).
+  const flagsOf = (t: Required<BenchTarget>, reruns = 0) => ({
     repeat,
     filter: selection.filter,
     cases: selection.cases,
@@ -505,20 +505,19 @@ export async function runTargets(
         ...(options.smoke ? {} : { priming: PRIMING_NOTE }),
         ...(options.smoke || options.throttleGuard === false
           ? {}
-          : { throttleGuard: THROTTLE_NOTE, reruns: reruns[i] ?? 0 }),
+          : { throttleGuard: THROTTLE_NOTE, reruns }),
       }
       : {}),
     ...options.flags,
   });
   if (engine === "harness") {
     const measured = await runHarnessEngine(resolved, repeat, jobs, options);
-    reruns = measured.reruns;
     return resolved.map((t, i) => {
       const r: ResultFile = {
         schema: RESULT_SCHEMA,
         date,
         env: envs[i],
-        flags: flagsOf(t, i),
+        flags: flagsOf(t, measured.reruns[i]),
         benches: measured.benches[i],
       };
       return options.profile === true && !options.smoke
@@ -552,7 +551,7 @@ export async function runTargets(
     const merged = mergeReplicates(runs[i], {
       date,
       env,
-      flags: flagsOf(t, i),
+      flags: flagsOf(t),
     });
     out.push(await enrichFromCases(merged, { cwd: t.cwd, files: t.files }));
   }

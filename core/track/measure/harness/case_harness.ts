@@ -900,6 +900,13 @@ function probeWork(steps: number): void {
   for (let i = 0; i < steps; i++) probeCell[i & 1] += i;
 }
 
+// One timed run of the probe's workload, ns.
+function probeOnceNs(): number {
+  const t0 = performance.now();
+  probeWork(CPU_PROBE_STEPS);
+  return (performance.now() - t0) * 1e6;
+}
+
 /**
  * How fast the CPU this process runs on is right now: the least time, in
  * ns, of {@linkcode CPU_PROBE_REPS} runs of a fixed chain of
@@ -924,12 +931,8 @@ function probeWork(steps: number): void {
 export function cpuProbe(): number {
   probeWork(CPU_PROBE_STEPS); // compiled before the first timed run
   let best = Infinity;
-  for (let r = 0; r < CPU_PROBE_REPS; r++) {
-    const t0 = performance.now();
-    probeWork(CPU_PROBE_STEPS);
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best * 1e6;
+  for (let r = 0; r < CPU_PROBE_REPS; r++) best = Math.min(best, probeOnceNs());
+  return best;
 }
 
 /**
@@ -1098,9 +1101,7 @@ function timeSamples(
     all.push((inner >= 0 ? inner : ms * 1e6) / batch);
     // One run of the CPU probe after each sample: its least time over the
     // samples is how fast this CPU ran while they were taken.
-    const p0 = performance.now();
-    probeWork(CPU_PROBE_STEPS);
-    probeNs = Math.min(probeNs, (performance.now() - p0) * 1e6);
+    probeNs = Math.min(probeNs, probeOnceNs());
   }
   const stride = Math.max(1, all.length / MAX_KEPT_SAMPLES);
   const kept: number[] = [];

@@ -24,8 +24,12 @@ import {
   defaultResultPath,
   type Engine,
   ENGINES,
+  OUTLIER_TOLERANCE,
   runBenches,
   type RunProgress,
+  THROTTLE_REFERENCE_QUANTILE,
+  THROTTLE_RERUNS,
+  THROTTLE_TOLERANCE,
 } from "../track/measure/runner.ts";
 import { type Statistic, STATISTICS } from "../track/measure/measure_case.ts";
 import {
@@ -69,6 +73,7 @@ export const RUN_FLAGS = {
   statistic: { type: "string" },
   "ops-per-call": { type: "string" },
   "no-throttle-guard": { type: "boolean" },
+  "no-speed-correction": { type: "boolean" },
 } as const;
 
 /** Help lines of {@linkcode RUN_FLAGS}. */
@@ -86,8 +91,19 @@ export const RUN_FLAGS_HELP =
   --ops-per-call K operations per call of cases from plain bench files (default 1)
   --no-throttle-guard
                    harness engine: keep processes whose CPU ran slow (by default each
-                   process whose CPU probe took over 1.1x the run's 10th percentile
-                   is measured again, at most twice, the slow one kept under 'discarded')`;
+                   process whose CPU probe took over ${
+    1 + THROTTLE_TOLERANCE
+  }x the run's ${THROTTLE_REFERENCE_QUANTILE * 100}% quantile,
+                   or whose estimate is over ${
+    1 + OUTLIER_TOLERANCE
+  }x its case's median, is measured again,
+                   at most ${THROTTLE_RERUNS} passes, the replaced one kept under 'discarded')
+  --no-speed-correction
+                   harness engine: replicates are the raw estimates (by default each is
+                   scaled by the run's ${
+    THROTTLE_REFERENCE_QUANTILE * 100
+  }% quantile CPU probe over its process's
+                   probe, timing[].speedFactor: the figure at the run's usual CPU speed)`;
 
 /** The engine options of {@linkcode RUN_FLAGS}, read and checked. */
 export interface EngineFlags {
@@ -101,11 +117,13 @@ export interface EngineFlags {
   opsPerCall?: number;
   /** `false` with `--no-throttle-guard`. */
   throttleGuard?: boolean;
+  /** `false` with `--no-speed-correction`. */
+  speedCorrection?: boolean;
 }
 
 /**
- * Read `--engine`, `--samples`, `--statistic`, `--ops-per-call` and
- * `--no-throttle-guard`.
+ * Read `--engine`, `--samples`, `--statistic`, `--ops-per-call`,
+ * `--no-throttle-guard` and `--no-speed-correction`.
  *
  * @throws {UsageError} when one is not one of its values.
  *
@@ -125,6 +143,7 @@ export function readEngineFlags(
     statistic?: string;
     "ops-per-call"?: string;
     "no-throttle-guard"?: boolean;
+    "no-speed-correction"?: boolean;
   },
 ): EngineFlags {
   const engine = values.engine ?? "harness";
@@ -162,6 +181,9 @@ export function readEngineFlags(
     ...(statistic === undefined ? {} : { statistic: statistic as Statistic }),
     ...(opsPerCall === undefined ? {} : { opsPerCall }),
     ...(values["no-throttle-guard"] === true ? { throttleGuard: false } : {}),
+    ...(values["no-speed-correction"] === true
+      ? { speedCorrection: false }
+      : {}),
   };
 }
 

@@ -267,6 +267,38 @@ Deno.bench({ name: "part", group: "g", baseline: true, fn(b) { b.start(); s = (s
   }
 });
 
+Deno.test("pmubench run --no-throttle-guard --no-speed-correction records raw estimates", async () => {
+  const dir = await tinyProject();
+  try {
+    const r = await cli([
+      "run",
+      "--repeat",
+      "1",
+      "--samples",
+      "5",
+      "--no-profile",
+      "--no-throttle-guard",
+      "--no-speed-correction",
+      "--cwd",
+      dir,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const result = await readResultFile(/^wrote (.+)$/m.exec(r.out)![1]);
+    assert.equal(result.flags.throttleGuard, undefined);
+    assert.equal(result.flags.speedCorrection, undefined);
+    for (const b of result.benches) {
+      assert.deepEqual(b.replicates, b.timing!.map((p) => p.estimate));
+    }
+    const help = await cli(["run", "--help"]);
+    assert.match(
+      help.out,
+      /--no-speed-correction\n +harness engine: replicates are the raw estimates/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("pmubench run never overwrites: two results in the same second get two files", async () => {
   const dir = await tinyProject();
   try {

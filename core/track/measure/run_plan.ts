@@ -7,7 +7,7 @@
 
 import type { AnswerPlan } from "../suite/answer_plan.ts";
 import type { BenchResult, ResultFile } from "../result/result.ts";
-import { runBenches, type RunProgress } from "./runner.ts";
+import { correctForSpeed, runBenches, type RunProgress } from "./runner.ts";
 
 /** Options of {@linkcode runPlan}. */
 export interface RunPlanOptions {
@@ -21,6 +21,8 @@ export interface RunPlanOptions {
   denoPath?: string;
   /** Start no round expected to end past this many seconds (see {@linkcode runPlan}). @default {undefined} (no limit) */
   budgetSeconds?: number;
+  /** Correct replicates for CPU speed against the whole plan's probes ({@linkcode correctForSpeed}). @default {true} (never in smoke runs) */
+  speedCorrection?: boolean;
 }
 
 /**
@@ -86,6 +88,8 @@ export async function runPlan(
           repeat: 1,
           ...(part.select === undefined ? {} : { select: part.select }),
           smoke: options.smoke,
+          // Corrected once below, against every round's probes.
+          speedCorrection: false,
           signal: options.signal,
           denoPath: options.denoPath,
           onProgress: options.onProgress,
@@ -95,7 +99,7 @@ export async function runPlan(
     }
   }
   const first = runs[0][0];
-  return {
+  const gathered: ResultFile = {
     ...first,
     flags: {
       ...first.flags,
@@ -120,6 +124,9 @@ export async function runPlan(
     },
     benches: runs.flatMap(gatherRounds),
   };
+  return options.smoke || options.speedCorrection === false
+    ? gathered
+    : correctForSpeed([gathered])[0];
 }
 
 /** One-round results of a part into one bench list: replicates and timings in round order. */

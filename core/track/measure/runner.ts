@@ -8,7 +8,7 @@
  * | {@linkcode runTargets} | several trees (e.g. base and head), processes interleaved A B A B per case |
  * | {@linkcode ENGINES}, {@linkcode Engine} | `harness` (the timing engine, default) or `deno-bench` (`deno bench --json` processes, for comparison) |
  * | {@linkcode readSelection} | the selection a result records (filter, `PMUBENCH_CASES`, `PMUBENCH_STRATEGY`) |
- * | {@linkcode rerunThrottled}, {@linkcode throttledSlots}, {@linkcode fastestCpu}, {@linkcode probeQuantile} | the throttle guard: which processes ran on a slowed CPU, and measuring them again |
+ * | {@linkcode rerunThrottled}, {@linkcode throttledSlots}, {@linkcode outlierSlots}, {@linkcode caseRatios}, {@linkcode fastestCpu} | the throttle guard: which processes ran on a slowed CPU or far from their case's others, and measuring them again |
  * | {@linkcode runBenchProcess} | `deno-bench` engine: one `deno bench --json` process, one replicate |
  * | {@linkcode mergeReplicates} | per-process results into one result |
  * | {@linkcode enrichFromCases} | `opsPerCall` and axes from the suite loader |
@@ -24,7 +24,8 @@
  * every tree before the next, so drift of the machine hits every tree alike.
  * After the last round the throttle guard ({@linkcode rerunThrottled})
  * measures again the processes whose CPU ran slow, where the host had
- * slowed the virtual CPU they ran on.
+ * slowed the virtual CPU they ran on, and those far slower than the other
+ * processes of their case.
  *
  * The library never prints: progress goes to an `onProgress` callback.
  *
@@ -57,6 +58,7 @@ import {
 import { HarnessProcessError, stderrTail } from "./harness/harness_process.ts";
 import { applyProfiles, type CaseProfile } from "./alloc.ts";
 import { TIMING_V8_FLAGS } from "./harness/case_harness.ts";
+import { median, quantile, sortSamples } from "../judge/stats.ts";
 
 export { discoverBenchFiles };
 
@@ -155,7 +157,8 @@ export interface RunOptions {
   profile?: boolean;
   /**
    * `harness` engine: after the last round, measure again every process
-   * whose CPU ran slow ({@linkcode throttledSlots}), in at most
+   * whose CPU ran slow ({@linkcode throttledSlots}) or whose estimate lies
+   * far over its case's median ({@linkcode outlierSlots}), in at most
    * {@linkcode THROTTLE_RERUNS} passes of at most a quarter of the run's
    * processes each, pinned with `taskset` to the CPU whose processes
    * probed fastest ({@linkcode fastestCpu}) where it can, one at a time;
@@ -166,6 +169,16 @@ export interface RunOptions {
   throttleGuard?: boolean;
   /** The guard's tolerance over the run's reference probe. @default {THROTTLE_TOLERANCE} */
   throttleTolerance?: number;
+  /** The guard's tolerance over a case's median estimate. @default {OUTLIER_TOLERANCE} */
+  outlierTolerance?: number;
+  /**
+   * `harness` engine: each replicate is the process's estimate at the
+   * run's usual CPU speed, its estimate times the run's reference probe
+   * over the process's own ({@linkcode correctForSpeed}); the raw estimate
+   * stays in `timing[].estimate`.
+   * @default {true} (never in smoke runs)
+   */
+  speedCorrection?: boolean;
   /** Operations per call of cases from plain bench files. @default {1} */
   opsPerCall?: number;
   /** The `deno` binary to spawn. @default {Deno.execPath()} */
@@ -512,7 +525,7 @@ export async function runTargets(
   });
   if (engine === "harness") {
     const measured = await runHarnessEngine(resolved, repeat, jobs, options);
-    return resolved.map((t, i) => {
+    const results = resolved.map((t, i) => {
       const r: ResultFile = {
         schema: RESULT_SCHEMA,
         date,
@@ -524,6 +537,9 @@ export async function runTargets(
         ? applyProfiles(r, measured.profiles[i])
         : r;
     });
+    return options.smoke || options.speedCorrection === false
+      ? results
+      : correctForSpeed(results);
   }
   const runs: ResultFile[][] = resolved.map(() => []);
   const total = repeat * resolved.length;
@@ -589,16 +605,40 @@ export const THROTTLE_REFERENCE_QUANTILE = 0.1;
  * process in that tail is slow in every sample.
  */
 export const THROTTLE_TOLERANCE = 0.1;
+/**
+ * A process whose estimate is more than `1 +` this times the median of
+ * its case's processes ({@linkcode outlierSlots}) is measured again too,
+ * whatever its probe read. Measured on this 2-core VM (17 runs of the 28
+ * key cases, 5 processes each, with the probe guard): 3-9% of processes
+ * lie above 1.05x their case's median, most of them single processes
+ * 7-20% slow with a normal probe, and one such process alone takes a
+ * case's CV over 3%.
+ */
+export const OUTLIER_TOLERANCE = 0.05;
+/** {@linkcode outlierSlots} judges only cases with at least this many processes: below it, the median is not its siblings'. */
+export const OUTLIER_MIN_REPLICATES = 3;
 /** Passes of re-runs {@linkcode RunOptions.throttleGuard} makes at most. */
 export const THROTTLE_RERUNS = 2;
 /** Each pass re-runs at most this share of the run's processes, the slowest probes first, so the guard adds at most half to a run. */
 export const THROTTLE_PASS_SHARE = 1 / 4;
 
+const percent = (x: number) => `${Math.round(x * 100)}%`;
+const times = (n: number) =>
+  n === 1 ? "once" : n === 2 ? "twice" : `${n} times`;
+
 /** What `flags.throttleGuard` says of a harness-engine run that used it. */
 export const THROTTLE_NOTE =
   `after the last round, each process whose CPU probe took more than ${
     1 + THROTTLE_TOLERANCE
-  }x the run's 10th percentile was measured again (at most ${THROTTLE_RERUNS} passes, each of at most a quarter of the processes), pinned with taskset to the CPU whose processes probed fastest where it could; the slow process is kept in the bench's 'discarded'`;
+  }x the run's ${
+    percent(THROTTLE_REFERENCE_QUANTILE)
+  } quantile, or whose estimate was more than ${
+    1 + OUTLIER_TOLERANCE
+  }x the median of its case's processes (cases of at least ${OUTLIER_MIN_REPLICATES}), was measured again (at most ${
+    times(THROTTLE_RERUNS)
+  }, each pass at most ${
+    percent(THROTTLE_PASS_SHARE)
+  } of the processes), pinned with taskset to the CPU whose processes probed fastest where it could; the replaced process is kept in the bench's 'discarded'`;
 
 /** Options of {@linkcode throttledSlots}. */
 export interface ThrottleOptions {
@@ -610,27 +650,10 @@ export interface ThrottleOptions {
   most?: number;
 }
 
-/**
- * The `q` quantile (0 to 1, nearest rank below) of the defined values, or
- * `NaN` when there are none.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { probeQuantile } from "./runner.ts";
- *
- * assert.equal(probeQuantile([5, undefined, 1, 3, 2, 4], 0.2), 1);
- * assert.equal(probeQuantile([5, 1, 3, 2, 4], 0.5), 3);
- * assert(Number.isNaN(probeQuantile([undefined], 0.1)));
- * ```
- */
-export function probeQuantile(
-  values: readonly (number | undefined)[],
-  q: number,
-): number {
-  const xs = values.filter((v): v is number => v !== undefined)
-    .sort((a, b) => a - b);
-  return xs.length === 0 ? NaN : xs[Math.floor(q * (xs.length - 1))];
+// The `q` quantile (stats.quantile) of the defined values; NaN when none is.
+function quantileOf(values: readonly (number | undefined)[], q: number) {
+  const xs = values.filter((v): v is number => v !== undefined);
+  return xs.length === 0 ? NaN : quantile(sortSamples(xs), q);
 }
 
 /**
@@ -654,16 +677,92 @@ export function throttledSlots(
   options: ThrottleOptions = {},
 ): number[] {
   const reference = options.reference ??
-    probeQuantile(probes, THROTTLE_REFERENCE_QUANTILE);
+    quantileOf(probes, THROTTLE_REFERENCE_QUANTILE);
   const limit = reference * (1 + (options.tolerance ?? THROTTLE_TOLERANCE));
   const slow: number[] = [];
   probes.forEach((p, i) => {
     if (p !== undefined && p > limit) slow.push(i);
   });
-  const most = options.most ?? Infinity;
-  if (slow.length <= most) return slow;
-  return slow.sort((a, b) => probes[b]! - probes[a]!).slice(0, most)
+  return slowestFirst(slow, (i) => probes[i]! / reference, options.most);
+}
+
+// `slots` in index order, or the `most` of them with the greatest `ratio`.
+function slowestFirst(
+  slots: number[],
+  ratio: (slot: number) => number,
+  most = Infinity,
+): number[] {
+  if (slots.length <= most) return slots;
+  return slots.sort((a, b) => ratio(b) - ratio(a)).slice(0, most)
     .sort((a, b) => a - b);
+}
+
+/**
+ * Per process, its estimate over the median estimate of its case's
+ * processes (`cases[i]` names the case of process `i`), or `NaN` when the
+ * process failed (`undefined`) or its case has fewer than
+ * {@linkcode OUTLIER_MIN_REPLICATES} processes that did not.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { caseRatios } from "./runner.ts";
+ *
+ * const r = caseRatios([10, 12, 10, 5, 5], ["a", "a", "a", "b", "b"]);
+ * assert.deepEqual(r.slice(0, 3), [1, 1.2, 1]);
+ * assert(Number.isNaN(r[3])); // two processes: no siblings' median
+ * ```
+ */
+export function caseRatios(
+  estimates: readonly (number | undefined)[],
+  cases: readonly string[],
+): number[] {
+  const byCase = new Map<string, number[]>();
+  estimates.forEach((e, i) => {
+    if (e === undefined) return;
+    let list = byCase.get(cases[i]);
+    if (list === undefined) byCase.set(cases[i], list = []);
+    list.push(e);
+  });
+  const medians = new Map<string, number>();
+  for (const [c, list] of byCase) {
+    if (list.length >= OUTLIER_MIN_REPLICATES) {
+      medians.set(c, median(sortSamples(list)));
+    }
+  }
+  return estimates.map((e, i) =>
+    e === undefined ? NaN : e / (medians.get(cases[i]) ?? NaN)
+  );
+}
+
+/**
+ * The indexes of the processes whose estimate lies more than `tolerance`
+ * over the median of their case's ({@linkcode caseRatios}): a process the
+ * host slowed though its CPU probe read normal. In index order; when there
+ * are more than `most`, the `most` furthest out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { outlierSlots } from "./runner.ts";
+ *
+ * const cases = ["a", "a", "a", "a", "b", "b", "b"];
+ * assert.deepEqual(outlierSlots([10, 10.2, 11.7, 9.9, 5, 5, 5.2], cases), [2]);
+ * assert.deepEqual(outlierSlots([10, 10.2, 11.7, 9.9], cases, { tolerance: 0.01 }), [2]);
+ * ```
+ */
+export function outlierSlots(
+  estimates: readonly (number | undefined)[],
+  cases: readonly string[],
+  options: { tolerance?: number; most?: number } = {},
+): number[] {
+  const ratios = caseRatios(estimates, cases);
+  const limit = 1 + (options.tolerance ?? OUTLIER_TOLERANCE);
+  const out: number[] = [];
+  ratios.forEach((r, i) => {
+    if (r > limit) out.push(i);
+  });
+  return slowestFirst(out, (i) => ratios[i], options.most);
 }
 
 /** What {@linkcode rerunThrottled} needs besides the outcomes. */
@@ -677,18 +776,32 @@ export interface RerunOptions<T> {
   discarded: T[][];
   /** @default {THROTTLE_TOLERANCE} */
   tolerance?: number;
+  /**
+   * Per slot, the case it measures: with it, processes far over their
+   * case's median estimate ({@linkcode outlierSlots}) are measured again
+   * too. @default {undefined} (probes only)
+   */
+  cases?: readonly string[];
+  /** @default {OUTLIER_TOLERANCE} */
+  outlierTolerance?: number;
+  /**
+   * Judge each estimate per unit of its process's probe, as the speed
+   * correction ({@linkcode correctForSpeed}) will: only processes slow beyond
+   * what their CPU's speed explains are outliers. @default {false}
+   */
+  perProbe?: boolean;
 }
 
 /**
  * The throttle guard ({@linkcode RunOptions.throttleGuard}): at most
  * {@linkcode THROTTLE_RERUNS} passes, each measuring again the slots
  * {@linkcode throttledSlots} picks against the
- * {@linkcode THROTTLE_REFERENCE_QUANTILE} quantile of every probe so far
- * (at most {@linkcode THROTTLE_PASS_SHARE}
- * of them, the slowest probes first) and putting the new process in place
- * of the slow one, which goes to `discarded`. A re-run that fails leaves
- * the slow process in place. Returns the slots replaced, once per
- * replacement.
+ * {@linkcode THROTTLE_REFERENCE_QUANTILE} quantile of every probe so far,
+ * then, with `cases`, those {@linkcode outlierSlots} picks (at most
+ * {@linkcode THROTTLE_PASS_SHARE} of the processes, slow probes first)
+ * and putting the new process in place of the old, which goes to
+ * `discarded`. A re-run that fails leaves the old process in place.
+ * Returns the slots replaced, once per replacement.
  *
  * @example
  * ```ts
@@ -706,7 +819,9 @@ export interface RerunOptions<T> {
  * assert.deepEqual(discarded[1], [{ cpuProbeNs: 150 }]);
  * ```
  */
-export async function rerunThrottled<T extends { cpuProbeNs: number }>(
+export async function rerunThrottled<
+  T extends { cpuProbeNs: number; estimate?: number },
+>(
   outcomes: (T | Error)[],
   options: RerunOptions<T>,
 ): Promise<number[]> {
@@ -717,22 +832,49 @@ export async function rerunThrottled<T extends { cpuProbeNs: number }>(
   for (let pass = 0; pass < THROTTLE_RERUNS; pass++) {
     const probes = outcomes.map(probeOf);
     // The reference is taken over every process measured so far.
-    const reference = probeQuantile(
+    const reference = quantileOf(
       [...probes, ...options.discarded.flat().map(probeOf)],
       THROTTLE_REFERENCE_QUANTILE,
     );
-    const slots = throttledSlots(probes, {
+    const throttled = throttledSlots(probes, {
       reference,
       most,
       tolerance: options.tolerance,
     });
-    if (slots.length === 0) break;
-    const notes = slots.map((slot) =>
+    const notes = new Map(throttled.map((slot) => [
+      slot,
       `re-run: CPU probe ${
         (probes[slot]! / reference).toFixed(2)
-      }x the run's usual`
-    );
-    const again = await options.measure(slots, notes);
+      }x the run's usual`,
+    ]));
+    if (options.cases !== undefined && notes.size < most) {
+      const estimates = outcomes.map((m) =>
+        m instanceof Error || m.estimate === undefined
+          ? undefined
+          : options.perProbe
+          ? m.estimate / m.cpuProbeNs
+          : m.estimate
+      );
+      const ratios = caseRatios(estimates, options.cases);
+      const outliers = outlierSlots(estimates, options.cases, {
+        tolerance: options.outlierTolerance,
+      }).filter((slot) => !notes.has(slot));
+      for (
+        const slot of slowestFirst(
+          outliers,
+          (i) => ratios[i],
+          most - notes.size,
+        )
+      ) {
+        notes.set(
+          slot,
+          `re-run: estimate ${ratios[slot].toFixed(2)}x its case's median`,
+        );
+      }
+    }
+    if (notes.size === 0) break;
+    const slots = [...notes.keys()].sort((a, b) => a - b);
+    const again = await options.measure(slots, slots.map((s) => notes.get(s)!));
     slots.forEach((slot, i) => {
       const m = again[i];
       if (m instanceof Error) return;
@@ -742,6 +884,76 @@ export async function rerunThrottled<T extends { cpuProbeNs: number }>(
     });
   }
   return redone;
+}
+
+/** What `flags.speedCorrection` says of a run whose replicates were corrected. */
+export const SPEED_NOTE =
+  `each replicate is its process's estimate (timing[].estimate) times timing[].speedFactor, the run's ${
+    percent(THROTTLE_REFERENCE_QUANTILE)
+  } quantile of the processes' CPU probes (flags.speedReferenceNs) over the process's own probe: the figure at the run's usual CPU speed`;
+
+/**
+ * The speed correction ({@linkcode RunOptions.speedCorrection}) of
+ * results measured together (the trees of one run, the rounds of a plan):
+ * the reference is the {@linkcode THROTTLE_REFERENCE_QUANTILE} quantile
+ * of every process's `cpuProbeNs`, and each replicate becomes its
+ * process's estimate times the reference over its own probe
+ * (`timing[].speedFactor`). A process whose CPU ran 4% slow, by its
+ * probe, is scaled by 1/1.04: the host's speed changes of a few percent
+ * (below the guard's tolerance) slow the probe and the body alike, and no
+ * longer spread a case's replicates. `timing[].estimate` keeps the raw
+ * estimate; the flags record {@linkcode SPEED_NOTE} and the reference
+ * (`speedReferenceNs`). Results without probes come back unchanged.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { correctForSpeed } from "./runner.ts";
+ * import { resultOf } from "../result/result.ts";
+ *
+ * const process = (estimate: number, cpuProbeNs: number) => ({
+ *   estimate, cpuProbeNs, batch: 1, sampleCount: 1, tierBefore: "turbofan",
+ *   tierAfter: "turbofan", warmup: 0, explicitTiming: false, samples: [estimate],
+ * });
+ * const r = resultOf([{ key: "f::g::c", file: "f", group: "g", name: "c",
+ *   baseline: false, metric: "time", unit: "ns/op", opsPerCall: 1,
+ *   replicates: [10, 10, 12.5],
+ *   timing: [process(10, 100), process(10, 100), process(12.5, 125)] }]);
+ * const [c] = correctForSpeed([r]);
+ * assert.equal(c.flags.speedReferenceNs, 100);
+ * assert.deepEqual(c.benches[0].replicates, [10, 10, 10]);
+ * assert.equal(c.benches[0].timing![2].speedFactor, 0.8); // 100 / 125
+ * assert.equal(r.benches[0].replicates[2], 12.5, "the input is not changed");
+ * ```
+ */
+export function correctForSpeed(results: readonly ResultFile[]): ResultFile[] {
+  const probes = results.flatMap((r) =>
+    r.benches.flatMap((b) => (b.timing ?? []).map((p) => p.cpuProbeNs))
+  );
+  const referenceNs = quantileOf(probes, THROTTLE_REFERENCE_QUANTILE);
+  if (Number.isNaN(referenceNs)) return [...results];
+  return results.map((r) => ({
+    ...r,
+    flags: {
+      ...r.flags,
+      speedCorrection: SPEED_NOTE,
+      speedReferenceNs: Number(referenceNs.toPrecision(6)),
+    },
+    benches: r.benches.map((b) => {
+      if (b.timing === undefined) return b;
+      const timing = b.timing.map((p) =>
+        p.cpuProbeNs === undefined ? p : {
+          ...p,
+          speedFactor: referenceNs / p.cpuProbeNs,
+        }
+      );
+      return {
+        ...b,
+        timing,
+        replicates: timing.map((p) => p.estimate * (p.speedFactor ?? 1)),
+      };
+    }),
+  }));
 }
 
 /**
@@ -773,7 +985,7 @@ export function fastestCpu(
   let best: number | undefined;
   let bestProbe = Infinity;
   for (const [cpu, probes] of byCpu) {
-    const median = probeQuantile(probes, 0.5);
+    const median = quantileOf(probes, 0.5);
     if (median < bestProbe) [best, bestProbe] = [cpu, median];
   }
   return best;
@@ -919,6 +1131,9 @@ async function runHarnessEngine(
     const redone = await rerunThrottled(outcomes, {
       discarded,
       tolerance: options.throttleTolerance,
+      outlierTolerance: options.outlierTolerance,
+      cases: queue.map(({ key, target }) => `${target} ${key}`),
+      perProbe: !options.smoke && options.speedCorrection !== false,
       measure: async (slots, notes) => {
         total += slots.length;
         // The host slows one virtual CPU at a time: measure again on the

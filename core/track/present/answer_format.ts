@@ -285,9 +285,11 @@ export function formatAnswer(
   ].sort((a, b) => a - b);
   out.push(
     "Cost of one nested transition (round trip: enter or leave L2 plus the next VM-entry), ns per transition:",
-    `median [interval of the median] of ${
-      reps.join("/") || "?"
-    } processes, x = ratio to the early return (tracked, k=0: what the patch costs when nothing is Host-Only).`,
+    `median [interval of the median] of ${reps.join("/") || "?"} processes${
+      result.flags.speedCorrection === undefined
+        ? ""
+        : " at the run's usual CPU speed"
+    }, x = ratio to the early return (tracked, k=0: what the patch costs when nothing is Host-Only).`,
     "",
   );
   if (rows.length === 0) {

@@ -88,7 +88,7 @@ export interface ProcessFigures {
  * what it measured and how.
  */
 export interface TimedProcess {
-  /** The process's estimate, the result's unit (the replicate). */
+  /** The process's estimate, the result's unit (the replicate, unless the run corrected it: {@linkcode TimedProcess.speedFactor}). */
   estimate: number;
   /** Calls per sample, as calibrated against the timer. */
   batch: number;
@@ -108,6 +108,8 @@ export interface TimedProcess {
   cpuProbeNs?: number;
   /** The CPU the process last ran on (-1: unknown); absent in older files. */
   cpu?: number;
+  /** Where the run corrected for CPU speed (`flags.speedCorrection`): the replicate is `estimate` times this, the run's reference probe over `cpuProbeNs`. */
+  speedFactor?: number;
 }
 
 /** Allocation and JIT tier of a case (`run`'s profile process, or the counting processes). */
@@ -170,9 +172,9 @@ export interface BenchFields {
   timing?: TimedProcess[];
   /**
    * Processes the runner measured and then set aside because their CPU ran
-   * slow ({@linkcode TimedProcess.cpuProbeNs} beyond the run's tolerance),
-   * each replaced by a new process; kept so no figure is lost. Not in
-   * `replicates`.
+   * slow ({@linkcode TimedProcess.cpuProbeNs} beyond the run's tolerance)
+   * or their estimate lay far over their case's others, each replaced by
+   * a new process; kept so no figure is lost. Not in `replicates`.
    */
   discarded?: TimedProcess[];
   /** Allocation and tier, where profiled. */

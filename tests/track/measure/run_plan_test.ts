@@ -64,6 +64,14 @@ Deno.test("runPlan() adds up the guard's re-runs of every round", async () => {
       r.flags.reruns,
       "every re-run left its slow process in discarded",
     );
+    // The rounds are corrected for CPU speed once, against both rounds'
+    // probes: the reference is their 10% quantile.
+    const probes = b.timing!.map((p) => p.cpuProbeNs!).sort((x, y) => x - y);
+    const reference = probes[0] + 0.1 * (probes[1] - probes[0]);
+    assert.equal(r.flags.speedReferenceNs, Number(reference.toPrecision(6)));
+    b.timing!.forEach((p, i) =>
+      assert.equal(b.replicates[i], p.estimate * p.speedFactor!)
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,15 +1,20 @@
 import assert from "node:assert/strict";
 import {
   BenchProcessError,
+  caseRatios,
+  correctForSpeed,
   defaultResultPath,
   discoverBenchFiles,
   enrichFromCases,
   mergeReplicates,
-  probeQuantile,
+  OUTLIER_MIN_REPLICATES,
+  OUTLIER_TOLERANCE,
+  outlierSlots,
   rerunThrottled,
   runBenches,
   runBenchProcess,
   runTargets,
+  SPEED_NOTE,
   THROTTLE_NOTE,
   THROTTLE_PASS_SHARE,
   THROTTLE_REFERENCE_QUANTILE,
@@ -18,9 +23,12 @@ import {
   throttledSlots,
 } from "../../../core/track/measure/runner.ts";
 import {
+  type BenchResult,
   isFailed,
   parseResultText,
   type ResultFile,
+  resultOf,
+  type TimedProcess,
 } from "../../../core/track/result/result.ts";
 
 const testdata = new URL("../../testdata/track/", import.meta.url).pathname;
@@ -99,7 +107,11 @@ Deno.test("runBenches() measures every case in its own processes (harness engine
     const sum = r.benches[0];
     assert.equal(sum.replicates.length, 2);
     assert.equal(sum.timing!.length, 2);
-    assert.deepEqual(sum.replicates, sum.timing!.map((p) => p.estimate));
+    // Replicates are the estimates at the run's usual CPU speed.
+    assert.deepEqual(
+      sum.replicates,
+      sum.timing!.map((p) => p.estimate * p.speedFactor!),
+    );
     for (const p of sum.timing!) {
       assert.equal(p.samples.length, 7);
       assert(p.cpuProbeNs! > 0, `the CPU probe is recorded: ${p.cpuProbeNs}`);
@@ -156,7 +168,10 @@ Deno.test("runBenches() runs jobs processes at once, keeps replicates in round o
     assert.equal(r.flags.jobs, 2);
     for (const b of r.benches) {
       assert.equal(b.replicates.length, 3);
-      assert.deepEqual(b.replicates, b.timing!.map((p) => p.estimate));
+      assert.deepEqual(
+        b.replicates,
+        b.timing!.map((p) => p.estimate * p.speedFactor!),
+      );
       // The profile came from the first process: the sums allocate nothing.
       assert.equal(b.profile?.bytesPerOp, 0);
       assert.equal(typeof b.profile?.tier, "string");
@@ -516,7 +531,6 @@ Deno.test("throttledSlots() picks the processes whose CPU ran slow", async (t) =
         60,
         ...Array.from({ length: 20 }, (_, i) => 100 + i % 10),
       ];
-      assert.equal(probeQuantile(probes, THROTTLE_REFERENCE_QUANTILE), 100);
       assert.deepEqual(throttledSlots(probes), []);
       assert.equal(throttledSlots(probes, { reference: 60 }).length, 20);
       assert.deepEqual(throttledSlots([...probes, 150]), [21]);
@@ -569,7 +583,8 @@ Deno.test("rerunThrottled() replaces slow processes and keeps them", async (t) =
         },
       });
       assert.deepEqual(redone, [1]);
-      assert.deepEqual(calls, ["1: re-run: CPU probe 1.80x the run's usual"]);
+      // The reference is the 10% quantile of 100, 101, 103, 180: 100.3.
+      assert.deepEqual(calls, ["1: re-run: CPU probe 1.79x the run's usual"]);
       assert.deepEqual(outcomes.map((o) => (o as FakeProcess).id), [
         "a",
         "1'",
@@ -634,12 +649,214 @@ Deno.test("rerunThrottled() replaces slow processes and keeps them", async (t) =
   );
 });
 
+Deno.test("outlierSlots() picks processes far over their case's median", async (t) => {
+  await t.step("above the tolerance over the case's median, per case", () => {
+    const edge = 10 * (1 + OUTLIER_TOLERANCE);
+    const cases = ["a", "a", "a", "a", "b", "b", "b"];
+    assert.deepEqual(
+      outlierSlots([10, edge, 10, 9, 100, 130, 100], cases),
+      [5],
+    );
+    assert.deepEqual(
+      outlierSlots([10, edge * 1.001, 10, 9, 100, 101, 100], cases),
+      [1],
+    );
+  });
+  await t.step(
+    `cases of fewer than ${OUTLIER_MIN_REPLICATES} processes that ran are not judged`,
+    () => {
+      const few = Array(OUTLIER_MIN_REPLICATES - 1).fill("a");
+      const estimates = few.map((_, i) => 10 * (i + 1));
+      assert.deepEqual(outlierSlots(estimates, few), []);
+      assert.deepEqual(
+        outlierSlots([...estimates, undefined], [...few, "a"]),
+        [],
+        "a failed process is not a sibling",
+      );
+      assert(
+        caseRatios([...estimates, undefined], [...few, "a"]).every(
+          Number.isNaN,
+        ),
+      );
+    },
+  );
+  await t.step("at most `most`, the furthest out, in slot order", () => {
+    const cases = Array(6).fill("a");
+    assert.deepEqual(
+      outlierSlots([10, 13, 10, 12, 10, 14], cases, { most: 2 }),
+      [1, 5],
+    );
+  });
+});
+
+Deno.test("rerunThrottled() with cases re-runs outliers after slow probes", async (t) => {
+  /** Processes of one case: probes and estimates. */
+  const run = (probes: number[], estimates: number[]) => ({
+    outcomes: probes.map((
+      cpuProbeNs,
+      i,
+    ): FakeProcess & { estimate: number } | Error => ({
+      cpuProbeNs,
+      estimate: estimates[i],
+      id: String.fromCharCode(97 + i),
+    })),
+    discarded: probes.map((): (FakeProcess & { estimate: number })[] => []),
+    cases: probes.map(() => "x"),
+  });
+  await t.step("an outlier with a normal probe is measured again", async () => {
+    const { outcomes, discarded, cases } = run(
+      [100, 100, 100, 100],
+      [10, 10.1, 11.7, 10],
+    );
+    const calls: string[] = [];
+    const redone = await rerunThrottled(outcomes, {
+      discarded,
+      cases,
+      measure: (slots, notes) => {
+        calls.push(`${slots.join()}: ${notes.join()}`);
+        return Promise.resolve(
+          slots.map((s) => ({ cpuProbeNs: 100, estimate: 10.05, id: `${s}'` })),
+        );
+      },
+    });
+    assert.deepEqual(redone, [2]);
+    assert.deepEqual(calls, ["2: re-run: estimate 1.16x its case's median"]);
+    assert.deepEqual(discarded[2].map((p) => p.id), ["c"]);
+  });
+  await t.step("without cases, estimates are not judged", async () => {
+    const { outcomes, discarded } = run([100, 100, 100, 100], [10, 10, 20, 10]);
+    const redone = await rerunThrottled(outcomes, {
+      discarded,
+      measure: () => Promise.reject(new Error("nothing is slow")),
+    });
+    assert.deepEqual(redone, []);
+  });
+  await t.step(
+    "slow probes fill the pass first; outliers take what is left",
+    async () => {
+      // 8 processes: a pass re-runs at most 2. Slot 1's probe is slow,
+      // slots 3 and 5 are outliers, 5 the further out.
+      const { outcomes, discarded, cases } = run(
+        [100, 150, 100, 100, 100, 100, 100, 100],
+        [10, 10, 10, 11, 10, 13, 10, 10],
+      );
+      const seen: string[] = [];
+      await rerunThrottled(outcomes, {
+        discarded,
+        cases,
+        measure: (slots, notes) => {
+          seen.push(
+            slots.map((s, i) =>
+              `${s} ${notes[i].split(":")[1].trim().split(" ")[0]}`
+            ).join(", "),
+          );
+          return Promise.resolve(
+            slots.map(() => ({ cpuProbeNs: 100, estimate: 10, id: "new" })),
+          );
+        },
+      });
+      assert.deepEqual(seen, ["1 CPU, 5 estimate", "3 estimate"]);
+    },
+  );
+});
+
+/** A timing process with this estimate and probe (the other fields filler). */
+function timed(estimate: number, cpuProbeNs?: number): TimedProcess {
+  return {
+    estimate,
+    batch: 1,
+    sampleCount: 1,
+    tierBefore: "turbofan",
+    tierAfter: "turbofan",
+    warmup: 0,
+    explicitTiming: false,
+    samples: [estimate],
+    ...(cpuProbeNs === undefined ? {} : { cpuProbeNs }),
+  };
+}
+
+/** A one-bench time result of these processes. */
+function timedResult(name: string, timing: TimedProcess[]): ResultFile {
+  const bench: BenchResult = {
+    key: `f::g::${name}`,
+    file: "f",
+    group: "g",
+    name,
+    baseline: false,
+    metric: "time",
+    unit: "ns/op",
+    opsPerCall: 1,
+    replicates: timing.map((p) => p.estimate),
+    timing,
+  };
+  return resultOf([bench], {
+    date: "2026-11-30T00:00:00Z",
+    flags: { repeat: timing.length },
+  });
+}
+
+Deno.test("correctForSpeed() scales every replicate to the run's usual CPU speed", async (t) => {
+  await t.step("one reference over every result, raw estimates kept", () => {
+    // Probes 100 (x9) and 110: the 10% quantile of all ten is 100.
+    const a = timedResult("a", [timed(10, 100), timed(11, 110)]);
+    const b = timedResult("b", [
+      ...Array.from({ length: 7 }, () => timed(20, 100)),
+      timed(21, 105),
+    ]);
+    const [ca, cb] = correctForSpeed([a, b]);
+    for (const c of [ca, cb]) {
+      assert.equal(c.flags.speedCorrection, SPEED_NOTE);
+      assert.equal(c.flags.speedReferenceNs, 100);
+      assert.equal(c.flags.repeat, 2 - (c === ca ? 0 : -6), "flags kept");
+    }
+    assert.deepEqual(ca.benches[0].replicates, [10, 10]);
+    assert.deepEqual(ca.benches[0].timing!.map((p) => p.estimate), [10, 11]);
+    assert.deepEqual(ca.benches[0].timing!.map((p) => p.speedFactor), [
+      1,
+      100 / 110,
+    ]);
+    assert.equal(cb.benches[0].replicates[7], 20);
+    assert.deepEqual(a.benches[0].replicates, [10, 11], "input unchanged");
+    assert.deepEqual(
+      parseResultText(JSON.stringify(ca), "ca"),
+      ca,
+      "the result file stays valid",
+    );
+  });
+  await t.step("results without probes come back as they were", () => {
+    const old = timedResult("old", [timed(10), timed(12)]);
+    const [c] = correctForSpeed([old]);
+    assert.deepEqual(c, old);
+    const noTiming = {
+      ...old,
+      benches: [{ ...old.benches[0], timing: undefined }],
+    };
+    assert.deepEqual(correctForSpeed([noTiming])[0], noTiming);
+  });
+  await t.step("a process without a probe keeps its estimate", () => {
+    const [c] = correctForSpeed([
+      timedResult("mixed", [
+        timed(10, 100),
+        timed(12),
+        timed(22, 200),
+        timed(10, 100),
+        timed(10, 100),
+      ]),
+    ]);
+    // The reference is the 10% quantile of 100, 100, 100 and 200: 100.
+    assert.deepEqual(c.benches[0].replicates, [10, 12, 11, 10, 10]);
+    assert.equal(c.benches[0].timing![1].speedFactor, undefined);
+  });
+});
+
 Deno.test("runBenches() records the CPU probe and the guard in the result", async () => {
   const dir = await tinyProject();
   try {
     const r = await runBenches(dir, { repeat: 1, samples: 5, jobs: 1 });
     assert.equal(r.flags.throttleGuard, THROTTLE_NOTE);
     assert.equal(typeof r.flags.reruns, "number");
+    assert.equal(r.flags.speedCorrection, SPEED_NOTE);
+    assert(Number(r.flags.speedReferenceNs) > 0);
     for (const b of r.benches) {
       // Re-runs replace processes; the replicates stay one per round.
       assert.equal(b.replicates.length, 1);
@@ -653,9 +870,15 @@ Deno.test("runBenches() records the CPU probe and the guard in the result", asyn
       samples: 5,
       jobs: 1,
       throttleGuard: false,
+      speedCorrection: false,
     });
     assert.equal(off.flags.throttleGuard, undefined);
     assert(off.benches.every((b) => b.discarded === undefined));
+    assert.equal(off.flags.speedCorrection, undefined);
+    for (const b of off.benches) {
+      assert.deepEqual(b.replicates, b.timing!.map((p) => p.estimate));
+      assert(b.timing!.every((p) => p.speedFactor === undefined));
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -689,7 +912,10 @@ Deno.test("runBenches() re-runs the processes the guard picks and keeps the slow
     assert.equal(discarded.length, notes.length);
     for (const b of r.benches) {
       assert.equal(b.replicates.length, 4, "re-runs replace, never add");
-      assert.deepEqual(b.replicates, b.timing!.map((p) => p.estimate));
+      assert.deepEqual(
+        b.replicates,
+        b.timing!.map((p) => p.estimate * p.speedFactor!),
+      );
     }
     // Where the re-runs were pinned, the note names the CPU and every
     // process that ran there says so.

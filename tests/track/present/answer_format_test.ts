@@ -207,4 +207,12 @@ Deno.test("formatAnswer() prints the table, the ranking and where things are", (
     text,
     /^Plan: default \(transitions x3, bitmap strategies x5 processes per case\)$/m,
   );
+  assert.doesNotMatch(text, /usual CPU speed/);
+  // A speed-corrected result says what its figures are.
+  const corrected = result(benches);
+  corrected.flags.speedCorrection = "note";
+  assert.match(
+    formatAnswer(corrected),
+    /^median \[interval of the median\] of 3 processes at the run's usual CPU speed, x = /m,
+  );
 });

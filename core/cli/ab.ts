@@ -66,11 +66,11 @@ and warming the base first, the other the head, so code placement bias
 averages out. After every pair from ${PAIRED_DEFAULTS.minProcesses} processes up to ${PAIRED_DEFAULTS.maxProcesses} the t
 interval of the mean figure is looked at, at level 1 - alpha / looks
 (Bonferroni over the planned looks: an A/A comparison is flagged with
-chance at most alpha). Verdict rule: regressed if the interval lies above 0,
-improved if below, unchanged if within +-${
+chance at most alpha). Verdict rule: unchanged if the interval lies within
++-${
     PAIRED_DEFAULTS.equivalence * 100
-  }%, else undecided when the
-budget or the processes run out. The smallest change detectable (80% power)
+  }% (even if it excludes 0), else regressed if it lies above 0, improved if
+below, else undecided when the budget or the processes run out. The smallest change detectable (80% power)
 at the run's spread is reported.
 
 Design alternate: whole processes alternate base, head, base, head, ...
@@ -322,9 +322,9 @@ async function runPairedAb(o: {
     io.stdout(`base: ${o.baseName}\nhead: ${o.headName}\n`);
     if (o.metrics.includes("time")) {
       io.stdout(
-        `time: paired design, alpha ${o.alpha} over ${PAIRED_DEFAULTS.maxProcesses} processes at most, budget ${o.seconds}s per case; regressed if the interval lies above 0, improved if below, unchanged if within +-${
+        `time: paired design, alpha ${o.alpha} over ${PAIRED_DEFAULTS.maxProcesses} processes at most, budget ${o.seconds}s per case; unchanged if the interval lies within +-${
           PAIRED_DEFAULTS.equivalence * 100
-        }%\n`,
+        }%, else regressed if above 0, improved if below\n`,
       );
     }
     let pairs = 0;

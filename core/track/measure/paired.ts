@@ -24,10 +24,11 @@
  * up to `maxProcesses`, is a look: a one-sample t interval on the
  * per-process figures at level `1 - alpha / looks` (Bonferroni over the
  * looks planned, so the chance that any look flags an A/A comparison is at
- * most `alpha`). The run stops at the first look whose interval excludes 0
- * (regressed or improved) or lies within `+-equivalence` (unchanged), or
- * when the time budget would be exceeded by one more pair (undecided; the
- * interval is reported as it stands).
+ * most `alpha`). The run stops at the first look whose interval lies
+ * within `+-equivalence` (unchanged, even if it excludes 0: a difference
+ * that small is not one to act on) or else excludes 0 (regressed or
+ * improved), or when the time budget would be exceeded by one more pair
+ * (undecided; the interval is reported as it stands).
  *
  * @module
  */
@@ -251,13 +252,17 @@ export function pairedLook(
   const t = studentTQuantile(design.alpha / design.looks, k - 1);
   const low = m - t * se;
   const high = m + t * se;
-  const verdict: PairedVerdict = low > 0
-    ? "regressed"
-    : high < 0
-    ? "improved"
-    : low > -design.equivalence && high < design.equivalence
-    ? "unchanged"
-    : "undecided";
+  // Equivalence first: an interval inside the band is a difference too
+  // small to act on, even when it excludes 0 (two trees at different
+  // paths are rarely identical to 0.1%).
+  const verdict: PairedVerdict =
+    low > -design.equivalence && high < design.equivalence
+      ? "unchanged"
+      : low > 0
+      ? "regressed"
+      : high < 0
+      ? "improved"
+      : "undecided";
   return {
     processes: k,
     logRatio: m,

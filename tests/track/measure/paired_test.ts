@@ -122,6 +122,16 @@ Deno.test("pairedLook() verdicts follow the interval", async (t) => {
       "unchanged",
     );
   });
+  await t.step(
+    "inside +-equivalence though it excludes 0: unchanged, not a flag",
+    () => {
+      // What an A/A comparison of two trees read once: a real -0.03%
+      // (different paths), far inside the band, with a tiny spread.
+      const l = pairedLook([-0.0003, -0.00035, -0.00033, -0.00034], design);
+      assert(l.high < 0, "the interval excludes 0");
+      assert.equal(l.verdict, "unchanged");
+    },
+  );
   await t.step("wide: undecided", () => {
     const l = pairedLook([0.1, -0.1, 0.05, -0.02], design);
     assert.equal(l.verdict, "undecided");

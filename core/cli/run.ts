@@ -366,6 +366,10 @@ export function formatCountProgress(p: CountProgress): string {
  * const text = summarizeResult(resultOf([{ key: "a_bench.ts::g::f", file: "a_bench.ts", group: "g", name: "f",
  *   baseline: true, metric: "time", unit: "ns/op", opsPerCall: 1, replicates: [10, 11, 12] }]));
  * assert.match(text, /a_bench.ts::g::f +11 ns/);
+ * assert.doesNotMatch(text, /Note:/);
+ * const corrected = summarizeResult({ ...resultOf([]), flags: { reruns: 2, speedCorrection: "...", speedReferenceNs: 6573 } });
+ * assert.match(corrected, /^Note: the throttle guard measured 2 processes again/m);
+ * assert.match(corrected, /^Note: figures are at the run's usual CPU speed \(reference probe 6573 ns;/m);
  * ```
  */
 export function summarizeResult(r: ResultFile): string {
@@ -406,9 +410,22 @@ export function summarizeResult(r: ResultFile): string {
       row.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))
         .join("  ").trimEnd()
     ).join("\n") + "\n";
+  // What made the figures, where the engine did more than time processes.
+  const notes: string[] = [];
+  if (Number(r.flags.reruns ?? 0) > 0) {
+    notes.push(
+      `the throttle guard measured ${r.flags.reruns} processes again (the replaced ones are under 'discarded')`,
+    );
+  }
+  if (r.flags.speedCorrection !== undefined) {
+    notes.push(
+      `figures are at the run's usual CPU speed (reference probe ${r.flags.speedReferenceNs} ns; raw estimates in timing[].estimate; --no-speed-correction turns this off)`,
+    );
+  }
+  const noted = table + notes.map((n) => `Note: ${n}\n`).join("");
   return warnings.length === 0
-    ? table
-    : `${table}Warnings:\n${warnings.map((w) => `  ${w}\n`).join("")}`;
+    ? noted
+    : `${noted}Warnings:\n${warnings.map((w) => `  ${w}\n`).join("")}`;
 }
 
 /**

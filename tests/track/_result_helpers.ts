@@ -12,3 +12,23 @@ export function resultOf(benches: BenchResult[]): ResultFile {
     env: { deno: "2.9.6", cores: 2, os: "linux", arch: "x86_64" },
   });
 }
+
+/** A time bench `sim_bench.ts::g::<name>` with these replicates (and `extra` fields). */
+export function timeBench(
+  name: string,
+  replicates: number[],
+  extra: Partial<BenchResult> = {},
+): BenchResult {
+  return {
+    key: `sim_bench.ts::g::${name}`,
+    file: "sim_bench.ts",
+    group: "g",
+    name,
+    baseline: false,
+    metric: "time",
+    unit: "ns/op",
+    opsPerCall: 1,
+    replicates,
+    ...extra,
+  };
+}

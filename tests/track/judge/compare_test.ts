@@ -9,28 +9,11 @@ import {
   readResultFile,
 } from "../../../core/track/result/result.ts";
 import { createRng } from "../../../core/common/prng.ts";
-import { resultOf } from "../_result_helpers.ts";
+import { resultOf, timeBench } from "../_result_helpers.ts";
 
 const testdata = new URL("../../testdata/track/", import.meta.url).pathname;
 
-function bench(
-  name: string,
-  replicates: number[],
-  extra: Partial<BenchResult> = {},
-): BenchResult {
-  return {
-    key: `sim_bench.ts::g::${name}`,
-    file: "sim_bench.ts",
-    group: "g",
-    name,
-    baseline: false,
-    metric: "time",
-    unit: "ns/op",
-    opsPerCall: 1,
-    replicates,
-    ...extra,
-  };
-}
+const bench = timeBench;
 
 const result = resultOf;
 

@@ -23,13 +23,12 @@ import {
   throttledSlots,
 } from "../../../core/track/measure/runner.ts";
 import {
-  type BenchResult,
   isFailed,
   parseResultText,
   type ResultFile,
-  resultOf,
   type TimedProcess,
 } from "../../../core/track/result/result.ts";
+import { resultOf, timeBench } from "../_result_helpers.ts";
 
 const testdata = new URL("../../testdata/track/", import.meta.url).pathname;
 
@@ -777,22 +776,8 @@ function timed(estimate: number, cpuProbeNs?: number): TimedProcess {
 
 /** A one-bench time result of these processes. */
 function timedResult(name: string, timing: TimedProcess[]): ResultFile {
-  const bench: BenchResult = {
-    key: `f::g::${name}`,
-    file: "f",
-    group: "g",
-    name,
-    baseline: false,
-    metric: "time",
-    unit: "ns/op",
-    opsPerCall: 1,
-    replicates: timing.map((p) => p.estimate),
-    timing,
-  };
-  return resultOf([bench], {
-    date: "2026-11-30T00:00:00Z",
-    flags: { repeat: timing.length },
-  });
+  const bench = timeBench(name, timing.map((p) => p.estimate), { timing });
+  return { ...resultOf([bench]), flags: { repeat: timing.length } };
 }
 
 Deno.test("correctForSpeed() scales every replicate to the run's usual CPU speed", async (t) => {

@@ -13,22 +13,24 @@ export function resultOf(benches: BenchResult[]): ResultFile {
   });
 }
 
-/** A time bench `sim_bench.ts::g::<name>` with these replicates (and `extra` fields). */
+/** A bench with the given replicates: time, ns/op, `sim_bench.ts`, group `g`, unless `more` says otherwise. */
 export function timeBench(
   name: string,
   replicates: number[],
-  extra: Partial<BenchResult> = {},
+  more: Partial<BenchResult> = {},
 ): BenchResult {
+  const file = more.file ?? "sim_bench.ts";
+  const group = more.group ?? "g";
   return {
-    key: `sim_bench.ts::g::${name}`,
-    file: "sim_bench.ts",
-    group: "g",
+    key: `${file}::${group}::${name}`,
+    file,
+    group,
     name,
     baseline: false,
     metric: "time",
     unit: "ns/op",
     opsPerCall: 1,
     replicates,
-    ...extra,
+    ...more,
   };
 }

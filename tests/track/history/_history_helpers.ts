@@ -6,6 +6,7 @@ import {
   type ResultFile,
   resultOf,
 } from "../../../core/track/result/result.ts";
+import { timeBench } from "../_result_helpers.ts";
 
 /** The checked-in fixtures of tests/testdata/track/history/. */
 export const FIXTURES =
@@ -23,20 +24,7 @@ export function bench(
   replicates: number[],
   more: Partial<BenchResult> = {},
 ): BenchResult {
-  const file = more.file ?? "a_bench.ts";
-  const group = more.group ?? "g";
-  return {
-    key: `${file}::${group}::${name}`,
-    file,
-    group,
-    name,
-    baseline: false,
-    metric: "time",
-    unit: "ns/op",
-    opsPerCall: 1,
-    replicates,
-    ...more,
-  };
+  return timeBench(name, replicates, { file: "a_bench.ts", ...more });
 }
 
 /** A result holding `benches`, on `main` at a fake commit unless told. */

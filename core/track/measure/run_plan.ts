@@ -89,7 +89,7 @@ export async function runPlan(
           ...(part.select === undefined ? {} : { select: part.select }),
           smoke: options.smoke,
           // Corrected once below, against every round's probes.
-          speedCorrection: false,
+          speedCorrection: "later",
           signal: options.signal,
           denoPath: options.denoPath,
           onProgress: options.onProgress,
@@ -124,9 +124,9 @@ export async function runPlan(
     },
     benches: runs.flatMap(gatherRounds),
   };
-  return options.smoke || options.speedCorrection === false
-    ? gathered
-    : correctForSpeed([gathered])[0];
+  return options.smoke ? gathered : correctForSpeed([gathered], {
+    correct: options.speedCorrection !== false,
+  })[0];
 }
 
 /** One-round results of a part into one bench list: replicates and timings in round order. */

@@ -175,10 +175,13 @@ export interface RunOptions {
    * `harness` engine: each replicate is the process's estimate at the
    * run's usual CPU speed, its estimate times the run's reference probe
    * over the process's own ({@linkcode correctForSpeed}); the raw estimate
-   * stays in `timing[].estimate`.
+   * stays in `timing[].estimate`. With `false` the replicates are the raw
+   * estimates; either way a bench with processes that ran on a slowed CPU
+   * gets a warning. `"later"`: neither, the caller judges several runs
+   * together (as `runPlan` does with its rounds).
    * @default {true} (never in smoke runs)
    */
-  speedCorrection?: boolean;
+  speedCorrection?: boolean | "later";
   /** Operations per call of cases from plain bench files. @default {1} */
   opsPerCall?: number;
   /** The `deno` binary to spawn. @default {Deno.execPath()} */
@@ -537,9 +540,11 @@ export async function runTargets(
         ? applyProfiles(r, measured.profiles[i])
         : r;
     });
-    return options.smoke || options.speedCorrection === false
+    return options.smoke || options.speedCorrection === "later"
       ? results
-      : correctForSpeed(results);
+      : correctForSpeed(results, {
+        correct: options.speedCorrection !== false,
+      });
   }
   const runs: ResultFile[][] = resolved.map(() => []);
   const total = repeat * resolved.length;
@@ -903,7 +908,12 @@ export const SPEED_NOTE =
  * (below the guard's tolerance) slow the probe and the body alike, and no
  * longer spread a case's replicates. `timing[].estimate` keeps the raw
  * estimate; the flags record {@linkcode SPEED_NOTE} and the reference
- * (`speedReferenceNs`). Results without probes come back unchanged.
+ * (`speedReferenceNs`). With `correct: false` the replicates, the
+ * processes and the flags stay as they are. Either way, a bench with
+ * processes whose probe took more than `1 +` {@linkcode THROTTLE_TOLERANCE}
+ * times the reference (the host slowed their CPU, and the guard's re-runs
+ * did not escape it) gets a `warning` saying how many. Results without
+ * probes come back unchanged.
  *
  * @example
  * ```ts
@@ -926,21 +936,44 @@ export const SPEED_NOTE =
  * assert.equal(r.benches[0].replicates[2], 12.5, "the input is not changed");
  * ```
  */
-export function correctForSpeed(results: readonly ResultFile[]): ResultFile[] {
+export function correctForSpeed(
+  results: readonly ResultFile[],
+  options: { correct?: boolean } = {},
+): ResultFile[] {
+  const correct = options.correct ?? true;
   const probes = results.flatMap((r) =>
     r.benches.flatMap((b) => (b.timing ?? []).map((p) => p.cpuProbeNs))
   );
   const referenceNs = quantileOf(probes, THROTTLE_REFERENCE_QUANTILE);
   if (Number.isNaN(referenceNs)) return [...results];
+  const slowLimit = referenceNs * (1 + THROTTLE_TOLERANCE);
   return results.map((r) => ({
     ...r,
-    flags: {
-      ...r.flags,
-      speedCorrection: SPEED_NOTE,
-      speedReferenceNs: Number(referenceNs.toPrecision(6)),
-    },
+    flags: correct
+      ? {
+        ...r.flags,
+        speedCorrection: SPEED_NOTE,
+        speedReferenceNs: Number(referenceNs.toPrecision(6)),
+      }
+      : r.flags,
     benches: r.benches.map((b) => {
       if (b.timing === undefined) return b;
+      const slow = b.timing.map((p) => p.cpuProbeNs ?? 0)
+        .filter((ns) => ns > slowLimit);
+      const warned = slow.length === 0 ? b : {
+        ...b,
+        warning: [
+          ...(b.warning === undefined ? [] : [b.warning]),
+          `${slow.length} of ${b.timing.length} processes ran on a CPU the host had slowed (CPU probe up to ${
+            (Math.max(...slow) / referenceNs).toFixed(2)
+          }x the run's usual) even after the throttle guard's re-runs: ${
+            correct
+              ? "the figure is corrected for the probe's slowdown, but a body can slow more"
+              : "the figure may be high"
+          }`,
+        ].join("; "),
+      };
+      if (!correct) return warned;
       const timing = b.timing.map((p) =>
         p.cpuProbeNs === undefined ? p : {
           ...p,
@@ -948,7 +981,7 @@ export function correctForSpeed(results: readonly ResultFile[]): ResultFile[] {
         }
       );
       return {
-        ...b,
+        ...warned,
         timing,
         replicates: timing.map((p) => p.estimate * (p.speedFactor ?? 1)),
       };

@@ -818,6 +818,34 @@ Deno.test("correctForSpeed() scales every replicate to the run's usual CPU speed
     };
     assert.deepEqual(correctForSpeed([noTiming])[0], noTiming);
   });
+  await t.step(
+    "processes still on a slowed CPU get a warning, corrected or not",
+    () => {
+      // Probes 100 x4 and 130: the reference is 100, 130 is past 1.1x.
+      const slowOne = timedResult("slow", [
+        timed(10, 100),
+        timed(10, 100),
+        timed(10, 100),
+        timed(10, 100),
+        timed(14, 130),
+      ]);
+      slowOne.benches[0].warning = "measured unoptimized";
+      const [c] = correctForSpeed([slowOne]);
+      assert.match(
+        c.benches[0].warning!,
+        /^measured unoptimized; 1 of 5 processes ran on a CPU the host had slowed \(CPU probe up to 1\.30x the run's usual\) even after the throttle guard's re-runs: the figure is corrected/,
+      );
+      const [raw] = correctForSpeed([slowOne], { correct: false });
+      assert.deepEqual(raw.benches[0].replicates, [10, 10, 10, 10, 14]);
+      assert.equal(raw.benches[0].timing![4].speedFactor, undefined);
+      assert.deepEqual(raw.flags, slowOne.flags);
+      assert.match(raw.benches[0].warning!, /the figure may be high$/);
+      const [fine] = correctForSpeed([
+        timedResult("fine", [timed(10, 100), timed(10, 110)]),
+      ]);
+      assert.equal(fine.benches[0].warning, undefined, "110 is not past 1.1x");
+    },
+  );
   await t.step("a process without a probe keeps its estimate", () => {
     const [c] = correctForSpeed([
       timedResult("mixed", [

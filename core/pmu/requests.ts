@@ -59,13 +59,21 @@ const FIXED_BASE = KVM_FIXED_PMC_BASE_IDX;
 const FIXED_STRIDE = INTEL_FIXED_BITS_STRIDE;
 const FIXED_ENABLED = INTEL_FIXED_0_KERNEL | INTEL_FIXED_0_USER;
 const FIXED_EVENTS = INTEL_FIXED_PMC_EVENTS;
+const PMC_IDX_MAX = X86_PMC_IDX_MAX;
+const REQ_PMU = KVM_REQ_PMU;
 const keyOfEvent = eventKey;
 const hgBitsOf = hostGuestBits;
 const U32Pair = U32PairBitmap;
-// The same for this module's own helpers on the hot path (a function
+// The same for this module's own helpers on the hot paths (a function
 // declaration is a mutable binding, re-read on every call).
 const reprogramWordOnce = reprogramWord;
 const handleEventOnU32Pair = handleEventU32Pair;
+const hgDisabledAtMode = hgDisabledNow;
+const isDisabledInMode = pmcIsDisabledInCurrentMode;
+const isLocallyEnabled = pmcIsLocallyEnabled;
+const isGloballyEnabled = pmcIsGloballyEnabled;
+const recalcEmulation = recalcPmcEmulation;
+const reprogramOne = reprogramCounter;
 
 /**
  * `amd_pmc_is_disabled_in_current_mode()` (Intel: the op is absent, so
@@ -92,8 +100,8 @@ export function pmcIsDisabledInCurrentMode(vcpu: Vcpu, idx: number): boolean {
   const pmu = vcpu.pmu;
   // Intel, or no mediated PMU: hgDisabledTable is 0.
   // The kernel WARNs here when EN is clear; callers check EN first.
-  if ((pmu.eventselLo[idx] & EVENTSEL_ENABLE_LO) === 0) return false;
-  return ((hgDisabledNow(vcpu) >>> hostGuestBits(pmu.eventselHi[idx])) & 1) !==
+  if ((pmu.eventselLo[idx] & ENABLE_LO) === 0) return false;
+  return ((hgDisabledAtMode(vcpu) >>> hgBitsOf(pmu.eventselHi[idx])) & 1) !==
     0;
 }
 
@@ -133,13 +141,12 @@ function hgDisabledNow(vcpu: Vcpu): number {
 export function pmcIsLocallyEnabled(vcpu: Vcpu, idx: number): boolean {
   const pmu = vcpu.pmu;
   if (idx >= pmu.nrArchGpCounters) {
-    const field = pmu.fixedCtrCtrl >>>
-      ((idx - KVM_FIXED_PMC_BASE_IDX) * INTEL_FIXED_BITS_STRIDE);
-    return (field & (INTEL_FIXED_0_KERNEL | INTEL_FIXED_0_USER)) !== 0;
+    const field = pmu.fixedCtrCtrl >>> ((idx - FIXED_BASE) * FIXED_STRIDE);
+    return (field & FIXED_ENABLED) !== 0;
   }
-  if ((pmu.eventselLo[idx] & EVENTSEL_ENABLE_LO) === 0) return false;
+  if ((pmu.eventselLo[idx] & ENABLE_LO) === 0) return false;
   if (!pmu.reprogramPmcOnNestedTransition.testBit(idx)) return true;
-  return !pmcIsDisabledInCurrentMode(vcpu, idx);
+  return !isDisabledInMode(vcpu, idx);
 }
 
 /**
@@ -191,10 +198,10 @@ export function recalcPmcEmulation(vcpu: Vcpu, idx: number): void {
   const pmu = vcpu.pmu;
   pmu.pmcCountingInstructions.clearBit(idx);
   pmu.pmcCountingBranches.clearBit(idx);
-  if (!pmcIsLocallyEnabled(vcpu, idx)) return;
+  if (!isLocallyEnabled(vcpu, idx)) return;
   const key = idx < pmu.nrArchGpCounters
-    ? eventKey(pmu.eventselLo[idx], pmu.eventselHi[idx])
-    : INTEL_FIXED_PMC_EVENTS[idx - KVM_FIXED_PMC_BASE_IDX];
+    ? keyOfEvent(pmu.eventselLo[idx], pmu.eventselHi[idx])
+    : FIXED_EVENTS[idx - FIXED_BASE];
   if (key === pmu.instructionsEventKey) pmu.pmcCountingInstructions.setBit(idx);
   if (key === pmu.branchesEventKey) pmu.pmcCountingBranches.setBit(idx);
 }
@@ -217,9 +224,9 @@ export function recalcPmcEmulation(vcpu: Vcpu, idx: number): void {
  * ```
  */
 export function requestCounterReprogram(vcpu: Vcpu, idx: number): void {
-  recalcPmcEmulation(vcpu, idx);
+  recalcEmulation(vcpu, idx);
   vcpu.pmu.reprogramPmi.setBit(idx);
-  vcpu.makeRequest(KVM_REQ_PMU);
+  vcpu.makeRequest(REQ_PMU);
 }
 
 /**
@@ -246,7 +253,7 @@ export function requestCounterReprogram(vcpu: Vcpu, idx: number): void {
 export function requestCountersReprogram(vcpu: Vcpu, mask: Bitmap64): void {
   if (mask.isEmpty()) return;
   vcpu.pmu.reprogramPmi.atomicOr(mask);
-  vcpu.makeRequest(KVM_REQ_PMU);
+  vcpu.makeRequest(REQ_PMU);
 }
 
 /**
@@ -287,20 +294,20 @@ export function reprogramCounter(vcpu: Vcpu, idx: number): number {
   const pmu = vcpu.pmu;
   const filter = vcpu.eventFilter;
   // Emulated path: a counter that is not globally enabled stays paused.
-  const globallyEnabled = pmu.mediated || pmcIsGloballyEnabled(pmu, idx);
+  const globallyEnabled = pmu.mediated || isGloballyEnabled(pmu, idx);
   if (idx < pmu.nrArchGpCounters) {
-    const allowed = globallyEnabled && pmcIsLocallyEnabled(vcpu, idx) &&
+    const allowed = globallyEnabled && isLocallyEnabled(vcpu, idx) &&
       (filter === null ||
         filter.isGpEventAllowed(pmu.eventselLo[idx], pmu.eventselHi[idx]));
     const lo = pmu.eventselHwLo[idx];
     pmu.eventselHwLo[idx] = allowed
-      ? (lo | EVENTSEL_ENABLE_LO) >>> 0
-      : (lo & ~EVENTSEL_ENABLE_LO) >>> 0;
+      ? (lo | ENABLE_LO) >>> 0
+      : (lo & ~ENABLE_LO) >>> 0;
     return 0;
   }
-  const fixedIdx = idx - KVM_FIXED_PMC_BASE_IDX;
-  const shift = fixedIdx * INTEL_FIXED_BITS_STRIDE;
-  const allowed = globallyEnabled && pmcIsLocallyEnabled(vcpu, idx) &&
+  const fixedIdx = idx - FIXED_BASE;
+  const shift = fixedIdx * FIXED_STRIDE;
+  const allowed = globallyEnabled && isLocallyEnabled(vcpu, idx) &&
     (filter === null || filter.isFixedEventAllowed(fixedIdx));
   const field = (pmu.fixedCtrCtrl >>> shift) & 0xf;
   pmu.fixedCtrCtrlHw = ((pmu.fixedCtrCtrlHw & ~(0xf << shift)) |
@@ -346,18 +353,18 @@ export function handleEvent(vcpu: Vcpu): void {
   pmi.snapshotAndClear(snap);
   for (
     let i = snap.findFirstBit();
-    i < X86_PMC_IDX_MAX;
+    i < PMC_IDX_MAX;
     i = snap.findNextBit(i + 1)
   ) {
     if (!pmu.isValidPmcIdx(i)) continue;
-    if (reprogramCounter(vcpu, i) !== 0) pmi.setBit(i);
+    if (reprogramOne(vcpu, i) !== 0) pmi.setBit(i);
   }
   for (
     let i = snap.findFirstBit();
-    i < X86_PMC_IDX_MAX;
+    i < PMC_IDX_MAX;
     i = snap.findNextBit(i + 1)
   ) {
-    if (pmu.isValidPmcIdx(i)) recalcPmcEmulation(vcpu, i);
+    if (pmu.isValidPmcIdx(i)) recalcEmulation(vcpu, i);
   }
 }
 
@@ -396,11 +403,11 @@ export function refreshGpCounters(vcpu: Vcpu): void {
     return;
   }
   for (let i = 0; i < n; i++) {
-    if (reprogramCounter(vcpu, i) !== 0) {
+    if (reprogramOne(vcpu, i) !== 0) {
       pmu.reprogramPmi.setBit(i);
-      vcpu.makeRequest(KVM_REQ_PMU);
+      vcpu.makeRequest(REQ_PMU);
     }
-    recalcPmcEmulation(vcpu, i);
+    recalcEmulation(vcpu, i);
   }
 }
 
@@ -448,7 +455,7 @@ function reprogramWord(vcpu: Vcpu, pending: number, base: number): void {
   // The vCPU's mode and gates do not change while its counters are
   // reprogrammed: read them once (the mode check and the gates cost about
   // 30 and 40 instructions a counter when evaluated per counter).
-  const disabledByHg = hgDisabledNow(vcpu);
+  const disabledByHg = hgDisabledAtMode(vcpu);
   const gated = !mediated || filter !== null;
   let countsInstructions = 0, countsBranches = 0;
   let bits = pending;

@@ -228,6 +228,22 @@ export class BigIntBitmap implements Bitmap64 {
     this.value &= ~snap;
   }
 
+  lowWord(): number {
+    return Number(this.value & LOW32) | 0;
+  }
+
+  highWord(): number {
+    return Number(this.value >> 32n) | 0;
+  }
+
+  setLowWord(value: number): void {
+    this.value = (this.value & ~LOW32) | BigInt(value >>> 0);
+  }
+
+  setHighWord(value: number): void {
+    this.value = (this.value & LOW32) | (BigInt(value >>> 0) << 32n);
+  }
+
   toBigInt(): bigint {
     return this.value;
   }

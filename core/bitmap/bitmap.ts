@@ -139,6 +139,15 @@ export interface Bitmap64 {
    */
   snapshotAndClear(out: Bitmap64): void;
 
+  /** `bitmap_read(map, 0, 32)`: bits 31:0 as an int32 bit pattern. */
+  lowWord(): number;
+  /** `bitmap_read(map, 32, 32)`: bits 63:32 as an int32 bit pattern. */
+  highWord(): number;
+  /** `bitmap_write(map, value, 0, 32)`: set bits 31:0 to the low 32 bits of `value` (a plain store, not atomic). */
+  setLowWord(value: number): void;
+  /** `bitmap_write(map, value, 32, 32)`: set bits 63:32 to the low 32 bits of `value` (a plain store, not atomic). */
+  setHighWord(value: number): void;
+
   /** The map as an unsigned 64-bit `bigint`. */
   toBigInt(): bigint;
   /** Replace the map's contents with the low 64 bits of a non-negative `v`. */

@@ -44,6 +44,17 @@ function operand(m: Bitmap64, action: string, param: string): BoolBitmap {
   return m;
 }
 
+// The 32 flags from `base` as an int32 bit pattern, and back.
+function wordOf(f: Uint8Array, base: number): number {
+  let x = 0;
+  for (let i = 0; i < 32; i++) x |= f[base + i] << i;
+  return x;
+}
+
+function setWordOf(f: Uint8Array, base: number, value: number): void {
+  for (let i = 0; i < 32; i++) f[base + i] = (value >>> i) & 1;
+}
+
 /**
  * A 64-bit map held as 64 byte-sized flags. Binary operations take only
  * other `BoolBitmap`s and throw `TypeError` for any other strategy's.
@@ -253,24 +264,32 @@ export class BoolBitmap implements Bitmap64 {
     }
   }
 
+  lowWord(): number {
+    return wordOf(this.flags, 0);
+  }
+
+  highWord(): number {
+    return wordOf(this.flags, 32);
+  }
+
+  setLowWord(value: number): void {
+    setWordOf(this.flags, 0, value);
+  }
+
+  setHighWord(value: number): void {
+    setWordOf(this.flags, 32, value);
+  }
+
   toBigInt(): bigint {
     const f = this.flags;
-    let lo = 0, hi = 0;
-    for (let i = 0; i < 32; i++) {
-      lo |= f[i] << i;
-      hi |= f[i + 32] << i;
-    }
-    return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    return (BigInt(wordOf(f, 32) >>> 0) << 32n) | BigInt(wordOf(f, 0) >>> 0);
   }
 
   fromBigInt(v: bigint): void {
     checkBigInt64(v, "set a bitmap from a bigint");
     const f = this.flags;
-    const lo = Number(v & 0xffffffffn), hi = Number(v >> 32n);
-    for (let i = 0; i < 32; i++) {
-      f[i] = (lo >>> i) & 1;
-      f[i + 32] = (hi >>> i) & 1;
-    }
+    setWordOf(f, 0, Number(v & 0xffffffffn));
+    setWordOf(f, 32, Number(v >> 32n));
   }
 }
 

@@ -392,6 +392,22 @@ export abstract class U32PairBase implements Bitmap64 {
     this.hi = 0;
   }
 
+  lowWord(): number {
+    return this.lo;
+  }
+
+  highWord(): number {
+    return this.hi;
+  }
+
+  setLowWord(value: number): void {
+    this.lo = value | 0;
+  }
+
+  setHighWord(value: number): void {
+    this.hi = value | 0;
+  }
+
   toBigInt(): bigint {
     // Through one 8-byte scratch buffer: a single BigInt is made, where
     // shifting and OR-ing halves would make four.

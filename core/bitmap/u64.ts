@@ -268,6 +268,22 @@ export class U64Bitmap implements Bitmap64 {
     if (snap !== 0n) Atomics.and(this.cell, 0, ~snap);
   }
 
+  lowWord(): number {
+    return Number(this.cell[0] & LOW32) | 0;
+  }
+
+  highWord(): number {
+    return Number(this.cell[0] >> 32n) | 0;
+  }
+
+  setLowWord(value: number): void {
+    this.cell[0] = (this.cell[0] & ~LOW32) | BigInt(value >>> 0);
+  }
+
+  setHighWord(value: number): void {
+    this.cell[0] = (this.cell[0] & LOW32) | (BigInt(value >>> 0) << 32n);
+  }
+
   toBigInt(): bigint {
     return this.cell[0];
   }

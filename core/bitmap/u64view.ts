@@ -302,6 +302,22 @@ export class U64ViewBitmap implements Bitmap64 {
     w[1] = 0;
   }
 
+  lowWord(): number {
+    return this.words[LO] | 0;
+  }
+
+  highWord(): number {
+    return this.words[HI] | 0;
+  }
+
+  setLowWord(value: number): void {
+    this.words[LO] = value;
+  }
+
+  setHighWord(value: number): void {
+    this.words[HI] = value;
+  }
+
   toBigInt(): bigint {
     return this.cell[0];
   }

@@ -268,6 +268,29 @@ export const conformanceCases: readonly ConformanceCase[] = [
     },
   },
   {
+    name:
+      "lowWord()/highWord() read and setLowWord()/setHighWord() write bits 31:0 and 63:32",
+    run: (s) => {
+      const b = s.create();
+      for (const v of EDGE_VALUES) {
+        b.fromBigInt(v);
+        assert.equal(b.lowWord(), Number(v & 0xffff_ffffn) | 0);
+        assert.equal(b.highWord(), Number(v >> 32n) | 0);
+        for (const w of EDGE_VALUES) {
+          // Write one word of w over v: the other word stays v's. The
+          // value's bits above 31 are ignored, as are its signs.
+          const wlo = Number(w & 0xffff_ffffn), whi = Number(w >> 32n);
+          b.fromBigInt(v);
+          b.setLowWord(wlo + 2 ** 32);
+          assert.equal(b.toBigInt(), (v & ~0xffff_ffffn) | BigInt(wlo));
+          b.fromBigInt(v);
+          b.setHighWord(whi | 0);
+          assert.equal(b.toBigInt(), (v & 0xffff_ffffn) | (BigInt(whi) << 32n));
+        }
+      }
+    },
+  },
+  {
     name: "atomicOr() and atomicAndNot() act as |= and &= ~ for one agent",
     run: (s) => {
       for (const x of EDGE_VALUES) {

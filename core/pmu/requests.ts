@@ -344,12 +344,18 @@ export function reprogramCounter(vcpu: Vcpu, idx: number): number {
 export function handleEvent(vcpu: Vcpu): void {
   const pmi = vcpu.pmu.reprogramPmi;
   // No fault hook (every bench, most vCPUs): one pass over the words, each
-  // counter's work done once.
-  if (vcpu.reprogramFault === null) {
-    if (pmi instanceof U32Pair) handleEventOnU32Pair(vcpu, pmi);
-    else handleEventOnWords(vcpu, pmi);
-    return;
-  }
+  // counter's work done once. Kept this small so V8 inlines it, and the
+  // u32pair step with it, into VM-entry.
+  if (vcpu.reprogramFault !== null) handleEventPerCounter(vcpu, pmi);
+  else if (pmi instanceof U32Pair) handleEventOnU32Pair(vcpu, pmi);
+  else handleEventOnWords(vcpu, pmi);
+}
+
+/**
+ * {@linkcode handleEvent} with a fault hook: the kernel's two passes, one
+ * counter at a time, so a failed reprogram is set again in `reprogramPmi`.
+ */
+function handleEventPerCounter(vcpu: Vcpu, pmi: Bitmap64): void {
   const pmu = vcpu.pmu;
   const snap = pmu.reprogramSnapshot;
   pmi.snapshotAndClear(snap);

@@ -683,22 +683,26 @@ export function throttledSlots(
 ): number[] {
   const reference = options.reference ??
     quantileOf(probes, THROTTLE_REFERENCE_QUANTILE);
-  const limit = reference * (1 + (options.tolerance ?? THROTTLE_TOLERANCE));
-  const slow: number[] = [];
-  probes.forEach((p, i) => {
-    if (p !== undefined && p > limit) slow.push(i);
-  });
-  return slowestFirst(slow, (i) => probes[i]! / reference, options.most);
+  return slotsOver(
+    probes,
+    reference * (1 + (options.tolerance ?? THROTTLE_TOLERANCE)),
+    options.most,
+  );
 }
 
-// `slots` in index order, or the `most` of them with the greatest `ratio`.
-function slowestFirst(
-  slots: number[],
-  ratio: (slot: number) => number,
+// The indexes of the values above `limit` (undefined and NaN never are),
+// in index order; when there are more than `most`, the `most` largest.
+function slotsOver(
+  values: readonly (number | undefined)[],
+  limit: number,
   most = Infinity,
 ): number[] {
-  if (slots.length <= most) return slots;
-  return slots.sort((a, b) => ratio(b) - ratio(a)).slice(0, most)
+  const over: number[] = [];
+  values.forEach((v, i) => {
+    if (v !== undefined && v > limit) over.push(i);
+  });
+  if (over.length <= most) return over;
+  return over.sort((a, b) => values[b]! - values[a]!).slice(0, most)
     .sort((a, b) => a - b);
 }
 
@@ -761,13 +765,11 @@ export function outlierSlots(
   cases: readonly string[],
   options: { tolerance?: number; most?: number } = {},
 ): number[] {
-  const ratios = caseRatios(estimates, cases);
-  const limit = 1 + (options.tolerance ?? OUTLIER_TOLERANCE);
-  const out: number[] = [];
-  ratios.forEach((r, i) => {
-    if (r > limit) out.push(i);
-  });
-  return slowestFirst(out, (i) => ratios[i], options.most);
+  return slotsOver(
+    caseRatios(estimates, cases),
+    1 + (options.tolerance ?? OUTLIER_TOLERANCE),
+    options.most,
+  );
 }
 
 /** What {@linkcode rerunThrottled} needs besides the outcomes. */
@@ -860,14 +862,13 @@ export async function rerunThrottled<
           ? m.estimate / m.cpuProbeNs
           : m.estimate
       );
+      // outlierSlots(), with the ratios kept for the notes and the slots
+      // already picked for their probe left out.
       const ratios = caseRatios(estimates, options.cases);
-      const outliers = outlierSlots(estimates, options.cases, {
-        tolerance: options.outlierTolerance,
-      }).filter((slot) => !notes.has(slot));
       for (
-        const slot of slowestFirst(
-          outliers,
-          (i) => ratios[i],
+        const slot of slotsOver(
+          ratios.map((r, i) => notes.has(i) ? NaN : r),
+          1 + (options.outlierTolerance ?? OUTLIER_TOLERANCE),
           most - notes.size,
         )
       ) {
@@ -946,7 +947,6 @@ export function correctForSpeed(
   );
   const referenceNs = quantileOf(probes, THROTTLE_REFERENCE_QUANTILE);
   if (Number.isNaN(referenceNs)) return [...results];
-  const slowLimit = referenceNs * (1 + THROTTLE_TOLERANCE);
   return results.map((r) => ({
     ...r,
     flags: correct
@@ -958,8 +958,9 @@ export function correctForSpeed(
       : r.flags,
     benches: r.benches.map((b) => {
       if (b.timing === undefined) return b;
-      const slow = b.timing.map((p) => p.cpuProbeNs ?? 0)
-        .filter((ns) => ns > slowLimit);
+      const probes = b.timing.map((p) => p.cpuProbeNs);
+      const slow = throttledSlots(probes, { reference: referenceNs })
+        .map((i) => probes[i]!);
       const warned = slow.length === 0 ? b : {
         ...b,
         warning: [
@@ -1166,7 +1167,7 @@ async function runHarnessEngine(
       tolerance: options.throttleTolerance,
       outlierTolerance: options.outlierTolerance,
       cases: queue.map(({ key, target }) => `${target} ${key}`),
-      perProbe: !options.smoke && options.speedCorrection !== false,
+      perProbe: options.speedCorrection !== false,
       measure: async (slots, notes) => {
         total += slots.length;
         // The host slows one virtual CPU at a time: measure again on the

@@ -96,7 +96,7 @@ export const RUN_FLAGS_HELP =
   }x the run's ${THROTTLE_REFERENCE_QUANTILE * 100}% quantile,
                    or whose estimate is over ${
     1 + OUTLIER_TOLERANCE
-  }x its case's median, is measured again,
+  }x its case's median or under it by as much, is measured again,
                    at most ${THROTTLE_RERUNS} passes, the replaced one kept under 'discarded')
   --no-speed-correction
                    harness engine: replicates are the raw estimates (by default each is

@@ -158,7 +158,7 @@ export interface RunOptions {
   /**
    * `harness` engine: after the last round, measure again every process
    * whose CPU ran slow ({@linkcode throttledSlots}) or whose estimate lies
-   * far over its case's median ({@linkcode outlierSlots}), in at most
+   * far over or under its case's median ({@linkcode outlierSlots}), in at most
    * {@linkcode THROTTLE_RERUNS} passes of at most a quarter of the run's
    * processes each, pinned with `taskset` to the CPU whose processes
    * probed fastest ({@linkcode fastestCpu}) where it can, one at a time;
@@ -169,7 +169,7 @@ export interface RunOptions {
   throttleGuard?: boolean;
   /** The guard's tolerance over the run's reference probe. @default {THROTTLE_TOLERANCE} */
   throttleTolerance?: number;
-  /** The guard's tolerance over a case's median estimate. @default {OUTLIER_TOLERANCE} */
+  /** The guard's tolerance around a case's median estimate. @default {OUTLIER_TOLERANCE} */
   outlierTolerance?: number;
   /**
    * `harness` engine: each replicate is the process's estimate at the
@@ -612,12 +612,15 @@ export const THROTTLE_REFERENCE_QUANTILE = 0.1;
 export const THROTTLE_TOLERANCE = 0.1;
 /**
  * A process whose estimate is more than `1 +` this times the median of
- * its case's processes ({@linkcode outlierSlots}) is measured again too,
- * whatever its probe read. Measured on this 2-core VM (17 runs of the 28
- * key cases, 5 processes each, with the probe guard): 3-9% of processes
- * lie above 1.05x their case's median, most of them single processes
- * 7-20% slow with a normal probe, and one such process alone takes a
- * case's CV over 3%.
+ * its case's processes, or less than the median over `1 +` this
+ * ({@linkcode outlierSlots}), is measured again too, whatever its probe
+ * read. Measured on this 2-core VM (17 runs of the 28 key cases, 5
+ * processes each, with the probe guard): 3-9% of processes lie above
+ * 1.05x their case's median, most of them single processes 7-20% slow
+ * with a normal probe, and one such process alone takes a case's CV over
+ * 3%. Below the median, a process 6-7% fast owed its estimate (the
+ * fastest sample) to one sample: its second fastest sat at its siblings'
+ * level.
  */
 export const OUTLIER_TOLERANCE = 0.05;
 /** {@linkcode outlierSlots} judges only cases with at least this many processes: below it, the median is not its siblings'. */
@@ -639,7 +642,9 @@ export const THROTTLE_NOTE =
     percent(THROTTLE_REFERENCE_QUANTILE)
   } quantile, or whose estimate was more than ${
     1 + OUTLIER_TOLERANCE
-  }x the median of its case's processes (cases of at least ${OUTLIER_MIN_REPLICATES}), was measured again (at most ${
+  }x the median of its case's processes or less than that median over ${
+    1 + OUTLIER_TOLERANCE
+  } (cases of at least ${OUTLIER_MIN_REPLICATES}), was measured again (at most ${
     times(THROTTLE_RERUNS)
   }, each pass at most ${
     percent(THROTTLE_PASS_SHARE)
@@ -744,11 +749,19 @@ export function caseRatios(
   );
 }
 
+// How far out each ratio of caseRatios() lies, whichever side of its
+// case's median: max(r, 1 / r) (NaN stays NaN).
+function distanceFromMedian(ratios: readonly number[]): number[] {
+  return ratios.map((r) => Math.max(r, 1 / r));
+}
+
 /**
  * The indexes of the processes whose estimate lies more than `tolerance`
- * over the median of their case's ({@linkcode caseRatios}): a process the
- * host slowed though its CPU probe read normal. In index order; when there
- * are more than `most`, the `most` furthest out.
+ * over the median of their case's ({@linkcode caseRatios}), or under it by
+ * the same factor ({@linkcode distanceFromMedian}): over, a process the host
+ * slowed though its CPU probe read normal; under, one whose fastest sample
+ * was a lone one its other samples do not bear out. In index order; when
+ * there are more than `most`, the `most` furthest out.
  *
  * @example
  * ```ts
@@ -757,7 +770,8 @@ export function caseRatios(
  *
  * const cases = ["a", "a", "a", "a", "b", "b", "b"];
  * assert.deepEqual(outlierSlots([10, 10.2, 11.7, 9.9, 5, 5, 5.2], cases), [2]);
- * assert.deepEqual(outlierSlots([10, 10.2, 11.7, 9.9], cases, { tolerance: 0.01 }), [2]);
+ * assert.deepEqual(outlierSlots([10, 10.2, 9.3, 9.9, 5, 5, 5.2], cases), [2]);
+ * assert.deepEqual(outlierSlots([10, 10.2, 11.7, 9.9], cases, { tolerance: 0.1 }), [2]);
  * ```
  */
 export function outlierSlots(
@@ -766,7 +780,7 @@ export function outlierSlots(
   options: { tolerance?: number; most?: number } = {},
 ): number[] {
   return slotsOver(
-    caseRatios(estimates, cases),
+    distanceFromMedian(caseRatios(estimates, cases)),
     1 + (options.tolerance ?? OUTLIER_TOLERANCE),
     options.most,
   );
@@ -784,8 +798,8 @@ export interface RerunOptions<T> {
   /** @default {THROTTLE_TOLERANCE} */
   tolerance?: number;
   /**
-   * Per slot, the case it measures: with it, processes far over their
-   * case's median estimate ({@linkcode outlierSlots}) are measured again
+   * Per slot, the case it measures: with it, processes far over or under
+   * their case's median estimate ({@linkcode outlierSlots}) are measured again
    * too. @default {undefined} (probes only)
    */
   cases?: readonly string[];
@@ -865,9 +879,10 @@ export async function rerunThrottled<
       // outlierSlots(), with the ratios kept for the notes and the slots
       // already picked for their probe left out.
       const ratios = caseRatios(estimates, options.cases);
+      const distances = distanceFromMedian(ratios);
       for (
         const slot of slotsOver(
-          ratios.map((r, i) => notes.has(i) ? NaN : r),
+          distances.map((d, i) => notes.has(i) ? NaN : d),
           1 + (options.outlierTolerance ?? OUTLIER_TOLERANCE),
           most - notes.size,
         )

@@ -173,7 +173,7 @@ export interface BenchFields {
   /**
    * Processes the runner measured and then set aside because their CPU ran
    * slow ({@linkcode TimedProcess.cpuProbeNs} beyond the run's tolerance)
-   * or their estimate lay far over their case's others, each replaced by
+   * or their estimate lay far over or under their case's others, each replaced by
    * a new process; kept so no figure is lost. Not in `replicates`.
    */
   discarded?: TimedProcess[];

@@ -648,16 +648,16 @@ Deno.test("rerunThrottled() replaces slow processes and keeps them", async (t) =
   );
 });
 
-Deno.test("outlierSlots() picks processes far over their case's median", async (t) => {
+Deno.test("outlierSlots() picks processes far over or under their case's median", async (t) => {
   await t.step("above the tolerance over the case's median, per case", () => {
     const edge = 10 * (1 + OUTLIER_TOLERANCE);
     const cases = ["a", "a", "a", "a", "b", "b", "b"];
     assert.deepEqual(
-      outlierSlots([10, edge, 10, 9, 100, 130, 100], cases),
+      outlierSlots([10, edge, 10, 9.6, 100, 130, 100], cases),
       [5],
     );
     assert.deepEqual(
-      outlierSlots([10, edge * 1.001, 10, 9, 100, 101, 100], cases),
+      outlierSlots([10, edge * 1.001, 10, 9.6, 100, 101, 100], cases),
       [1],
     );
   });
@@ -679,11 +679,25 @@ Deno.test("outlierSlots() picks processes far over their case's median", async (
       );
     },
   );
+  await t.step("below the case's median by the same factor", () => {
+    const edge = 10 / (1 + OUTLIER_TOLERANCE);
+    const cases = ["a", "a", "a", "a", "a"];
+    assert.deepEqual(outlierSlots([10, edge, 10, 10.1, 9.9], cases), []);
+    assert.deepEqual(
+      outlierSlots([10, edge * 0.999, 10, 10.1, 9.9], cases),
+      [1],
+    );
+  });
   await t.step("at most `most`, the furthest out, in slot order", () => {
     const cases = Array(6).fill("a");
     assert.deepEqual(
       outlierSlots([10, 13, 10, 12, 10, 14], cases, { most: 2 }),
       [1, 5],
+    );
+    // 7.5 is 1/0.75 = 1.33x out, further than 13's 1.3x.
+    assert.deepEqual(
+      outlierSlots([10, 13, 10, 7.5, 10, 10], cases, { most: 1 }),
+      [3],
     );
   });
 });
@@ -722,6 +736,29 @@ Deno.test("rerunThrottled() with cases re-runs outliers after slow probes", asyn
     assert.deepEqual(calls, ["2: re-run: estimate 1.16x its case's median"]);
     assert.deepEqual(discarded[2].map((p) => p.id), ["c"]);
   });
+  await t.step(
+    "a process far under its case's median is measured again",
+    async () => {
+      const { outcomes, discarded, cases } = run(
+        [100, 100, 100, 100],
+        [10, 10.1, 9.3, 10],
+      );
+      const calls: string[] = [];
+      const redone = await rerunThrottled(outcomes, {
+        discarded,
+        cases,
+        measure: (slots, notes) => {
+          calls.push(`${slots.join()}: ${notes.join()}`);
+          return Promise.resolve(
+            slots.map((s) => ({ cpuProbeNs: 100, estimate: 10, id: `${s}'` })),
+          );
+        },
+      });
+      assert.deepEqual(redone, [2]);
+      assert.deepEqual(calls, ["2: re-run: estimate 0.93x its case's median"]);
+      assert.deepEqual(discarded[2].map((p) => p.id), ["c"]);
+    },
+  );
   await t.step("without cases, estimates are not judged", async () => {
     const { outcomes, discarded } = run([100, 100, 100, 100], [10, 10, 20, 10]);
     const redone = await rerunThrottled(outcomes, {

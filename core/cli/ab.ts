@@ -64,7 +64,9 @@ short slices, blocks of A B B A or B A A B; a process's figure is
 ln(least head slice / least base slice). Processes come in pairs, one importing
 and warming the base first, the other the head, so code placement bias
 averages out. After every pair from ${PAIRED_DEFAULTS.minProcesses} processes up to ${PAIRED_DEFAULTS.maxProcesses} the t
-interval of the mean figure is looked at, at level 1 - alpha / looks
+interval of the change is looked at (the mean of the two import orders'
+mean figures, with each process's spread around its own order's mean, so
+the order's effect, printed as "imported second", is in neither), at level 1 - alpha / looks
 (Bonferroni over the planned looks: an A/A comparison is flagged with
 chance at most alpha). Verdict rule: unchanged if the interval lies within
 +-${
@@ -363,8 +365,10 @@ async function runPairedAb(o: {
             pct(l.high)
           }] (${r.processes.length} processes, ${r.elapsedS.toFixed(1)}s${
             r.budgetSpent ? ", budget spent" : ""
-          }, seed ${r.seed}); smallest detectable change ${
-            pct(l.detectable)
+          }, seed ${r.seed}); smallest detectable change ${pct(l.detectable)}${
+            l.orderEffect === undefined
+              ? ""
+              : `; imported second: ${pct(l.orderEffect)}`
           }\n`,
         );
       }

@@ -292,7 +292,7 @@ Deno.test("pmubench ab (paired) states its rule, reports an interval and removes
     );
     assert.match(
       r.out,
-      /^tiny\/product: time (undecided|unchanged|regressed|improved) [+-][\d.]+% \[[+-][\d.]+%, [+-][\d.]+%\] \(\d+ processes, [\d.]+s(, budget spent)?, seed 3\); smallest detectable change \+[\d.]+%$/m,
+      /^tiny\/product: time (undecided|unchanged|regressed|improved) [+-][\d.]+% \[[+-][\d.]+%, [+-][\d.]+%\] \(\d+ processes, [\d.]+s(, budget spent)?, seed 3\); smallest detectable change \+[\d.]+%; imported second: [+-][\d.]+%$/m,
     );
     assert.match(
       r.err,

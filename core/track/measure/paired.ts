@@ -21,10 +21,14 @@
  * under a load of 15, one block's ratio ranged -120% to +150% between the
  * 10th and 90th percentile, while the minima's ratio of six processes of a
  * true +5% change read 4.97% to 5.30%.) After every pair, from `minProcesses` on,
- * up to `maxProcesses`, is a look: a one-sample t interval on the
- * per-process figures at level `1 - alpha / looks` (Bonferroni over the
- * looks planned, so the chance that any look flags an A/A comparison is at
- * most `alpha`). The run stops at the first look whose interval lies
+ * up to `maxProcesses`, is a look: a t interval at level `1 - alpha / looks`
+ * (Bonferroni over the looks planned, so the chance that any look flags an
+ * A/A comparison is at most `alpha`) on the change with the import order
+ * taken out: the mean of the head-first processes' mean figure and the
+ * base-first ones', with the spread of each process around its own order's
+ * mean (`n - 2` degrees of freedom). The revision imported and warmed first
+ * can run a few percent slower in every process of that order; the pairs
+ * cancel that in the mean, and this keeps it out of the spread too. The run stops at the first look whose interval lies
  * within `+-equivalence` (unchanged, even if it excludes 0: a difference
  * that small is not one to act on) or else excludes 0 (regressed or
  * improved), or when the time budget would be exceeded by one more pair
@@ -183,14 +187,25 @@ export type PairedVerdict =
 export interface PairedLook {
   /** Processes so far. */
   processes: number;
-  /** Mean per-process `ln(head / base)`. */
+  /**
+   * The change, `ln(head / base)`: the mean per-process figure, or with the
+   * import orders, the mean of the two orders' means.
+   */
   logRatio: number;
   /** The interval on it at level `1 - alpha / looks`. */
   low: number;
   /** See {@linkcode PairedLook.low}. */
   high: number;
-  /** Standard error of the mean. */
+  /** Standard error of `logRatio`. */
   standardError: number;
+  /** Degrees of freedom of the interval: processes less one, less two with the import orders. */
+  degreesOfFreedom: number;
+  /**
+   * With the import orders: half the head-first mean figure less the
+   * base-first one, how much slower a revision runs for being imported and
+   * warmed second (log-ratio; negative: for being first).
+   */
+  orderEffect?: number;
   /** `"undecided"` when this look decides nothing. */
   verdict: PairedVerdict;
   /**
@@ -221,25 +236,39 @@ export function plannedLooks(
 
 /**
  * The interval and verdict after the processes' figures `logRatios` (see
- * the module doc for the rule).
+ * the module doc for the rule). With `firsts` (which revision each process
+ * imported first), the import order is taken out of the change and of its
+ * spread; without, the interval is the one-sample t interval of the mean.
  *
- * @throws {RangeError} when there are fewer than two figures.
+ * @throws {RangeError} when there are fewer than two figures, or with
+ * `firsts`, fewer than three, `firsts` of another length, or one order
+ * missing.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { pairedLook } from "./paired.ts";
  *
- * const up = pairedLook([0.2, 0.21, 0.19, 0.2], { alpha: 0.05, looks: 9, equivalence: 0.02 });
+ * const design = { alpha: 0.05, looks: 9, equivalence: 0.02 };
+ * const up = pairedLook([0.2, 0.21, 0.19, 0.2], design);
  * assert.equal(up.verdict, "regressed");
- * const same = pairedLook([0.001, -0.001, 0.0005, -0.0005], { alpha: 0.05, looks: 9, equivalence: 0.02 });
+ * const same = pairedLook([0.001, -0.001, 0.0005, -0.0005], design);
  * assert.equal(same.verdict, "unchanged");
  * assert.throws(() => pairedLook([0.1], { alpha: 0.05, looks: 1, equivalence: 0 }), RangeError);
+ *
+ * // The revision imported second ran 5% slower: no change once that is out.
+ * const xs = [0.05, -0.05, 0.051, -0.049, 0.049, -0.051];
+ * const firsts = ["base", "head", "base", "head", "base", "head"] as const;
+ * assert.equal(pairedLook(xs, design).verdict, "undecided");
+ * const l = pairedLook(xs, design, firsts);
+ * assert.equal(l.verdict, "unchanged");
+ * assert(Math.abs(l.orderEffect! - 0.05) < 1e-9); // the second imported ran 5% slower
  * ```
  */
 export function pairedLook(
   logRatios: readonly number[],
   design: { alpha: number; looks: number; equivalence: number },
+  firsts?: readonly ("base" | "head")[],
 ): PairedLook {
   const k = logRatios.length;
   if (k < 2) {
@@ -247,11 +276,17 @@ export function pairedLook(
       `Cannot judge a paired comparison as it needs two processes or more: current value is ${k}`,
     );
   }
-  const m = mean(logRatios);
-  const se = standardDeviation(logRatios) / Math.sqrt(k);
-  const t = studentTQuantile(design.alpha / design.looks, k - 1);
-  const low = m - t * se;
-  const high = m + t * se;
+  const { estimate, se, df, orderEffect } = firsts === undefined
+    ? {
+      estimate: mean(logRatios),
+      se: standardDeviation(logRatios) / Math.sqrt(k),
+      df: k - 1,
+      orderEffect: undefined,
+    }
+    : withoutImportOrder(logRatios, firsts);
+  const t = studentTQuantile(design.alpha / design.looks, df);
+  const low = estimate - t * se;
+  const high = estimate + t * se;
   // Equivalence first: an interval inside the band is a difference too
   // small to act on, even when it excludes 0 (two trees at different
   // paths are rarely identical to 0.1%).
@@ -265,12 +300,47 @@ export function pairedLook(
       : "undecided";
   return {
     processes: k,
-    logRatio: m,
+    logRatio: estimate,
     low,
     high,
     standardError: se,
+    degreesOfFreedom: df,
+    ...(orderEffect === undefined ? {} : { orderEffect }),
     verdict,
-    detectable: (t + studentTQuantile(0.4, k - 1)) * se,
+    detectable: (t + studentTQuantile(0.4, df)) * se,
+  };
+}
+
+// The change and its standard error with the import order as a second
+// effect: figure = change + (order effect, + when base first, - when
+// head first) + noise. The change is the mean of the two orders' means
+// whatever their counts; the noise is each figure's distance to its own
+// order's mean, pooled, with k - 2 degrees of freedom.
+function withoutImportOrder(
+  xs: readonly number[],
+  firsts: readonly ("base" | "head")[],
+): { estimate: number; se: number; df: number; orderEffect: number } {
+  const baseFirst = xs.filter((_, i) => firsts[i] === "base");
+  const headFirst = xs.filter((_, i) => firsts[i] === "head");
+  if (
+    firsts.length !== xs.length || xs.length < 3 || baseFirst.length === 0 ||
+    headFirst.length === 0 || baseFirst.length + headFirst.length !== xs.length
+  ) {
+    throw new RangeError(
+      `Cannot take the import order out of a paired comparison as it needs three processes or more, one order each and both orders: current values are ${xs.length} figures, ${firsts.length} orders (${baseFirst.length} base first, ${headFirst.length} head first)`,
+    );
+  }
+  const mb = mean(baseFirst), mh = mean(headFirst);
+  const squares = (ys: number[], m: number) =>
+    ys.reduce((s, y) => s + (y - m) ** 2, 0);
+  const df = xs.length - 2;
+  const pooled = (squares(baseFirst, mb) + squares(headFirst, mh)) / df;
+  return {
+    estimate: (mb + mh) / 2,
+    se: Math.sqrt(pooled * (1 / baseFirst.length + 1 / headFirst.length)) /
+      2,
+    df,
+    orderEffect: (mb - mh) / 2,
   };
 }
 
@@ -288,7 +358,7 @@ export interface PairedOptions extends MeasurePairOptions {
   equivalence?: number;
   /** Seed of the coins that pick import order and slice order. @default {a random seed} */
   seed?: number;
-  /** Called after every process, with the look so far (from two processes on). */
+  /** Called after every process, with the look so far (from three processes on). */
   onProgress?: (
     p: { process: PairMeasurement; look?: PairedLook; elapsedS: number },
   ) => void;
@@ -308,6 +378,18 @@ export interface PairedComparison {
   elapsedS: number;
   /** Whether the budget ended the run before a decision. */
   budgetSpent: boolean;
+}
+
+// The look after `processes`, their import orders taken out.
+function lookAt(
+  processes: readonly PairMeasurement[],
+  design: { alpha: number; looks: number; equivalence: number },
+): PairedLook {
+  return pairedLook(
+    processes.map((p) => p.logRatio),
+    design,
+    processes.map((p) => p.first),
+  );
 }
 
 // mulberry32: a small seeded generator for the order coins.
@@ -347,9 +429,9 @@ export async function comparePaired(
   const min = options.minProcesses ?? PAIRED_DEFAULTS.minProcesses;
   const max = options.maxProcesses ?? PAIRED_DEFAULTS.maxProcesses;
   const alpha = options.alpha ?? PAIRED_DEFAULTS.alpha;
-  if (!(min >= 2) || !(max >= min) || !(alpha > 0 && alpha < 1)) {
+  if (!(min >= 3) || !(max >= min) || !(alpha > 0 && alpha < 1)) {
     throw new RangeError(
-      `Cannot plan a paired comparison as minProcesses >= 2, maxProcesses >= minProcesses and 0 < alpha < 1 are needed: current values are ${min}, ${max}, ${alpha}`,
+      `Cannot plan a paired comparison as minProcesses >= 3, maxProcesses >= minProcesses and 0 < alpha < 1 are needed: current values are ${min}, ${max}, ${alpha}`,
     );
   }
   const looks = plannedLooks(min, max);
@@ -383,8 +465,7 @@ export async function comparePaired(
     });
     processes.push(p);
     const k = processes.length;
-    const figures = processes.map((q) => q.logRatio);
-    look = k >= 2 ? pairedLook(figures, design) : undefined;
+    look = k >= 3 ? lookAt(processes, design) : undefined;
     options.onProgress?.({
       process: p,
       look,
@@ -392,11 +473,13 @@ export async function comparePaired(
     });
     if (k >= min && k % 2 === min % 2 && look!.verdict !== "undecided") break;
   }
-  if (look === undefined) {
-    // The budget allowed fewer than two processes: measure the second one.
-    const p = await measurePair(base, head, { ...options, first: "head" });
-    processes.push(p);
-    look = pairedLook(processes.map((q) => q.logRatio), design);
+  while (look === undefined) {
+    // The budget allowed fewer than three processes: one more, in turn.
+    const first = (processes.length % 2 === 0) === baseFirstOnEven
+      ? "base"
+      : "head";
+    processes.push(await measurePair(base, head, { ...options, first }));
+    if (processes.length >= 3) look = lookAt(processes, design);
   }
   // A look between planned looks never decides.
   if (

@@ -9,6 +9,7 @@ import {
   type CaseRef,
   loadCases,
 } from "../../../core/track/suite/load_suite.ts";
+import { createRng } from "../../../core/common/prng.ts";
 
 /** Two trees with a plain bench file `w_bench.ts` whose "mix" body runs `work[i]` iterations. */
 async function pairOfTrees(
@@ -90,7 +91,11 @@ Deno.test("comparePaired() rejects a bad design", async () => {
   const { dirs, refs } = await pairOfTrees([10, 10]);
   try {
     for (
-      const bad of [{ minProcesses: 1 }, { maxProcesses: 3 }, { alpha: 0 }]
+      const bad of [
+        { minProcesses: 2 },
+        { maxProcesses: 3 },
+        { alpha: 0 },
+      ]
     ) {
       await assert.rejects(
         comparePaired(refs[0], refs[1], bad),
@@ -146,4 +151,94 @@ Deno.test("pairedLook() verdicts follow the interval", async (t) => {
   await t.step("one process throws", () => {
     assert.throws(() => pairedLook([0.1], design), RangeError);
   });
+});
+
+Deno.test("pairedLook() with import orders takes their effect out", async (t) => {
+  const design = { alpha: 0.05, looks: 9, equivalence: 0.02 };
+  const alternate = (k: number) =>
+    Array.from({ length: k }, (_, i) => i % 2 === 0 ? "base" : "head") as (
+      | "base"
+      | "head"
+    )[];
+  await t.step("an order effect alone is no change", () => {
+    // The revision imported second runs 4% slower, and nothing else differs.
+    const xs = [0.04, -0.04, 0.041, -0.039, 0.039, -0.041, 0.04, -0.04];
+    const plain = pairedLook(xs, design);
+    const l = pairedLook(xs, design, alternate(xs.length));
+    assert.equal(plain.verdict, "undecided", "the spread holds the order");
+    assert.equal(l.verdict, "unchanged");
+    assert(Math.abs(l.logRatio) < 1e-9);
+    assert(Math.abs(l.orderEffect! - 0.04) < 1e-9);
+    assert.equal(l.degreesOfFreedom, xs.length - 2);
+    assert(l.high - l.low < (plain.high - plain.low) / 10);
+  });
+  await t.step("a change under an order effect is found", () => {
+    const xs = [0.09, 0.01, 0.091, 0.011, 0.089, 0.009];
+    const l = pairedLook(xs, design, alternate(xs.length));
+    assert.equal(l.verdict, "regressed");
+    assert(Math.abs(l.logRatio - 0.05) < 1e-3);
+  });
+  await t.step("unequal counts: the mean of the orders' means", () => {
+    const l = pairedLook([0.1, 0.12, 0.0], design, ["base", "base", "head"]);
+    assert(Math.abs(l.logRatio - 0.055) < 1e-9);
+    assert.equal(l.degreesOfFreedom, 1);
+  });
+  await t.step("without both orders, or under three processes, throws", () => {
+    for (
+      const [xs, firsts] of [
+        [[0.1, 0.2, 0.3], ["base", "base", "base"]],
+        [[0.1, 0.2], ["base", "head"]],
+        [[0.1, 0.2, 0.3], ["base", "head"]],
+      ] as [number[], ("base" | "head")[]][]
+    ) {
+      assert.throws(
+        () => pairedLook(xs, design, firsts),
+        (e) => e instanceof RangeError && /import order/.test(e.message),
+      );
+    }
+  });
+});
+
+Deno.test("the sequential design decides through an import-order effect", () => {
+  // Simulated processes through the design's looks (4, 6, ..., 20): a
+  // change d, an order effect of 3% (+ when the base is imported first),
+  // normal noise of 0.6% per process. The same draws go through both rules.
+  const design = { alpha: 0.05, looks: 9, equivalence: 0.02 };
+  const rng = createRng(2026);
+  const gauss = () =>
+    Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  const run = (d: number, withOrders: boolean, draws: number[]) => {
+    const xs: number[] = [];
+    const firsts: ("base" | "head")[] = [];
+    for (let k = 1; k <= 20; k++) {
+      const first = k % 2 === 1 ? "base" : "head";
+      xs.push(d + (first === "base" ? 0.03 : -0.03) + 0.006 * draws[k - 1]);
+      firsts.push(first);
+      if (k >= 4 && k % 2 === 0) {
+        const l = withOrders
+          ? pairedLook(xs, design, firsts)
+          : pairedLook(xs, design);
+        if (l.verdict !== "undecided") return l.verdict;
+      }
+    }
+    return "undecided";
+  };
+  const tally = (d: number, withOrders: boolean, runs: number[][]) => {
+    const n: Record<string, number> = {};
+    for (const draws of runs) {
+      const v = run(d, withOrders, draws);
+      n[v] = (n[v] ?? 0) + 1;
+    }
+    return n;
+  };
+  const runs = Array.from(
+    { length: 200 },
+    () => Array.from({ length: 20 }, gauss),
+  );
+  // Taken out: no change reads unchanged, +5% regressed, every time.
+  assert.deepEqual(tally(0, true, runs), { unchanged: 200 });
+  assert.deepEqual(tally(0.05, true, runs), { regressed: 200 });
+  // Left in the spread (one-sample t on the figures): no change stays
+  // undecided, however many processes.
+  assert((tally(0, false, runs).undecided ?? 0) >= 190);
 });

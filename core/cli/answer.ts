@@ -12,7 +12,11 @@ import { runPlan } from "../track/measure/run_plan.ts";
 import { formatAnswer } from "../track/present/answer_format.ts";
 import { renderReport } from "../track/present/report.ts";
 import { type ResultFile, writeResultFile } from "../track/result/result.ts";
-import { claimResultPath, defaultResultPath } from "../track/measure/runner.ts";
+import {
+  claimResultPath,
+  defaultResultPath,
+  OUTLIER_TOLERANCE,
+} from "../track/measure/runner.ts";
 import {
   formatProgress,
   INTERRUPT_EXIT_CODES,
@@ -82,7 +86,11 @@ with which the rank test can separate two strategies at alpha 0.01); and
 every native (C) reference case of those groups when the suites define
 them. Round by round (every case once, then again): no round is started that
 would end past the budget (--budget, default ${ANSWER_BUDGET_SECONDS} s), so on a busy machine
-cases keep fewer processes, and the answer says how many.
+cases keep fewer processes, and the answer says how many. After the last
+round, each process far from its case's other rounds (per unit of its CPU
+probe, over or under their median by more than ${
+    1 + OUTLIER_TOLERANCE
+  }x) is measured again, within the budget.
 
 It writes the result (.pmubench/results/...) and the HTML report
 (${ANSWER_REPORT_PATH}: cost against N, a line per mechanism; the matrix),

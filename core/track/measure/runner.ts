@@ -644,7 +644,7 @@ export const THROTTLE_NOTE =
     1 + OUTLIER_TOLERANCE
   }x the median of its case's processes or less than that median over ${
     1 + OUTLIER_TOLERANCE
-  } (cases of at least ${OUTLIER_MIN_REPLICATES}), was measured again (at most ${
+  } (among processes whose probe read normal) (cases of at least ${OUTLIER_MIN_REPLICATES}), was measured again (at most ${
     times(THROTTLE_RERUNS)
   }, each pass at most ${
     percent(THROTTLE_PASS_SHARE)
@@ -869,15 +869,21 @@ export async function rerunThrottled<
       }x the run's usual`,
     ]));
     if (options.cases !== undefined && notes.size < most) {
-      const estimates = outcomes.map((m) =>
-        m instanceof Error || m.estimate === undefined
+      // A process whose CPU ran slow is neither judged nor a sibling: its
+      // body need not have slowed as its probe did (a few-instruction body
+      // slows less), so per unit of probe it would read fast, and its
+      // siblings slow. The probe criterion above re-runs it.
+      const slowProbe = new Set(
+        throttledSlots(probes, { reference, tolerance: options.tolerance }),
+      );
+      const estimates = outcomes.map((m, i) =>
+        m instanceof Error || m.estimate === undefined || slowProbe.has(i)
           ? undefined
           : options.perProbe
           ? m.estimate / m.cpuProbeNs
           : m.estimate
       );
-      // outlierSlots(), with the ratios kept for the notes and the slots
-      // already picked for their probe left out.
+      // outlierSlots(), with the ratios kept for the notes.
       const ratios = caseRatios(estimates, options.cases);
       const distances = distanceFromMedian(ratios);
       for (

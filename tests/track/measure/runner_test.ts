@@ -759,6 +759,34 @@ Deno.test("rerunThrottled() with cases re-runs outliers after slow probes", asyn
       assert.deepEqual(discarded[2].map((p) => p.id), ["c"]);
     },
   );
+  await t.step(
+    "a process whose probe read slow is neither judged nor a sibling",
+    async () => {
+      // 12 processes, a pass re-runs at most 3. Case a: slots 2 and 3 ran
+      // on a slowed CPU and their bodies hardly slowed, so per unit of
+      // probe they read 0.68-0.7 of slots 0 and 1. As siblings they would
+      // pull a's median down and make 0 and 1 look 1.18x slow.
+      const probes = [100, 100, 150, 150, ...Array(8).fill(100)];
+      const estimates = [10, 10, 10.2, 10.5, ...Array(8).fill(20)];
+      const outcomes = probes.map((cpuProbeNs, i) => ({
+        cpuProbeNs,
+        estimate: estimates[i],
+      }));
+      const seen: string[][] = [];
+      await rerunThrottled(outcomes, {
+        discarded: outcomes.map(() => []),
+        cases: probes.map((_, i) => i < 4 ? "a" : "b"),
+        perProbe: true,
+        measure: (slots, notes) => {
+          seen.push(notes.map((n, i) => `${slots[i]} ${n.split(" ")[1]}`));
+          return Promise.resolve(
+            slots.map(() => ({ cpuProbeNs: 100, estimate: 10 })),
+          );
+        },
+      });
+      assert.deepEqual(seen, [["2 CPU", "3 CPU"]]);
+    },
+  );
   await t.step("without cases, estimates are not judged", async () => {
     const { outcomes, discarded } = run([100, 100, 100, 100], [10, 10, 20, 10]);
     const redone = await rerunThrottled(outcomes, {

@@ -478,8 +478,14 @@ export async function comparePaired(
     const first = (processes.length % 2 === 0) === baseFirstOnEven
       ? "base"
       : "head";
-    processes.push(await measurePair(base, head, { ...options, first }));
+    const p = await measurePair(base, head, { ...options, first });
+    processes.push(p);
     if (processes.length >= 3) look = lookAt(processes, design);
+    options.onProgress?.({
+      process: p,
+      look,
+      elapsedS: (performance.now() - t0) / 1000,
+    });
   }
   // A look between planned looks never decides.
   if (

@@ -716,49 +716,42 @@ Deno.test("rerunThrottled() with cases re-runs outliers after slow probes", asyn
     discarded: probes.map((): (FakeProcess & { estimate: number })[] => []),
     cases: probes.map(() => "x"),
   });
-  await t.step("an outlier with a normal probe is measured again", async () => {
-    const { outcomes, discarded, cases } = run(
-      [100, 100, 100, 100],
-      [10, 10.1, 11.7, 10],
-    );
-    const calls: string[] = [];
-    const redone = await rerunThrottled(outcomes, {
-      discarded,
-      cases,
-      measure: (slots, notes) => {
-        calls.push(`${slots.join()}: ${notes.join()}`);
-        return Promise.resolve(
-          slots.map((s) => ({ cpuProbeNs: 100, estimate: 10.05, id: `${s}'` })),
+  for (
+    const [side, estimate, note] of [
+      ["over", 11.7, "1.16x"],
+      ["under", 9.3, "0.93x"],
+    ] as const
+  ) {
+    await t.step(
+      `an outlier ${side} its case's median with a normal probe is measured again`,
+      async () => {
+        const { outcomes, discarded, cases } = run(
+          [100, 100, 100, 100],
+          [10, 10.1, estimate, 10],
         );
+        const calls: string[] = [];
+        const redone = await rerunThrottled(outcomes, {
+          discarded,
+          cases,
+          measure: (slots, notes) => {
+            calls.push(`${slots.join()}: ${notes.join()}`);
+            return Promise.resolve(
+              slots.map((s) => ({
+                cpuProbeNs: 100,
+                estimate: 10.05,
+                id: `${s}'`,
+              })),
+            );
+          },
+        });
+        assert.deepEqual(redone, [2]);
+        assert.deepEqual(calls, [
+          `2: re-run: estimate ${note} its case's median`,
+        ]);
+        assert.deepEqual(discarded[2].map((p) => p.id), ["c"]);
       },
-    });
-    assert.deepEqual(redone, [2]);
-    assert.deepEqual(calls, ["2: re-run: estimate 1.16x its case's median"]);
-    assert.deepEqual(discarded[2].map((p) => p.id), ["c"]);
-  });
-  await t.step(
-    "a process far under its case's median is measured again",
-    async () => {
-      const { outcomes, discarded, cases } = run(
-        [100, 100, 100, 100],
-        [10, 10.1, 9.3, 10],
-      );
-      const calls: string[] = [];
-      const redone = await rerunThrottled(outcomes, {
-        discarded,
-        cases,
-        measure: (slots, notes) => {
-          calls.push(`${slots.join()}: ${notes.join()}`);
-          return Promise.resolve(
-            slots.map((s) => ({ cpuProbeNs: 100, estimate: 10, id: `${s}'` })),
-          );
-        },
-      });
-      assert.deepEqual(redone, [2]);
-      assert.deepEqual(calls, ["2: re-run: estimate 0.93x its case's median"]);
-      assert.deepEqual(discarded[2].map((p) => p.id), ["c"]);
-    },
-  );
+    );
+  }
   await t.step(
     "a process whose probe read slow is neither judged nor a sibling",
     async () => {

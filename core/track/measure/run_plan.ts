@@ -14,11 +14,9 @@ import {
 } from "../result/result.ts";
 import {
   correctForSpeed,
-  outlierSlots,
+  rerunThrottled,
   runBenches,
   type RunProgress,
-  THROTTLE_PASS_SHARE,
-  throttledSlots,
 } from "./runner.ts";
 
 /** Options of {@linkcode runPlan}. */
@@ -37,11 +35,13 @@ export interface RunPlanOptions {
   speedCorrection?: boolean;
   /**
    * The throttle guard: in every round, processes whose CPU ran slow are
-   * measured again; after the last round, processes far from their case's
-   * median over all rounds ({@linkcode outliersOfPlan}) too.
-   * @default {true} (never in smoke runs)
+   * measured again; after the last round, over every round's processes,
+   * those whose CPU ran slow and those far from their case's median
+   * ({@linkcode guardPlan}). @default {true} (never in smoke runs)
    */
   throttleGuard?: boolean;
+  /** The guard's tolerance over the run's reference probe. @default {THROTTLE_TOLERANCE} */
+  throttleTolerance?: number;
 }
 
 /**
@@ -57,13 +57,13 @@ export interface RunPlanOptions {
  * parts then keep fewer replicates (at least one each), which `flags.parts`
  * records (`"transitions x2/3"`).
  *
- * After the last round, the outlier half of the throttle guard, which a
- * round of one process per case cannot apply: each process whose
- * estimate, per unit of its CPU probe, lies more than `OUTLIER_TOLERANCE`
- * over or under the median of its case's processes of every round is
- * measured again once ({@linkcode outliersOfPlan}; at most a quarter of
- * the processes, and with `budgetSeconds`, as many as the time left fits),
- * the replaced process kept in `discarded` and counted in `flags.reruns`.
+ * After the last round, the throttle guard over every round's processes
+ * ({@linkcode guardPlan}), whose outlier half a round of one process per
+ * case cannot apply: processes whose CPU probe read slow against every
+ * round's, then those whose estimate, per unit of probe, lies far over or
+ * under the median of their case's processes of every round, are measured
+ * again (with `budgetSeconds`, as many as the time left fits), the
+ * replaced process kept in `discarded` and counted in `flags.reruns`.
  *
  * @throws {RangeError} when the plan has no parts, or as {@linkcode runBenches}.
  *
@@ -116,6 +116,7 @@ export async function runPlan(
           ...(part.select === undefined ? {} : { select: part.select }),
           smoke: options.smoke,
           throttleGuard: options.throttleGuard,
+          throttleTolerance: options.throttleTolerance,
           // Corrected once below, against every round's probes.
           speedCorrection: "later",
           signal: options.signal,
@@ -127,47 +128,35 @@ export async function runPlan(
     }
   }
   const perPart = runs.map(gatherRounds);
-  let outliersRedone = 0;
+  let guarded = 0;
   if (!options.smoke && options.throttleGuard !== false) {
     const perProcess = elapsed() /
       Math.max(1, perPart.flat().reduce((n, b) => n + b.replicates.length, 0));
-    const fits = options.budgetSeconds === undefined
-      ? Infinity
-      : Math.floor((options.budgetSeconds - elapsed()) / perProcess);
-    const slots = outliersOfPlan(perPart, {
+    guarded = await guardPlan(perPart, {
       perProbe: options.speedCorrection !== false,
-      most: fits,
+      tolerance: options.throttleTolerance,
+      measure: async (slots) => {
+        // Within the budget: the slots that fit, in order; the rest keep
+        // their process.
+        const fit = options.budgetSeconds === undefined
+          ? slots.length
+          : Math.max(
+            0,
+            Math.floor((options.budgetSeconds - elapsed()) / perProcess),
+          );
+        return measurePlanSlots(
+          cwd,
+          plan,
+          perPart,
+          slots.slice(0, fit),
+          options,
+        )
+          .then((got) => [
+            ...got,
+            ...slots.slice(fit).map(() => new Error("past the budget")),
+          ]);
+      },
     });
-    for (let i = 0; i < plan.parts.length; i++) {
-      const part = plan.parts[i];
-      const byBench = new Map<number, PlanSlot[]>();
-      for (const slot of slots.filter((s) => s.part === i)) {
-        byBench.set(slot.bench, [...(byBench.get(slot.bench) ?? []), slot]);
-      }
-      // A case with m outliers gets m new processes: pass p measures each
-      // case with more than p once more.
-      for (let pass = 0;; pass++) {
-        const batch = [...byBench.values()].flatMap((l) =>
-          l.slice(pass, pass + 1)
-        );
-        if (batch.length === 0) break;
-        const keys = new Set(batch.map((s) => perPart[i][s.bench].key));
-        const again = await runBenches(cwd, {
-          label: `${part.label} outliers${pass > 0 ? ` ${pass + 1}` : ""}`,
-          ...(part.files === undefined ? {} : { files: part.files }),
-          repeat: 1,
-          select: (refs) =>
-            (part.select?.(refs) ?? refs).filter((r) =>
-              keys.has(benchKey(r.file, r.case))
-            ),
-          speedCorrection: "later",
-          signal: options.signal,
-          denoPath: options.denoPath,
-          onProgress: options.onProgress,
-        });
-        outliersRedone += replaceProcesses(perPart[i], batch, again.benches);
-      }
-    }
   }
   const first = runs[0][0];
   const gathered: ResultFile = {
@@ -181,7 +170,7 @@ export async function runPlan(
       ...(first.flags.reruns === undefined ? {} : {
         reruns: runs.flat().reduce(
           (n, r) => n + Number(r.flags.reruns ?? 0),
-          outliersRedone,
+          guarded,
         ),
       }),
       parts: plan.parts.map((p, i) =>
@@ -236,92 +225,140 @@ export interface PlanSlot {
   index: number;
 }
 
+/** What {@linkcode guardPlan} needs. */
+export interface GuardPlanOptions {
+  /** Measure these processes' cases again, one new process each, in order (an `Error` keeps the old one). */
+  measure: (slots: readonly PlanSlot[]) => Promise<(TimedProcess | Error)[]>;
+  /** Judge estimates per unit of probe ({@linkcode RerunOptions.perProbe}). @default {false} */
+  perProbe?: boolean;
+  /** @default {THROTTLE_TOLERANCE} */
+  tolerance?: number;
+}
+
 /**
- * The processes of a plan's gathered benches (one list per part) whose
- * estimate lies far from their case's median over every round
- * ({@linkcode outlierSlots}, per unit of the process's CPU probe with
- * `perProbe`): at most a quarter of the processes and at most `most`, the
- * furthest out. A process whose CPU probe read slow ({@linkcode
- * throttledSlots} over every process) is neither judged nor counted among
- * its case's processes, and a bench whose processes and replicates differ
- * in number (a failed process) is not judged.
+ * The throttle guard ({@linkcode rerunThrottled}) over a plan's gathered
+ * benches (one list per part), every round's processes together: a case's
+ * processes are those of its part's bench. Each process measured again
+ * takes its old one's place in `timing` and `replicates` (the raw
+ * estimate), and the old one goes to the bench's `discarded`. A bench
+ * whose processes and replicates differ in number (a failed process), and
+ * a process without a probe, are left alone. Returns how many processes
+ * were replaced.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { outliersOfPlan } from "./run_plan.ts";
+ * import { guardPlan } from "./run_plan.ts";
+ * import type { BenchResult } from "../result/result.ts";
  *
- * const bench = (key: string, estimates: number[]) => ({
- *   key, replicates: estimates, timing: estimates.map((estimate) => ({ estimate, cpuProbeNs: 100 })),
+ * const proc = (estimate: number) => ({
+ *   estimate, cpuProbeNs: 100, batch: 1, sampleCount: 1, tierBefore: "turbofan",
+ *   tierAfter: "turbofan", warmup: 1, explicitTiming: false, samples: [estimate],
  * });
- * const perPart = [[bench("a", [10, 10.1, 9.9, 12]), bench("b", [5, 5, 5, 5])]];
- * assert.deepEqual(outliersOfPlan(perPart), [{ part: 0, bench: 0, index: 3 }]);
+ * const bench = {
+ *   key: "f::g::a", file: "f", group: "g", name: "a", baseline: false, metric: "time",
+ *   unit: "ns/op", opsPerCall: 1, replicates: [10, 10.1, 13, 9.9],
+ *   timing: [10, 10.1, 13, 9.9].map(proc),
+ * } as BenchResult;
+ * const n = await guardPlan([[bench]], { measure: async (slots) => slots.map(() => proc(10)) });
+ * assert.equal(n, 1);
+ * assert.deepEqual(bench.replicates, [10, 10.1, 10, 9.9]);
+ * assert.deepEqual(bench.discarded!.map((p) => p.estimate), [13]);
  * ```
  */
-export function outliersOfPlan(
-  perPart: readonly (readonly {
-    readonly key: string;
-    readonly replicates: readonly number[];
-    readonly timing?: readonly { estimate: number; cpuProbeNs?: number }[];
-  }[])[],
-  options: { perProbe?: boolean; most?: number } = {},
-): PlanSlot[] {
+export async function guardPlan(
+  perPart: readonly (readonly BenchResult[])[],
+  options: GuardPlanOptions,
+): Promise<number> {
+  type Probed = TimedProcess & { cpuProbeNs: number };
   const slots: PlanSlot[] = [];
-  const estimates: (number | undefined)[] = [];
-  const probes: (number | undefined)[] = [];
+  const outcomes: (Probed | Error)[] = [];
   const cases: string[] = [];
   perPart.forEach((benches, part) =>
     benches.forEach((b, bench) => {
       const timing = b.timing ?? [];
       if (timing.length !== b.replicates.length) return;
       timing.forEach((t, index) => {
+        if (t.cpuProbeNs === undefined) return;
         slots.push({ part, bench, index });
         cases.push(`${part} ${b.key}`);
-        probes.push(t.cpuProbeNs);
-        estimates.push(
-          options.perProbe === true
-            ? (t.cpuProbeNs === undefined
-              ? undefined
-              : t.estimate / t.cpuProbeNs)
-            : t.estimate,
-        );
+        outcomes.push({ ...t, cpuProbeNs: t.cpuProbeNs });
       });
     })
   );
-  // As the throttle guard: a process whose CPU ran slow is neither judged
-  // nor a sibling (the rounds' guard measured it again where it could).
-  for (const i of throttledSlots(probes)) estimates[i] = undefined;
-  const most = Math.min(
-    options.most ?? Infinity,
-    Math.max(1, Math.floor(slots.length * THROTTLE_PASS_SHARE)),
-  );
-  if (most <= 0) return [];
-  return outlierSlots(estimates, cases, { most }).map((i) => slots[i]);
+  const discarded: Probed[][] = slots.map(() => []);
+  const redone = await rerunThrottled<Probed>(outcomes, {
+    discarded,
+    cases,
+    perProbe: options.perProbe,
+    tolerance: options.tolerance,
+    measure: async (picked) => {
+      const got = await options.measure(picked.map((i) => slots[i]));
+      return got.map((m) =>
+        m instanceof Error
+          ? m
+          : m.cpuProbeNs === undefined
+          ? new Error("no CPU probe")
+          : { ...m, cpuProbeNs: m.cpuProbeNs }
+      );
+    },
+  });
+  for (const i of new Set(redone)) {
+    const { part, bench, index } = slots[i];
+    const b = perPart[part][bench];
+    const m = outcomes[i] as Probed;
+    b.timing![index] = m;
+    b.replicates[index] = m.estimate;
+    b.discarded = [...(b.discarded ?? []), ...discarded[i]];
+  }
+  return redone.length;
 }
 
-// Put each slot's new process (the next one of its key in `again`, a run
-// of the slots' cases) in place of the old, which goes to `discarded`.
-// Returns how many were replaced (a case whose re-run failed keeps its own).
-function replaceProcesses(
-  benches: BenchResult[],
+// One new process per slot, in slot order: each part's slots' cases run
+// again (a case with m slots in m runs of one process), without the
+// runner's own guard (guardPlan's passes are the guard).
+async function measurePlanSlots(
+  cwd: string,
+  plan: AnswerPlan,
+  perPart: readonly (readonly BenchResult[])[],
   slots: readonly PlanSlot[],
-  again: readonly BenchResult[],
-): number {
-  const fresh = new Map<string, TimedProcess[]>();
-  for (const b of again) {
-    if (b.timing !== undefined && b.timing.length === b.replicates.length) {
-      fresh.set(b.key, [...b.timing]);
+  options: RunPlanOptions,
+): Promise<(TimedProcess | Error)[]> {
+  const got: (TimedProcess | Error)[] = slots.map(() =>
+    new Error("not measured")
+  );
+  for (let i = 0; i < plan.parts.length; i++) {
+    const part = plan.parts[i];
+    const mine = slots.flatMap((s, j) => s.part === i ? [j] : []);
+    for (let pass = 0; mine.length > 0; pass++) {
+      // The first slot of each case still waiting.
+      const batch = mine.filter((j, k) =>
+        mine.findIndex((o) => slots[o].bench === slots[j].bench) === k
+      );
+      const keys = new Set(batch.map((j) => perPart[i][slots[j].bench].key));
+      const again = await runBenches(cwd, {
+        label: `${part.label} re-runs${pass > 0 ? ` ${pass + 1}` : ""}`,
+        ...(part.files === undefined ? {} : { files: part.files }),
+        repeat: 1,
+        select: (refs) =>
+          (part.select?.(refs) ?? refs).filter((r) =>
+            keys.has(benchKey(r.file, r.case))
+          ),
+        throttleGuard: false,
+        speedCorrection: "later",
+        signal: options.signal,
+        denoPath: options.denoPath,
+        onProgress: options.onProgress,
+      });
+      for (const j of batch) {
+        const b = again.benches.find((x) =>
+          x.key === perPart[i][slots[j].bench].key
+        );
+        const t = b?.timing?.[0];
+        if (t !== undefined) got[j] = t;
+        mine.splice(mine.indexOf(j), 1);
+      }
     }
   }
-  let replaced = 0;
-  for (const { bench, index } of slots) {
-    const b = benches[bench];
-    const t = fresh.get(b.key)?.shift();
-    if (t === undefined) continue;
-    b.discarded = [...(b.discarded ?? []), b.timing![index]];
-    b.timing![index] = t;
-    b.replicates[index] = t.estimate;
-    replaced++;
-  }
-  return replaced;
+  return got;
 }

@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import {
-  outliersOfPlan,
+  guardPlan,
+  type PlanSlot,
   runPlan,
 } from "../../../core/track/measure/run_plan.ts";
+import type {
+  BenchResult,
+  TimedProcess,
+} from "../../../core/track/result/result.ts";
 
 Deno.test("runPlan() throws RangeError on a plan without parts", async () => {
   await assert.rejects(
@@ -80,63 +85,106 @@ Deno.test("runPlan() adds up the guard's re-runs of every round", async () => {
   }
 });
 
-Deno.test("outliersOfPlan() judges each part's cases over every round", async (t) => {
-  const bench = (key: string, estimates: number[], probes?: number[]) => ({
-    key,
-    replicates: estimates,
-    timing: estimates.map((estimate, i) => ({
-      estimate,
-      cpuProbeNs: probes?.[i] ?? 100,
-    })),
-  });
-  await t.step("both sides of the median, each part on its own", () => {
-    const perPart = [
-      [bench("x", [10, 10.1, 9.9, 12, 10]), bench("y", [5, 4.5, 5, 5.05])],
-      [bench("x", [12, 12.1, 11.9, 12])],
-    ];
-    assert.deepEqual(outliersOfPlan(perPart), [
-      { part: 0, bench: 0, index: 3 },
-      { part: 0, bench: 1, index: 1 },
-    ]);
-  });
-  await t.step("per unit of probe: a process slow with its CPU is none", () => {
-    const perPart = [[bench("x", [10, 10, 10.6, 10], [100, 100, 106, 100])]];
-    assert.deepEqual(outliersOfPlan(perPart), [{
-      part: 0,
-      bench: 0,
-      index: 2,
-    }]);
-    assert.deepEqual(outliersOfPlan(perPart, { perProbe: true }), []);
-  });
+/** A timed process with estimate `e` and CPU probe `probe`. */
+const proc = (e: number, probe = 100): TimedProcess => ({
+  estimate: e,
+  cpuProbeNs: probe,
+  batch: 1,
+  sampleCount: 1,
+  tierBefore: "turbofan",
+  tierAfter: "turbofan",
+  warmup: 1,
+  explicitTiming: false,
+  samples: [e],
+});
+
+/** A gathered bench of key `key` with those processes. */
+const bench = (key: string, procs: TimedProcess[]): BenchResult => ({
+  key,
+  file: "f",
+  group: "",
+  name: key,
+  baseline: false,
+  metric: "time",
+  unit: "ns/op",
+  opsPerCall: 1,
+  replicates: procs.map((p) => p.estimate),
+  timing: procs,
+});
+
+Deno.test("guardPlan() is the throttle guard over every round of a plan", async (t) => {
+  /**
+   * Runs guardPlan; a new process measures its case's first estimate at
+   * probe 100. Returns the slots asked for, per pass.
+   */
+  const guard = async (perPart: BenchResult[][]) => {
+    const asked: PlanSlot[][] = [];
+    const n = await guardPlan(perPart, {
+      perProbe: true,
+      measure: (slots) => {
+        asked.push([...slots]);
+        return Promise.resolve(
+          slots.map((s) => proc(perPart[s.part][s.bench].timing![0].estimate)),
+        );
+      },
+    });
+    return { n, asked };
+  };
   await t.step(
-    "a process whose probe read slow is neither judged nor a sibling",
-    () => {
-      // Index 3's CPU ran 1.3x slow and its few-instruction body hardly
-      // slowed: per unit of probe it reads fast, but it is the probe's case.
-      const slow = [[bench("x", [10, 10, 10, 10.2], [100, 100, 100, 130])]];
-      assert.deepEqual(outliersOfPlan(slow, { perProbe: true }), []);
-      // Two of four slowed: the other two are too few to judge each other.
-      const two = [[bench("x", [10, 12, 10.2, 10.1], [100, 100, 130, 140])]];
-      assert.deepEqual(outliersOfPlan(two, { perProbe: true }), []);
+    "outliers on both sides, each part's cases on their own",
+    async () => {
+      const x = bench("x", [10, 10.1, 9.9, 12, 10, 10].map((e) => proc(e)));
+      const y = bench("y", [5, 4.5, 5, 5.05].map((e) => proc(e)));
+      const x2 = bench("x", [12, 12.1, 11.9, 12].map((e) => proc(e)));
+      const { n, asked } = await guard([[x, y], [x2]]);
+      assert.deepEqual(asked[0], [
+        { part: 0, bench: 0, index: 3 },
+        { part: 0, bench: 1, index: 1 },
+      ]);
+      assert.equal(n, 2);
+      assert.deepEqual(x.replicates, [10, 10.1, 9.9, 10, 10, 10]);
+      assert.deepEqual(y.replicates, [5, 5, 5, 5.05]);
+      assert.deepEqual(y.discarded!.map((p) => p.estimate), [4.5]);
+      assert.equal(x2.discarded, undefined);
     },
   );
-  await t.step("at most a quarter of the processes, and at most `most`", () => {
-    const perPart = [[bench("x", [10, 20, 10, 30, 10, 10, 10, 10])]];
-    assert.deepEqual(outliersOfPlan(perPart), [
-      { part: 0, bench: 0, index: 1 },
-      { part: 0, bench: 0, index: 3 },
-    ]);
-    assert.deepEqual(outliersOfPlan(perPart, { most: 1 }), [
-      { part: 0, bench: 0, index: 3 },
-    ]);
-    assert.deepEqual(outliersOfPlan(perPart, { most: 0 }), []);
-  });
-  await t.step("a bench with a failed process is not judged", () => {
-    const b = bench("x", [10, 10, 30]);
-    assert.deepEqual(
-      outliersOfPlan([[{ ...b, replicates: [10, 10] }]]),
-      [],
-    );
+  await t.step(
+    "a slowed CPU is re-run for its probe, not judged as a sibling",
+    async () => {
+      // Index 3's CPU ran 1.3x slow and its small body hardly slowed: per
+      // unit of probe it would read fast and pull the median down.
+      const x = bench("x", [proc(10), proc(10), proc(10), proc(10.2, 130)]);
+      const { asked } = await guard([[x]]);
+      assert.deepEqual(asked, [[{ part: 0, bench: 0, index: 3 }]]);
+      assert.deepEqual(x.timing!.map((p) => p.cpuProbeNs), [
+        100,
+        100,
+        100,
+        100,
+      ]);
+    },
+  );
+  await t.step(
+    "a bench with a failed process, or a process without a probe, is left alone",
+    async () => {
+      const failed = bench("x", [10, 10, 30].map((e) => proc(e)));
+      failed.replicates = [10, 10];
+      const unprobed = bench("y", [proc(10), proc(10), proc(10), {
+        ...proc(30),
+        cpuProbeNs: undefined,
+      }]);
+      const { n } = await guard([[failed, unprobed]]);
+      assert.equal(n, 0);
+    },
+  );
+  await t.step("a re-run that fails keeps the old process", async () => {
+    const x = bench("x", [10, 10, 10, 13].map((e) => proc(e)));
+    const n = await guardPlan([[x]], {
+      measure: (slots) =>
+        Promise.resolve(slots.map(() => new Error("past the budget"))),
+    });
+    assert.equal(n, 0);
+    assert.deepEqual(x.replicates, [10, 10, 10, 13]);
   });
 });
 
@@ -162,6 +210,9 @@ Deno.bench("mix", () => {
       name: "outlier",
       parts: [{ label: "w", files: ["w_bench.ts"], repeat: 3 }],
     }, {
+      // Probes are left out of it (a tolerance no probe reaches): under
+      // load a sibling's slowed probe would leave too few to judge.
+      throttleTolerance: 100,
       // Only the first round's process is slow.
       onProgress: () => {
         if (++measured === 1) Deno.removeSync(`${dir}/slow`);

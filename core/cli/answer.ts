@@ -87,10 +87,11 @@ every native (C) reference case of those groups when the suites define
 them. Round by round (every case once, then again): no round is started that
 would end past the budget (--budget, default ${ANSWER_BUDGET_SECONDS} s), so on a busy machine
 cases keep fewer processes, and the answer says how many. After the last
-round, each process far from its case's other rounds (per unit of its CPU
+round, each process whose CPU probe read slow against every round's, or
+whose figure lies far from its case's other rounds (per unit of its CPU
 probe, over or under their median by more than ${
     1 + OUTLIER_TOLERANCE
-  }x) is measured again, within the budget.
+  }x), is measured again, within the budget.
 
 It writes the result (.pmubench/results/...) and the HTML report
 (${ANSWER_REPORT_PATH}: cost against N, a line per mechanism; the matrix),

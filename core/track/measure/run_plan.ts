@@ -144,17 +144,17 @@ export async function runPlan(
             0,
             Math.floor((options.budgetSeconds - elapsed()) / perProcess),
           );
-        return measurePlanSlots(
+        const got = await measurePlanSlots(
           cwd,
           plan,
           perPart,
           slots.slice(0, fit),
           options,
-        )
-          .then((got) => [
-            ...got,
-            ...slots.slice(fit).map(() => new Error("past the budget")),
-          ]);
+        );
+        return [
+          ...got,
+          ...slots.slice(fit).map(() => new Error("past the budget")),
+        ];
       },
     });
   }

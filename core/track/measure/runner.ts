@@ -749,16 +749,10 @@ export function caseRatios(
   );
 }
 
-// How far out each ratio of caseRatios() lies, whichever side of its
-// case's median: max(r, 1 / r) (NaN stays NaN).
-function distanceFromMedian(ratios: readonly number[]): number[] {
-  return ratios.map((r) => Math.max(r, 1 / r));
-}
-
 /**
  * The indexes of the processes whose estimate lies more than `tolerance`
  * over the median of their case's ({@linkcode caseRatios}), or under it by
- * the same factor ({@linkcode distanceFromMedian}): over, a process the host
+ * the same factor (how far out: `max(r, 1 / r)`): over, a process the host
  * slowed though its CPU probe read normal; under, one whose fastest sample
  * was a lone one its other samples do not bear out. In index order; when
  * there are more than `most`, the `most` furthest out.
@@ -780,7 +774,7 @@ export function outlierSlots(
   options: { tolerance?: number; most?: number } = {},
 ): number[] {
   return slotsOver(
-    distanceFromMedian(caseRatios(estimates, cases)),
+    caseRatios(estimates, cases).map((r) => Math.max(r, 1 / r)),
     1 + (options.tolerance ?? OUTLIER_TOLERANCE),
     options.most,
   );
@@ -883,15 +877,13 @@ export async function rerunThrottled<
           ? m.estimate / m.cpuProbeNs
           : m.estimate
       );
-      // outlierSlots(), with the ratios kept for the notes.
+      // The slots picked for their probe are among slowProbe: left out.
       const ratios = caseRatios(estimates, options.cases);
-      const distances = distanceFromMedian(ratios);
       for (
-        const slot of slotsOver(
-          distances.map((d, i) => notes.has(i) ? NaN : d),
-          1 + (options.outlierTolerance ?? OUTLIER_TOLERANCE),
-          most - notes.size,
-        )
+        const slot of outlierSlots(estimates, options.cases, {
+          tolerance: options.outlierTolerance,
+          most: most - notes.size,
+        })
       ) {
         notes.set(
           slot,

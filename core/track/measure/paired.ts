@@ -28,11 +28,12 @@
  * base-first ones', with the spread of each process around its own order's
  * mean (`n - 2` degrees of freedom). The revision imported and warmed first
  * can run a few percent slower in every process of that order; the pairs
- * cancel that in the mean, and this keeps it out of the spread too. The run stops at the first look whose interval lies
- * within `+-equivalence` (unchanged, even if it excludes 0: a difference
- * that small is not one to act on) or else excludes 0 (regressed or
- * improved), or when the time budget would be exceeded by one more pair
- * (undecided; the interval is reported as it stands).
+ * cancel that in the mean, and this keeps it out of the spread too. The
+ * run stops at the first look whose interval lies within `+-equivalence`
+ * (unchanged, even if it excludes 0: a difference that small is not one to
+ * act on) or else excludes 0 (regressed or improved), or when the time
+ * budget would be exceeded by one more pair (undecided; the interval is
+ * reported as it stands).
  *
  * @module
  */

@@ -479,19 +479,29 @@ export function buildNestedCase(spec: NestedCaseSpec): BuiltNestedCase {
     name: nestedCaseName(spec),
     baseline: spec.baseline,
     opsPerCall: TRANSITIONS_PER_CALL,
-    axes: {
-      scope: spec.scope,
-      N: spec.setup.n,
-      k: spec.k,
-      mechanism: spec.mechanism,
-      strategy: spec.strategy,
-      filter: spec.filter ? FILTER_EVENTS : 0,
-      model: spec.setup.model,
-      synthetic: spec.setup.synthetic,
-    },
+    axes: specAxes(spec, { strategy: spec.strategy }),
     body,
   };
   return { benchCase, vcpu };
+}
+
+// The axes of a model case (with its strategy) or of its native
+// reference (with `reference`), in the order reports list them.
+function specAxes(
+  spec: NestedCaseSpec,
+  which: { strategy: string } | { reference: "native" },
+): Record<string, string | number | boolean> {
+  return {
+    scope: spec.scope,
+    N: spec.setup.n,
+    k: spec.k,
+    mechanism: spec.mechanism,
+    ...("strategy" in which ? { strategy: which.strategy } : {}),
+    filter: spec.filter ? FILTER_EVENTS : 0,
+    model: spec.setup.model,
+    synthetic: spec.setup.synthetic,
+    ...("reference" in which ? { reference: which.reference } : {}),
+  };
 }
 
 /** The native reference of this process, or why there is none. */
@@ -573,16 +583,7 @@ export function buildNativeNestedCase(
     group: nestedGroupName(spec.scope, spec.setup.n, spec.filter),
     name: nativeNestedCaseName(spec),
     opsPerCall: TRANSITIONS_PER_CALL,
-    axes: {
-      scope: spec.scope,
-      N: spec.setup.n,
-      k: spec.k,
-      mechanism: spec.mechanism,
-      filter: spec.filter ? FILTER_EVENTS : 0,
-      model: spec.setup.model,
-      synthetic: spec.setup.synthetic,
-      reference: "native",
-    },
+    axes: specAxes(spec, { reference: "native" }),
     body,
   };
   return { benchCase, native };

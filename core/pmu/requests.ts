@@ -499,7 +499,7 @@ function reprogramWord(vcpu: Vcpu, pending: number, base: number): void {
           ((disabledByHg >>> hgBitsOf(evHi)) & 1) === 0);
       allowed = locallyEnabled &&
         (!gated ||
-          ((mediated || pmcIsGloballyEnabled(pmu, idx)) &&
+          ((mediated || isGloballyEnabled(pmu, idx)) &&
             (filter === null || filter.isGpEventAllowed(evLo, evHi))));
       const hw = eventselHwLo[idx];
       eventselHwLo[idx] = allowed
@@ -513,7 +513,7 @@ function reprogramWord(vcpu: Vcpu, pending: number, base: number): void {
       locallyEnabled = (field & FIXED_ENABLED) !== 0;
       allowed = locallyEnabled &&
         (!gated ||
-          ((mediated || pmcIsGloballyEnabled(pmu, idx)) &&
+          ((mediated || isGloballyEnabled(pmu, idx)) &&
             (filter === null || filter.isFixedEventAllowed(fixedIdx))));
       pmu.fixedCtrCtrlHw = ((pmu.fixedCtrCtrlHw & ~(0xf << shift)) |
         (allowed ? field << shift : 0)) >>> 0;

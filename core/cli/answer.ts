@@ -98,7 +98,8 @@ It writes the result (.pmubench/results/...) and the HTML report
 then prints the transition table (per N: ns per transition, the interval of
 the median, the ratio to the early return, the native figure where there is
 one) and per hot operation the fastest strategy, marked only where the
-difference is significant, and the crossovers. Progress goes to standard
+difference is significant, with C's figure and the fastest's ratio to it,
+and the crossovers. Progress goes to standard
 error. The raw 'deno bench' tables are one command away: deno bench -A.
 
 Options:

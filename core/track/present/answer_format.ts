@@ -242,7 +242,11 @@ function rankingLines(m: Matrix): string[] {
       r.label,
       `${bestName}${r.winner === bestName ? " *" : ""} ${fig(best.median)}`,
       next === undefined ? "-" : `${next[0]} x${next[1].ratio.toFixed(2)}`,
-      native === undefined ? "-" : fig(native.median),
+      native === undefined
+        ? "-"
+        : `${fig(native.median)} (x${
+          (best.median / native.median).toFixed(2)
+        })`,
       r.winner !== undefined ? "significant" : winnerText(r),
     ]);
   }
@@ -337,7 +341,7 @@ export function formatAnswer(
     out.push(
       `Fastest bitmap strategy per hot operation (ns/op; * = faster than every other strategy, each difference p < ${m.alpha} and outside the ${
         Math.round(m.noise * 100)
-      }% band):`,
+      }% band; native C (x): the fastest's time over C's):`,
       ...rankingLines(m),
     );
   }

@@ -163,6 +163,24 @@ Deno.test("transitionTable() puts a mechanism's native figure beside its cell", 
   assert.match(text, /^\(C x\): the same mechanism in native C/m);
 });
 
+Deno.test("formatAnswer() puts the fastest strategy's ratio to native C beside C's figure", () => {
+  const native: BenchResult = {
+    ...bitmap("or", 6, "native", [0.5, 0.51, 0.49]),
+    name: "native",
+    axes: { op: "or", bits: 6, placement: "both", reference: "native" },
+  };
+  const text = formatAnswer(result([
+    bitmap("or", 6, "u32pair", [2, 2.02, 1.98, 2.04, 1.96]),
+    bitmap("or", 6, "u64", [8, 8.1, 7.9, 8.2, 7.8]),
+    native,
+  ]));
+  assert.match(text, /native C \(x\): the fastest's time over C's\):$/m);
+  assert.match(
+    text,
+    /^op=or bits=6 placement=both +u32pair \* 2 +u64 x4\.00 +0\.5 \(x4\.00\) +significant$/m,
+  );
+});
+
 Deno.test("formatAnswer() prints the table, the ranking and where things are", () => {
   const benches = [
     ...[0, 4, 6, 8, 11, 16, 32, 64].flatMap((n) => [

@@ -631,3 +631,25 @@ console.log(JSON.stringify(suite.cases.map((c) => [c.group, c.name, c.baseline =
     ),
   );
 });
+
+Deno.test("buildNativeFixture() keeps every two of its u64 arrays far apart modulo 4 KiB", () => {
+  for (const g of bitmap.bitmapGroups) {
+    const f = bitmap.buildNativeFixture(g);
+    const arrays = [f.maps, f.others, f.dst, f.out, f.values];
+    for (const a of arrays) assert.equal(a.buffer, f.maps.buffer);
+    for (let i = 0; i < arrays.length; i++) {
+      for (let j = i + 1; j < arrays.length; j++) {
+        // 4K aliasing: a load waits for an in-flight store whose address
+        // matches in bits 11:0; the C loops store a few elements behind
+        // their loads, so the arrays must not start within 256 bytes.
+        const d = (arrays[j].byteOffset - arrays[i].byteOffset) % 4096;
+        assert.ok(
+          d >= 256 && d <= 4096 - 256,
+          `${
+            bitmap.groupName(g)
+          }: arrays ${i} and ${j} are ${d} bytes apart modulo 4096`,
+        );
+      }
+    }
+  }
+});

@@ -99,8 +99,8 @@ then prints the transition table (per N: ns per transition, the interval of
 the median, the ratio to the early return, the native figure where there is
 one) and per hot operation the fastest strategy, marked only where the
 difference is significant, with C's figure and the fastest's ratio to it,
-and the crossovers. Progress goes to standard
-error. The raw 'deno bench' tables are one command away: deno bench -A.
+and the crossovers. Progress goes to standard error. The raw 'deno bench'
+tables are one command away: deno bench -A.
 
 Options:
   --full        every case of every bench file, 5 processes each, no budget

@@ -447,6 +447,28 @@ export async function comparePaired(
   const baseFirstOnEven = coin();
   const t0 = performance.now();
   const processes: PairMeasurement[] = [];
+  // One more process, its import order in turn: the look from three
+  // processes on, and the progress report.
+  const measureNext = async (
+    start?: "base" | "head",
+  ): Promise<PairedLook | undefined> => {
+    const first = (processes.length % 2 === 0) === baseFirstOnEven
+      ? "base"
+      : "head";
+    const p = await measurePair(base, head, {
+      ...options,
+      first,
+      ...(start === undefined ? {} : { start }),
+    });
+    processes.push(p);
+    const look = processes.length >= 3 ? lookAt(processes, design) : undefined;
+    options.onProgress?.({
+      process: p,
+      look,
+      elapsedS: (performance.now() - t0) / 1000,
+    });
+    return look;
+  };
   let look: PairedLook | undefined;
   let budgetSpent = false;
   while (processes.length < max) {
@@ -458,36 +480,12 @@ export async function comparePaired(
         break;
       }
     }
-    const first = (i % 2 === 0) === baseFirstOnEven ? "base" : "head";
-    const p = await measurePair(base, head, {
-      ...options,
-      first,
-      start: coin() ? "base" : "head",
-    });
-    processes.push(p);
+    look = await measureNext(coin() ? "base" : "head");
     const k = processes.length;
-    look = k >= 3 ? lookAt(processes, design) : undefined;
-    options.onProgress?.({
-      process: p,
-      look,
-      elapsedS: (performance.now() - t0) / 1000,
-    });
     if (k >= min && k % 2 === min % 2 && look!.verdict !== "undecided") break;
   }
-  while (look === undefined) {
-    // The budget allowed fewer than three processes: one more, in turn.
-    const first = (processes.length % 2 === 0) === baseFirstOnEven
-      ? "base"
-      : "head";
-    const p = await measurePair(base, head, { ...options, first });
-    processes.push(p);
-    if (processes.length >= 3) look = lookAt(processes, design);
-    options.onProgress?.({
-      process: p,
-      look,
-      elapsedS: (performance.now() - t0) / 1000,
-    });
-  }
+  // The budget allowed fewer than three processes: more, in turn.
+  while (look === undefined) look = await measureNext();
   // A look between planned looks never decides.
   if (
     processes.length < min || (processes.length - min) % 2 !== 0

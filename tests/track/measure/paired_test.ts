@@ -74,6 +74,27 @@ Deno.test("comparePaired() does not flag an A/A comparison with a fixed seed", a
   }
 });
 
+Deno.test("comparePaired() with its budget spent after two processes measures a third, in turn, and decides nothing", async () => {
+  const { dirs, refs } = await pairOfTrees([2000, 2000]);
+  try {
+    const looks: boolean[] = [];
+    const r = await comparePaired(refs[0], refs[1], {
+      ...fast,
+      seconds: 0.001,
+      onProgress: (p) => looks.push(p.look !== undefined),
+    });
+    assert.equal(r.budgetSpent, true);
+    assert.equal(r.processes.length, 3);
+    assert.deepEqual(looks, [false, false, true]);
+    assert.equal(r.processes[2].first, r.processes[0].first);
+    assert.notEqual(r.processes[1].first, r.processes[0].first);
+    assert.equal(r.look.processes, 3);
+    assert.equal(r.look.verdict, "undecided");
+  } finally {
+    await removeAll(dirs);
+  }
+});
+
 Deno.test("measurePair() rejects two different cases", async () => {
   const { dirs, refs } = await pairOfTrees([10, 10]);
   try {
